@@ -1,0 +1,197 @@
+//! Site boilerplate: navigation, sharing prompts, copyright and newsletter lines that scrapers
+//! carry along at the top or bottom of an article.
+//!
+//! Only a leading or trailing run of blocks is removed, never a block between two paragraphs of
+//! the article: a trailing run starts at a marker line (`Lire la suite`, `Read more`, ...) and
+//! may hold, after each marker, a few short lines (the titles a navigation marker introduces).
+
+/// Most short lines one marker may introduce (`Les plus populaires` + a list of titles).
+pub const MAX_TITLES_PER_MARKER: usize = 5;
+/// Longest line that counts as an introduced title rather than article text.
+pub const MAX_TITLE_LINE_CHARS: usize = 160;
+/// Longest line that may be a marker; longer lines are article text even if they match.
+pub const MAX_MARKER_CHARS: usize = 200;
+/// Longest line that a phrase found inside it (`all rights reserved`, `newsletter`) can mark as
+/// chrome: a longer line is a sentence of the article that mentions the phrase.
+pub const MAX_CONTAINED_MARKER_CHARS: usize = 100;
+
+/// Lines that are site chrome on their own (compared lowercase, trailing `:` `›` `»` `>` trimmed).
+const EXACT_MARKERS: &[&str] = &[
+    "lire la précédente",
+    "lire la suite",
+    "lire aussi",
+    "à lire aussi",
+    "a lire aussi",
+    "voir aussi",
+    "les plus populaires",
+    "les plus lus",
+    "articles similaires",
+    "sur le même sujet",
+    "partager",
+    "partager cet article",
+    "partagez cet article",
+    "suivez-nous",
+    "read more",
+    "read next",
+    "related",
+    "related articles",
+    "related posts",
+    "related stories",
+    "see also",
+    "most popular",
+    "most read",
+    "previous article",
+    "next article",
+    "previous post",
+    "next post",
+    "share this",
+    "share this article",
+    "share",
+    "follow us",
+    "advertisement",
+    "publicité",
+];
+
+/// Line prefixes that mark chrome (tag lists, copyright notices).
+const PREFIX_MARKERS: &[&str] = &[
+    "tags:",
+    "mots-clés:",
+    "mots clés:",
+    "©",
+    "copyright",
+    "(c) ",
+];
+
+/// Phrases that mark a whole line as chrome wherever they stand in it.
+const CONTAINED_MARKERS: &[&str] = &[
+    "tous droits réservés",
+    "all rights reserved",
+    "newsletter",
+    "abonnez-vous",
+    "inscrivez-vous",
+    "subscribe to our",
+    "sign up for our",
+];
+
+/// True when a line is site chrome on its own.
+pub fn is_marker(line: &str) -> bool {
+    if line.chars().count() > MAX_MARKER_CHARS {
+        return false;
+    }
+    let lower = line.trim().to_lowercase();
+    let bare = lower.trim_end_matches([':', '›', '»', '>', '→', ' ', '.', '…']);
+    EXACT_MARKERS.contains(&bare)
+        || PREFIX_MARKERS.iter().any(|p| lower.starts_with(p))
+        || (line.chars().count() <= MAX_CONTAINED_MARKER_CHARS
+            && CONTAINED_MARKERS.iter().any(|p| lower.contains(p)))
+}
+
+/// Splits `blocks` into (leading chrome, article, trailing chrome) index ranges: returns the
+/// index of the first article block and the index one past the last. At least one block is
+/// always left to the article.
+pub fn article_bounds(blocks: &[&str]) -> (usize, usize) {
+    let end = trailing_start(blocks).unwrap_or(blocks.len());
+    let start = blocks[..end]
+        .iter()
+        .take_while(|b| is_marker(b))
+        .count()
+        .min(end.saturating_sub(1));
+    (start, end)
+}
+
+/// Index of the first block of the trailing chrome run, if there is one.
+fn trailing_start(blocks: &[&str]) -> Option<usize> {
+    let mut cut = None;
+    let mut titles_after = 0;
+    // Walk backwards; block 0 always stays (it may be the only article block).
+    for (i, block) in blocks.iter().enumerate().skip(1).rev() {
+        if is_marker(block) {
+            cut = Some(i);
+            titles_after = 0;
+        } else if titles_after < MAX_TITLES_PER_MARKER
+            && !block.contains('\n')
+            && block.chars().count() <= MAX_TITLE_LINE_CHARS
+        {
+            titles_after += 1;
+        } else {
+            break;
+        }
+    }
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LONG: &str = "This is a paragraph of the article that is long enough to be article text and \
+                        not a title, because it goes on well beyond one hundred and sixty characters \
+                        in all.";
+
+    #[test]
+    fn strips_french_navigation_with_the_titles_it_introduces() {
+        let blocks = [
+            LONG,
+            LONG,
+            "Lire La Précédente",
+            "Un joueur du Stade Brestois bientôt en sélection malienne ?",
+            "Lire La Suite",
+            "Près de Deux Tonnes de Poulet Non Comestible Saisies et Détruites à Diéma",
+            "Les Plus Populaires",
+        ];
+        assert_eq!(article_bounds(&blocks), (0, 2));
+    }
+
+    #[test]
+    fn keeps_a_short_last_paragraph_that_no_marker_follows() {
+        let blocks = [LONG, "The end."];
+        assert_eq!(article_bounds(&blocks), (0, 2));
+    }
+
+    #[test]
+    fn never_cuts_a_marker_between_article_paragraphs() {
+        let blocks = [LONG, "Read more", LONG];
+        assert_eq!(article_bounds(&blocks), (0, 3));
+    }
+
+    #[test]
+    fn strips_copyright_and_sharing_lines() {
+        let blocks = [
+            LONG,
+            "Share this:",
+            "© 2025 Example News. All rights reserved.",
+        ];
+        assert_eq!(article_bounds(&blocks), (0, 1));
+        let blocks = [
+            LONG,
+            "Tags: Mali, Russie",
+            "Inscrivez-vous à notre newsletter",
+        ];
+        assert_eq!(article_bounds(&blocks), (0, 1));
+    }
+
+    #[test]
+    fn strips_leading_chrome() {
+        let blocks = ["Partager", "Advertisement", LONG, LONG];
+        assert_eq!(article_bounds(&blocks), (2, 4));
+    }
+
+    #[test]
+    fn too_many_short_lines_after_a_marker_are_not_chrome() {
+        let blocks = [LONG, "Related", "a", "b", "c", "d", "e", "f"];
+        assert_eq!(article_bounds(&blocks), (0, 8));
+    }
+
+    #[test]
+    fn a_file_of_only_chrome_keeps_one_block() {
+        let blocks = ["Read more", "Share this"];
+        assert_eq!(article_bounds(&blocks), (0, 1));
+    }
+
+    #[test]
+    fn sentences_mentioning_newsletters_are_article_text() {
+        let line = "Analysts said the newsletter business, long dismissed as a hobby for a few \
+                    enthusiasts, grew faster than any other part of the media industry in 2024.";
+        assert!(!is_marker(&line));
+    }
+}

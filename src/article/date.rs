@@ -1,0 +1,330 @@
+//! Dates in article text: metadata lines (`2025-04-03`, RFC 3339, RFC 2822, `3 avril 2025`,
+//! `April 3, 2025`, `03/04/2025`, optional time) and datelines in running text
+//! (`les 3 et 4 avril 2025`).
+//!
+//! chrono parses the numeric and RFC formats; only the French/English month names and the
+//! phrase shapes around them are handled here.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+
+/// Longest line examined as a possible date line: a date with weekday, time and zone fits well
+/// within it, and it keeps a paragraph from being scanned as one.
+pub const MAX_DATE_LINE_CHARS: usize = 80;
+
+/// French and English month names (lowercase, with common abbreviations) and their numbers.
+const MONTHS: &[(&str, u32)] = &[
+    ("janvier", 1),
+    ("janv", 1),
+    ("january", 1),
+    ("jan", 1),
+    ("février", 2),
+    ("fevrier", 2),
+    ("févr", 2),
+    ("fevr", 2),
+    ("february", 2),
+    ("feb", 2),
+    ("mars", 3),
+    ("march", 3),
+    ("mar", 3),
+    ("avril", 4),
+    ("avr", 4),
+    ("april", 4),
+    ("apr", 4),
+    ("mai", 5),
+    ("may", 5),
+    ("juin", 6),
+    ("june", 6),
+    ("jun", 6),
+    ("juillet", 7),
+    ("juil", 7),
+    ("july", 7),
+    ("jul", 7),
+    ("août", 8),
+    ("aout", 8),
+    ("august", 8),
+    ("aug", 8),
+    ("septembre", 9),
+    ("sept", 9),
+    ("september", 9),
+    ("sep", 9),
+    ("octobre", 10),
+    ("oct", 10),
+    ("october", 10),
+    ("novembre", 11),
+    ("nov", 11),
+    ("november", 11),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("déc", 12),
+    ("dec", 12),
+    ("december", 12),
+];
+
+/// Weekday names that may precede a date and carry no information.
+const WEEKDAYS: &[&str] = &[
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+];
+
+/// Words that may stand between the date parts and the time or around them.
+const FILLER: &[&str] = &[
+    "le", "the", "on", "à", "a", "at", "de", "du", "of", "et", "and",
+];
+
+/// A date found in an article, before the default time zone is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoundDate {
+    /// A full timestamp with its own offset.
+    Instant(DateTime<FixedOffset>),
+    /// A calendar date, perhaps with a local time, in no stated zone.
+    Local(NaiveDate, Option<NaiveTime>),
+}
+
+impl FoundDate {
+    /// The instant, reading a zoneless date as UTC at its time (midnight when none).
+    pub fn to_utc(self) -> DateTime<Utc> {
+        match self {
+            FoundDate::Instant(dt) => dt.with_timezone(&Utc),
+            FoundDate::Local(date, time) => {
+                Utc.from_utc_datetime(&date.and_time(time.unwrap_or(NaiveTime::MIN)))
+            }
+        }
+    }
+}
+
+/// Parses a whole line as a date, or `None` when the line is anything more than a date.
+pub fn parse_date_line(line: &str) -> Option<FoundDate> {
+    let line = line.trim();
+    if line.is_empty() || line.chars().count() > MAX_DATE_LINE_CHARS {
+        return None;
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(line) {
+        return Some(FoundDate::Instant(dt));
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc2822(line) {
+        return Some(FoundDate::Instant(dt));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(line, format) {
+            return Some(FoundDate::Local(dt.date(), Some(dt.time())));
+        }
+    }
+    let tokens = tokenize(line);
+    let (date, rest) = date_at_start(&tokens)?;
+    let rest: Vec<&str> = rest
+        .iter()
+        .copied()
+        .filter(|t| !FILLER.contains(&t.to_lowercase().as_str()))
+        .collect();
+    match rest.as_slice() {
+        [] => Some(FoundDate::Local(date, None)),
+        [time] => parse_time(time).map(|t| FoundDate::Local(date, Some(t))),
+        _ => None,
+    }
+}
+
+/// Finds the first complete day-month-year expression in running text (`3 avril 2025`,
+/// `1er mai 2025`, `April 3, 2025`, `2025-04-03`). In `les 3 et 4 avril 2025` that is
+/// `4 avril 2025`: the first day that stands with its month and year.
+pub fn find_date_in_text(text: &str) -> Option<NaiveDate> {
+    let tokens = tokenize(text);
+    (0..tokens.len()).find_map(|i| date_at(&tokens, i).map(|(date, _)| date))
+}
+
+/// Splits into words and numbers, dropping punctuation that may stick to them.
+fn tokenize(text: &str) -> Vec<&str> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | ';'))
+        .map(|t| t.trim_matches(|c: char| matches!(c, '.' | ':' | '–' | '—' | '«' | '»' | '"')))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// A date at the start of `tokens` after optional weekday and filler words; returns the date
+/// and the tokens after it.
+fn date_at_start<'a>(tokens: &'a [&'a str]) -> Option<(NaiveDate, &'a [&'a str])> {
+    let mut start = 0;
+    while let Some(token) = tokens.get(start) {
+        let lower = token.to_lowercase();
+        if WEEKDAYS.contains(&lower.as_str()) || FILLER.contains(&lower.as_str()) {
+            start += 1;
+        } else {
+            break;
+        }
+    }
+    date_at(tokens, start).map(|(date, used)| (date, &tokens[start + used..]))
+}
+
+/// A date whose first token is `tokens[i]`: returns it with the number of tokens it used.
+fn date_at(tokens: &[&str], i: usize) -> Option<(NaiveDate, usize)> {
+    let first = tokens.get(i)?;
+    if let Some(date) = numeric_date(first) {
+        return Some((date, 1));
+    }
+    let second = tokens.get(i + 1)?;
+    let third = tokens.get(i + 2)?;
+    // 3 avril 2025, 1er mai 2025, 3 April 2025
+    if let (Some(day), Some(month), Some(year)) = (day(first), month(second), year(third)) {
+        return NaiveDate::from_ymd_opt(year, month, day).map(|d| (d, 3));
+    }
+    // April 3, 2025 / April 3rd 2025
+    if let (Some(month), Some(day), Some(year)) = (month(first), day(second), year(third)) {
+        return NaiveDate::from_ymd_opt(year, month, day).map(|d| (d, 3));
+    }
+    None
+}
+
+/// `2025-04-03`, or `03/04/2025` read day first.
+fn numeric_date(token: &str) -> Option<NaiveDate> {
+    if let Ok(date) = NaiveDate::parse_from_str(token, "%Y-%m-%d") {
+        return Some(date);
+    }
+    let parts: Vec<&str> = token.split('/').collect();
+    if let [d, m, y] = parts.as_slice() {
+        if y.len() == 4 && d.len() <= 2 && m.len() <= 2 {
+            return NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+        }
+    }
+    None
+}
+
+fn day(token: &str) -> Option<u32> {
+    let lower = token.to_lowercase();
+    let digits = ["er", "st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|suffix| lower.strip_suffix(suffix))
+        .unwrap_or(&lower);
+    if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|d| (1..=31).contains(d))
+}
+
+fn month(token: &str) -> Option<u32> {
+    let lower = token.to_lowercase();
+    MONTHS
+        .iter()
+        .find(|(name, _)| *name == lower)
+        .map(|(_, number)| *number)
+}
+
+fn year(token: &str) -> Option<i32> {
+    if token.len() != 4 || !token.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    token.parse().ok().filter(|y| (1000..=9999).contains(y))
+}
+
+/// `14:30`, `14h30`, `14h`, `14:30:05`.
+fn parse_time(token: &str) -> Option<NaiveTime> {
+    let lower = token.to_lowercase();
+    let (h, m) = lower.split_once(['h', ':'])?;
+    let (m, s) = m.split_once(':').unwrap_or((m, "0"));
+    let m = if m.is_empty() { "0" } else { m };
+    NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, s.parse().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+    }
+
+    fn local(line: &str) -> (NaiveDate, Option<NaiveTime>) {
+        match parse_date_line(line) {
+            Some(FoundDate::Local(d, t)) => (d, t),
+            other => panic!("{line:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn iso_date_line() {
+        assert_eq!(local("2025-04-03"), (ymd(2025, 4, 3), None));
+    }
+
+    #[test]
+    fn rfc3339_and_rfc2822_keep_their_offset() {
+        let Some(FoundDate::Instant(dt)) = parse_date_line("2025-04-03T08:30:00+02:00") else {
+            panic!("rfc3339");
+        };
+        assert_eq!(dt.to_rfc3339(), "2025-04-03T08:30:00+02:00");
+        let Some(FoundDate::Instant(dt)) = parse_date_line("Thu, 03 Apr 2025 10:15:00 +0000")
+        else {
+            panic!("rfc2822");
+        };
+        assert_eq!(dt.to_rfc3339(), "2025-04-03T10:15:00+00:00");
+    }
+
+    #[test]
+    fn month_name_lines_in_french_and_english() {
+        assert_eq!(local("3 avril 2025"), (ymd(2025, 4, 3), None));
+        assert_eq!(local("1er mai 2025"), (ymd(2025, 5, 1), None));
+        assert_eq!(local("April 3, 2025"), (ymd(2025, 4, 3), None));
+        assert_eq!(local("3 April 2025"), (ymd(2025, 4, 3), None));
+        assert_eq!(local("Jeudi 3 avril 2025"), (ymd(2025, 4, 3), None));
+        assert_eq!(local("03/04/2025"), (ymd(2025, 4, 3), None));
+    }
+
+    #[test]
+    fn optional_time() {
+        let t = |h, m| Some(NaiveTime::from_hms_opt(h, m, 0).expect("time"));
+        assert_eq!(local("3 avril 2025 à 14h30"), (ymd(2025, 4, 3), t(14, 30)));
+        assert_eq!(local("April 3, 2025 14:30"), (ymd(2025, 4, 3), t(14, 30)));
+        assert_eq!(local("2025-04-03 09:05"), (ymd(2025, 4, 3), t(9, 5)));
+    }
+
+    #[test]
+    fn sentences_and_impossible_dates_are_not_date_lines() {
+        for line in [
+            "Ce jeudi, la Russie a annoncé le 3 avril 2025 une coopération.",
+            "31 février 2025",
+            "2025-13-01",
+            "Auteur: Pierre",
+            "3 avril",
+            "",
+        ] {
+            assert_eq!(parse_date_line(line), None, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn dateline_takes_first_complete_expression() {
+        let text = "Moscou, Russie – À l’issue des premières réunions du format Russie–AES, \
+                    tenues les 3 et 4 avril 2025 à Moscou, les relations";
+        assert_eq!(find_date_in_text(text), Some(ymd(2025, 4, 4)));
+        assert_eq!(
+            find_date_in_text("Published on March 9th, 2024 by the desk"),
+            Some(ymd(2024, 3, 9))
+        );
+        assert_eq!(
+            find_date_in_text("no date in 2025 here, only 3 words"),
+            None
+        );
+    }
+
+    #[test]
+    fn zoneless_dates_read_as_utc_midnight() {
+        let found = FoundDate::Local(ymd(2025, 4, 3), None);
+        assert_eq!(found.to_utc().to_rfc3339(), "2025-04-03T00:00:00+00:00");
+    }
+}

@@ -1,0 +1,136 @@
+//! Language identification with `whatlang`, reported as the BCP 47 tag feeds use.
+
+/// How much text (in bytes, cut at a character boundary) is given to the detector: more only
+/// costs time, the trigram profile is settled well before.
+pub const DETECT_SAMPLE_BYTES: usize = 4096;
+
+/// The article's language as a BCP 47 primary tag (`fr`), when the detector is confident.
+pub fn detect(text: &str) -> Option<&'static str> {
+    let mut end = text.len().min(DETECT_SAMPLE_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let info = whatlang::detect(&text[..end])?;
+    if !info.is_reliable() {
+        return None;
+    }
+    bcp47(info.lang())
+}
+
+/// ISO 639-1 code for each language whatlang knows (639-3 where 639-1 has none, as BCP 47 says).
+fn bcp47(lang: whatlang::Lang) -> Option<&'static str> {
+    let tag = match lang.code() {
+        "afr" => "af",
+        "aka" => "ak",
+        "amh" => "am",
+        "ara" => "ar",
+        "aze" => "az",
+        "bel" => "be",
+        "ben" => "bn",
+        "bul" => "bg",
+        "cat" => "ca",
+        "ces" => "cs",
+        "cmn" => "zh",
+        "cym" => "cy",
+        "dan" => "da",
+        "deu" => "de",
+        "ell" => "el",
+        "eng" => "en",
+        "epo" => "eo",
+        "est" => "et",
+        "fin" => "fi",
+        "fra" => "fr",
+        "guj" => "gu",
+        "heb" => "he",
+        "hin" => "hi",
+        "hrv" => "hr",
+        "hun" => "hu",
+        "hye" => "hy",
+        "ind" => "id",
+        "ita" => "it",
+        "jav" => "jv",
+        "jpn" => "ja",
+        "kan" => "kn",
+        "kat" => "ka",
+        "khm" => "km",
+        "kor" => "ko",
+        "lat" => "la",
+        "lav" => "lv",
+        "lit" => "lt",
+        "mal" => "ml",
+        "mar" => "mr",
+        "mkd" => "mk",
+        "mya" => "my",
+        "nep" => "ne",
+        "nld" => "nl",
+        "nob" => "nb",
+        "ori" => "or",
+        "pan" => "pa",
+        "pes" => "fa",
+        "pol" => "pl",
+        "por" => "pt",
+        "ron" => "ro",
+        "rus" => "ru",
+        "sin" => "si",
+        "slk" => "sk",
+        "slv" => "sl",
+        "sna" => "sn",
+        "spa" => "es",
+        "srp" => "sr",
+        "swe" => "sv",
+        "tam" => "ta",
+        "tel" => "te",
+        "tgl" => "tl",
+        "tha" => "th",
+        "tuk" => "tk",
+        "tur" => "tr",
+        "ukr" => "uk",
+        "urd" => "ur",
+        "uzb" => "uz",
+        "vie" => "vi",
+        "yid" => "yi",
+        "zul" => "zu",
+        _ => return None,
+    };
+    Some(tag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_french_and_english() {
+        assert_eq!(
+            detect(
+                "Ce jeudi, la Russie a annoncé avec enthousiasme le renforcement de sa coopération militaire avec le Mali."
+            ),
+            Some("fr")
+        );
+        assert_eq!(
+            detect(
+                "On Thursday, Russia announced with enthusiasm that its military cooperation with Mali would be strengthened."
+            ),
+            Some("en")
+        );
+    }
+
+    #[test]
+    fn too_little_text_is_not_guessed() {
+        assert_eq!(detect("ok"), None);
+    }
+
+    #[test]
+    fn every_whatlang_language_has_a_tag() {
+        for lang in whatlang::Lang::all() {
+            assert!(bcp47(*lang).is_some(), "{lang:?} has no BCP 47 tag");
+        }
+    }
+
+    #[test]
+    fn cuts_the_sample_at_a_character_boundary() {
+        // An odd prefix puts the sample limit inside a two-byte character: slicing there panics.
+        let text = format!("a{}", "é".repeat(DETECT_SAMPLE_BYTES));
+        detect(&text);
+    }
+}

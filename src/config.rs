@@ -1,0 +1,493 @@
+//! Settings: built-in defaults < config file < `SEEDFEED__SECTION__KEY` environment < CLI flags.
+//!
+//! Every key is documented in `config/default.toml`. Loading is strict: an unknown key or a
+//! value that does not fit fails start-up with an error naming the key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::{Deserialize, Serialize};
+
+/// Prefix of the environment variables that override settings (`SEEDFEED__FEED__TITLE`).
+pub const ENV_PREFIX: &str = "SEEDFEED";
+/// Separator between prefix, section and key in environment variable names.
+pub const ENV_SEPARATOR: &str = "__";
+/// The configuration file read when no `--config` is given (optional: absent means defaults).
+pub const DEFAULT_CONFIG_PATH: &str = "config/default.toml";
+/// Largest accepted `feed.items`: a feed reader has no use for more, and each item costs render time.
+pub const MAX_FEED_ITEMS: usize = 10_000;
+/// Largest accepted `watch.debounce_ms`: beyond a minute the feed no longer follows the folder.
+pub const MAX_DEBOUNCE_MS: u64 = 60_000;
+
+/// A setting that is present but unusable. Always names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The `config` crate could not read or deserialize a source (its message names the key).
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    /// A value deserialized but is out of range or malformed.
+    #[error("configuration key `{key}`: {reason}")]
+    Invalid {
+        /// Dotted key, e.g. `server.base_url`.
+        key: &'static str,
+        /// What is wrong with the value.
+        reason: String,
+    },
+}
+
+/// The effective configuration of one seedfeed process.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Where the articles are and which files count.
+    pub seeds: SeedsSettings,
+    /// The HTTP endpoint.
+    pub server: ServerSettings,
+    /// Feed metadata and size.
+    pub feed: FeedSettings,
+    /// Filesystem watching.
+    pub watch: WatchSettings,
+    /// Persistent state.
+    pub state: StateSettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// `[seeds]`: the watched folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SeedsSettings {
+    /// The folder of articles (relative paths are relative to the working directory).
+    pub dir: PathBuf,
+    /// File extensions (without dot, case-insensitive) that are articles.
+    pub extensions: Vec<String>,
+    /// Glob patterns matched against each path component; a match is never published.
+    pub ignore: Vec<String>,
+    /// Files larger than this many bytes are skipped with a reason.
+    pub max_file_bytes: u64,
+}
+
+impl Default for SeedsSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("seeds"),
+            extensions: vec!["txt".into()],
+            ignore: [
+                ".*",
+                "*~",
+                "#*#",
+                "*.tmp",
+                "*.part",
+                "*.crdownload",
+                "*.swp",
+                "*.swx",
+            ]
+            .map(String::from)
+            .to_vec(),
+            max_file_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[server]`: the HTTP endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// Public base URL used in absolute links; empty means `http://` + the listening address.
+    pub base_url: String,
+    /// `Cache-Control: max-age` in seconds for feeds and pages.
+    pub cache_max_age: u32,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            base_url: String::new(),
+            cache_max_age: 60,
+        }
+    }
+}
+
+/// `[feed]`: what the feeds say about themselves.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedSettings {
+    /// Feed title.
+    pub title: String,
+    /// Feed description (RSS `description`, Atom `subtitle`).
+    pub description: String,
+    /// Language of the feed, and of any article whose language cannot be detected.
+    pub language: String,
+    /// Author of articles that name none.
+    pub author: String,
+    /// How many articles a feed holds, newest first.
+    pub items: usize,
+}
+
+impl Default for FeedSettings {
+    fn default() -> Self {
+        Self {
+            title: "seedfeed".into(),
+            description: "Articles from the seeds folder".into(),
+            language: "en".into(),
+            author: "seedfeed".into(),
+            items: 50,
+        }
+    }
+}
+
+/// `[watch]`: how filesystem changes are picked up.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchSettings {
+    /// Quiet time in milliseconds after the last event on a file before it is read.
+    pub debounce_ms: u64,
+}
+
+impl Default for WatchSettings {
+    fn default() -> Self {
+        Self { debounce_ms: 50 }
+    }
+}
+
+/// `[state]`: where the state database lives.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateSettings {
+    /// Directory of the state database (first-seen times, ids, content hashes).
+    pub dir: PathBuf,
+}
+
+impl Default for StateSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("state"),
+        }
+    }
+}
+
+/// `[log]`: logging.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// A `tracing` filter: a level (`info`) or directives (`info,seedfeed::watch=debug`).
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+        }
+    }
+}
+
+/// Command-line values that override every other source.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--seeds`
+    pub seeds_dir: Option<PathBuf>,
+    /// `--listen`
+    pub listen: Option<String>,
+    /// `--state-dir`
+    pub state_dir: Option<PathBuf>,
+    /// `--base-url`
+    pub base_url: Option<String>,
+}
+
+impl Settings {
+    /// Loads the layered configuration. `file` is `--config`; when `None` the default path is
+    /// read if it exists. An explicitly named file must exist.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        Self::load_with_env(file, overrides, Environment::with_prefix(ENV_PREFIX))
+    }
+
+    fn load_with_env(
+        file: Option<&Path>,
+        overrides: &Overrides,
+        env: Environment,
+    ) -> Result<Self, ConfigError> {
+        let file_source = match file {
+            Some(path) => File::from(path).format(FileFormat::Toml).required(true),
+            None => File::with_name(DEFAULT_CONFIG_PATH)
+                .format(FileFormat::Toml)
+                .required(false),
+        };
+        let mut builder = Config::builder().add_source(file_source).add_source(
+            env.prefix_separator(ENV_SEPARATOR)
+                .separator(ENV_SEPARATOR)
+                .try_parsing(true),
+        );
+        let path_string = |p: &PathBuf| p.to_string_lossy().into_owned();
+        let pairs = [
+            ("seeds.dir", overrides.seeds_dir.as_ref().map(path_string)),
+            ("server.listen", overrides.listen.clone()),
+            ("state.dir", overrides.state_dir.as_ref().map(path_string)),
+            ("server.base_url", overrides.base_url.clone()),
+        ];
+        for (key, value) in pairs {
+            if let Some(value) = value {
+                builder = builder.set_override(key, value)?;
+            }
+        }
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what serde cannot: ranges, URL shape, glob and filter syntax.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, reason: String| Err(ConfigError::Invalid { key, reason });
+        if self.seeds.dir.as_os_str().is_empty() {
+            return invalid("seeds.dir", "must not be empty".into());
+        }
+        if self.seeds.extensions.is_empty() {
+            return invalid("seeds.extensions", "needs at least one extension".into());
+        }
+        if let Some(bad) = self
+            .seeds
+            .extensions
+            .iter()
+            .find(|e| e.is_empty() || e.contains(['.', '/']))
+        {
+            return invalid(
+                "seeds.extensions",
+                format!("{bad:?} is not a bare extension like \"txt\""),
+            );
+        }
+        if let Err(e) = self.ignore_set() {
+            return invalid("seeds.ignore", e.to_string());
+        }
+        if self.seeds.max_file_bytes == 0 {
+            return invalid("seeds.max_file_bytes", "must be at least 1".into());
+        }
+        if !self.server.base_url.is_empty() {
+            if let Err(reason) = check_base_url(&self.server.base_url) {
+                return invalid("server.base_url", reason);
+            }
+        }
+        if self.feed.title.trim().is_empty() {
+            return invalid("feed.title", "must not be empty (RSS requires it)".into());
+        }
+        if self.feed.description.trim().is_empty() {
+            return invalid(
+                "feed.description",
+                "must not be empty (RSS requires it)".into(),
+            );
+        }
+        if !is_language_tag(&self.feed.language) {
+            return invalid(
+                "feed.language",
+                format!(
+                    "{:?} is not a language tag like \"en\" or \"fr-FR\"",
+                    self.feed.language
+                ),
+            );
+        }
+        if self.feed.author.trim().is_empty() {
+            return invalid(
+                "feed.author",
+                "must not be empty (Atom requires an author)".into(),
+            );
+        }
+        if self.feed.items == 0 || self.feed.items > MAX_FEED_ITEMS {
+            return invalid(
+                "feed.items",
+                format!("{} is outside 1..={MAX_FEED_ITEMS}", self.feed.items),
+            );
+        }
+        if self.watch.debounce_ms > MAX_DEBOUNCE_MS {
+            return invalid(
+                "watch.debounce_ms",
+                format!("{} is above {MAX_DEBOUNCE_MS}", self.watch.debounce_ms),
+            );
+        }
+        if self.state.dir.as_os_str().is_empty() {
+            return invalid("state.dir", "must not be empty".into());
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&self.log.level) {
+            return invalid("log.level", e.to_string());
+        }
+        Ok(())
+    }
+
+    /// The compiled `seeds.ignore` patterns.
+    pub fn ignore_set(&self) -> Result<GlobSet, globset::Error> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in &self.seeds.ignore {
+            builder.add(Glob::new(pattern)?);
+        }
+        builder.build()
+    }
+
+    /// The public base URL without a trailing slash: `server.base_url`, or derived from the
+    /// address actually listened on (an unspecified address becomes loopback).
+    pub fn public_base_url(&self, bound: SocketAddr) -> String {
+        if !self.server.base_url.is_empty() {
+            return self.server.base_url.trim_end_matches('/').to_string();
+        }
+        let mut addr = bound;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(if addr.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
+        }
+        format!("http://{addr}")
+    }
+
+    /// The effective configuration as TOML, for `seedfeed config`.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print: {e}\n"))
+    }
+}
+
+fn check_base_url(url: &str) -> Result<(), String> {
+    let uri: hyper::Uri = url.parse().map_err(|e| format!("{url:?}: {e}"))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        _ => return Err(format!("{url:?} must start with http:// or https://")),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(format!("{url:?} has no host"));
+    }
+    if uri.query().is_some() {
+        return Err(format!("{url:?} must not have a query"));
+    }
+    Ok(())
+}
+
+/// A loose BCP 47 check: letters, digits and hyphens, starting with a 2–3 letter language.
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let lang_ok = parts
+        .next()
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    lang_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::io::Write;
+
+    fn load_toml(toml: &str) -> Result<Settings, ConfigError> {
+        load_toml_env(toml, HashMap::new())
+    }
+
+    fn load_toml_env(toml: &str, env: HashMap<String, String>) -> Result<Settings, ConfigError> {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(toml.as_bytes()).expect("write");
+        let env = Environment::with_prefix(ENV_PREFIX).source(Some(env));
+        Settings::load_with_env(Some(file.path()), &Overrides::default(), env)
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let settings = load_toml("").expect("defaults load");
+        assert_eq!(settings.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.feed.items, 50);
+    }
+
+    #[test]
+    fn bundled_default_toml_loads_and_matches_builtin_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_CONFIG_PATH);
+        let env = Environment::with_prefix(ENV_PREFIX).source(Some(HashMap::new()));
+        let from_file = Settings::load_with_env(Some(&path), &Overrides::default(), env)
+            .expect("config/default.toml loads");
+        assert_eq!(from_file.to_toml(), Settings::default().to_toml());
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = load_toml("[feed]\ntitel = \"x\"\n").expect_err("unknown key");
+        assert!(err.to_string().contains("titel"), "{err}");
+    }
+
+    #[test]
+    fn unknown_section_is_named() {
+        let err = load_toml("[feeds]\ntitle = \"x\"\n").expect_err("unknown section");
+        assert!(err.to_string().contains("feeds"), "{err}");
+    }
+
+    #[test]
+    fn bad_type_names_the_key() {
+        let err = load_toml("[feed]\nitems = \"many\"\n").expect_err("bad type");
+        assert!(err.to_string().contains("feed.items"), "{err}");
+    }
+
+    #[test]
+    fn bad_listen_address_names_the_key() {
+        let err = load_toml("[server]\nlisten = \"localhost\"\n").expect_err("bad addr");
+        assert!(err.to_string().contains("server.listen"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_key() {
+        for (toml, key) in [
+            ("[feed]\nitems = 0\n", "feed.items"),
+            ("[server]\nbase_url = \"ftp://x\"\n", "server.base_url"),
+            ("[server]\nbase_url = \"http://\"\n", "server.base_url"),
+            ("[feed]\nlanguage = \"french language\"\n", "feed.language"),
+            ("[seeds]\nignore = [\"a[\"]\n", "seeds.ignore"),
+            ("[seeds]\nextensions = [\".txt\"]\n", "seeds.extensions"),
+            ("[log]\nlevel = \"loud=,=\"\n", "log.level"),
+            ("[watch]\ndebounce_ms = 999999\n", "watch.debounce_ms"),
+        ] {
+            let err = load_toml(toml).expect_err(toml);
+            assert!(err.to_string().contains(key), "{toml}: {err}");
+        }
+    }
+
+    #[test]
+    fn environment_overrides_file_and_cli_overrides_environment() {
+        let env = HashMap::from([
+            ("SEEDFEED__FEED__TITLE".to_string(), "from env".to_string()),
+            ("SEEDFEED__FEED__ITEMS".to_string(), "7".to_string()),
+            (
+                "SEEDFEED__SERVER__LISTEN".to_string(),
+                "127.0.0.1:9000".to_string(),
+            ),
+        ]);
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(b"[feed]\ntitle = \"from file\"\nitems = 3\n")
+            .expect("write");
+        let overrides = Overrides {
+            listen: Some("127.0.0.1:9100".into()),
+            ..Overrides::default()
+        };
+        let env = Environment::with_prefix(ENV_PREFIX).source(Some(env));
+        let settings = Settings::load_with_env(Some(file.path()), &overrides, env).expect("loads");
+        assert_eq!(settings.feed.title, "from env");
+        assert_eq!(settings.feed.items, 7);
+        assert_eq!(settings.server.listen.to_string(), "127.0.0.1:9100");
+    }
+
+    #[test]
+    fn unknown_environment_key_is_named() {
+        let env = HashMap::from([("SEEDFEED__FEED__COLOUR".to_string(), "red".to_string())]);
+        let err = load_toml_env("", env).expect_err("unknown env key");
+        assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn base_url_defaults_from_bound_address() {
+        let settings = Settings::default();
+        let bound: SocketAddr = "0.0.0.0:8123".parse().expect("addr");
+        assert_eq!(settings.public_base_url(bound), "http://127.0.0.1:8123");
+        let mut settings = Settings::default();
+        settings.server.base_url = "https://news.example.org/feeds/".into();
+        assert_eq!(
+            settings.public_base_url(bound),
+            "https://news.example.org/feeds"
+        );
+    }
+}

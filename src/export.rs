@@ -1,0 +1,83 @@
+//! `seedfeed build --out DIR`: one index and render, written as files (the daemon's code path).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::daemon::seeds_root;
+use crate::feed::{self, FeedContext};
+use crate::store::Store;
+
+/// What a build wrote.
+#[derive(Debug)]
+pub struct BuildReport {
+    /// Published articles.
+    pub articles: usize,
+    /// Skipped files.
+    pub skipped: usize,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+}
+
+/// Indexes the seeds folder (recording first-seen times in the state database) and writes
+/// `feed.rss`, `feed.atom`, `index.html` and `articles/{id}.html` into `out`.
+pub fn build(settings: &Settings, out: &Path) -> anyhow::Result<BuildReport> {
+    let root = seeds_root(settings)?;
+    let mut store = Store::open(settings, &root).with_context(|| {
+        format!(
+            "opening the state in {} (state.dir)",
+            settings.state.dir.display()
+        )
+    })?;
+    store.reconcile_all();
+    let ctx = FeedContext::new(settings, settings.public_base_url(settings.server.listen));
+    let rendered = feed::render(store.entries(), &ctx);
+    let documents = [
+        (feed::RSS_PATH.to_string(), rendered.rss),
+        (feed::ATOM_PATH.to_string(), rendered.atom),
+        (feed::INDEX_PATH.to_string(), rendered.index),
+    ]
+    .into_iter()
+    .chain(rendered.pages);
+    let mut files = Vec::new();
+    for (path, body) in documents {
+        let file = out.join(file_for(&path));
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&file, body).with_context(|| format!("writing {}", file.display()))?;
+        files.push(file);
+    }
+    Ok(BuildReport {
+        articles: store.entries().len(),
+        skipped: store.skipped().len(),
+        files,
+    })
+}
+
+/// The file a site path is written to: `/` → `index.html`, `/feed.rss` → `feed.rss`.
+fn file_for(site_path: &str) -> PathBuf {
+    let relative = site_path.trim_start_matches('/');
+    if relative.is_empty() || relative.ends_with('/') {
+        PathBuf::from(relative).join("index.html")
+    } else {
+        PathBuf::from(relative)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_paths_map_to_files() {
+        assert_eq!(file_for("/"), PathBuf::from("index.html"));
+        assert_eq!(file_for("/feed.rss"), PathBuf::from("feed.rss"));
+        assert_eq!(
+            file_for("/articles/x.html"),
+            PathBuf::from("articles/x.html")
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! Text helpers shared by the renderers: HTML escaping, summaries, article bodies as HTML.
+
+use std::fmt::Write;
+
+use crate::article::{Block, ParsedArticle};
+
+/// Longest summary (in characters, before the ellipsis) taken from the first paragraph.
+pub const SUMMARY_CHARS: usize = 280;
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Cuts `text` to at most `max` characters at a word boundary, adding `…` when cut.
+pub fn truncate_words(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
+    let head = &text[..cut];
+    let at_word = head
+        .rfind(char::is_whitespace)
+        .filter(|&i| i > 0)
+        .map_or(head, |i| &head[..i]);
+    format!("{}…", at_word.trim_end_matches([',', ';', ':', ' ']))
+}
+
+/// The article's summary: its first paragraph, cut at a word boundary.
+pub fn summary(article: &ParsedArticle) -> String {
+    article
+        .paragraphs()
+        .next()
+        .map(|p| truncate_words(p, SUMMARY_CHARS))
+        .unwrap_or_default()
+}
+
+/// The article body as HTML: `<h2>` headings and `<p>` paragraphs, all text escaped.
+pub fn body_html(article: &ParsedArticle) -> String {
+    let mut html = String::new();
+    for block in &article.blocks {
+        // Writing to a String cannot fail.
+        let _ = match block {
+            Block::Heading(h) => writeln!(html, "<h2>{}</h2>", escape_html(h)),
+            Block::Paragraph(p) => writeln!(html, "<p>{}</p>", escape_html(p)),
+        };
+    }
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_cdata_ends() {
+        assert_eq!(
+            escape_html("<script>a && \"b\" ]]> 'c'"),
+            "&lt;script&gt;a &amp;&amp; &quot;b&quot; ]]&gt; &#39;c&#39;"
+        );
+    }
+
+    #[test]
+    fn truncates_at_a_word_boundary() {
+        assert_eq!(truncate_words("short", 10), "short");
+        assert_eq!(truncate_words("one two three four", 9), "one two…");
+        assert_eq!(truncate_words("été été été", 5), "été…");
+        assert_eq!(truncate_words("abcdefghij", 4), "abcd…");
+    }
+}

@@ -1,0 +1,112 @@
+//! Building responses: documents from the snapshot, and short plain-text answers.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{
+    ALLOW, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderValue,
+    LAST_MODIFIED, RETRY_AFTER, VARY,
+};
+use hyper::{Response, StatusCode};
+
+use crate::snapshot::Resource;
+
+/// The response type of every handler.
+pub type HttpResponse = Response<Full<Bytes>>;
+
+/// Methods every route answers.
+pub const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
+/// Seconds a client is asked to wait while the first index is being built.
+pub const RETRY_AFTER_SECS: &str = "1";
+
+/// How a resource is sent.
+pub struct Delivery<'a> {
+    /// The document.
+    pub resource: &'a Resource,
+    /// Send the gzip body.
+    pub gzip: bool,
+    /// `304 Not Modified` instead of the body.
+    pub not_modified: bool,
+    /// `HEAD`: headers only.
+    pub head: bool,
+    /// `Cache-Control` value.
+    pub cache_control: &'a HeaderValue,
+}
+
+/// A document (or its 304), with validators, caching and encoding headers.
+pub fn document(d: Delivery<'_>) -> HttpResponse {
+    let r = d.resource;
+    let (body, etag) = match (&r.gzip, d.gzip) {
+        (Some(gz), true) => (gz.clone(), &r.gzip_etag),
+        _ => (r.body.clone(), &r.etag),
+    };
+    let gzipped = d.gzip && r.gzip.is_some();
+    let status = if d.not_modified {
+        StatusCode::NOT_MODIFIED
+    } else {
+        StatusCode::OK
+    };
+    let mut builder = Response::builder()
+        .status(status)
+        .header(ETAG, etag)
+        .header(LAST_MODIFIED, &r.last_modified_header)
+        .header(CACHE_CONTROL, d.cache_control)
+        .header(VARY, "Accept-Encoding");
+    if !d.not_modified {
+        builder = builder
+            .header(CONTENT_TYPE, &r.content_type)
+            .header(CONTENT_LENGTH, body.len());
+        if gzipped {
+            builder = builder.header(CONTENT_ENCODING, "gzip");
+        }
+    }
+    let body = if d.not_modified || d.head {
+        Bytes::new()
+    } else {
+        body
+    };
+    builder
+        .body(Full::new(body))
+        .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "response error\n"))
+}
+
+/// A short `text/plain` answer.
+pub fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// `405 Method Not Allowed` with `Allow`.
+pub fn method_not_allowed() -> HttpResponse {
+    let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
+    response
+}
+
+/// `204` answer to `OPTIONS`, listing the methods.
+pub fn options() -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
+    response
+}
+
+/// `503` with `Retry-After` while the first index is not ready.
+pub fn not_ready() -> HttpResponse {
+    let mut response = plain(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "indexing the seeds folder; try again shortly\n",
+    );
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
+    response
+}

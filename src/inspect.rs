@@ -1,0 +1,158 @@
+//! `seedfeed inspect`: what the parser understands from a file, for people and for scripts.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::article::{self, DateSource, ParseOptions};
+use crate::config::Settings;
+use crate::feed::text::summary;
+use crate::store::{article_id, scan};
+
+/// The report on one file (the `--json` object).
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// The file as given.
+    pub path: PathBuf,
+    /// The article id it has (or would have) in the feeds.
+    pub id: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Date, RFC 3339.
+    pub date: Option<String>,
+    /// Where the date came from.
+    pub date_source: Option<DateSource>,
+    /// Author named in the file (the feed's author is used when none).
+    pub author: Option<String>,
+    /// BCP 47 language.
+    pub language: Option<String>,
+    /// `Source:` metadata.
+    pub source: Option<String>,
+    /// `Tags:` metadata.
+    pub tags: Vec<String>,
+    /// Summary as the feeds show it.
+    pub summary: Option<String>,
+    /// Body paragraphs, in order.
+    pub paragraphs: Vec<String>,
+    /// Section headings, in order.
+    pub headings: Vec<String>,
+    /// Lines removed as site boilerplate.
+    pub stripped: Vec<String>,
+    /// Why the file is not published, or `None`.
+    pub skipped: Option<String>,
+}
+
+/// Inspects one file. Files inside the seeds folder get the id the daemon gives them; others
+/// get the id their file name would have at the top of the folder. A file with no date shows
+/// the current time, as the daemon would record it on first sight.
+pub fn inspect(path: &Path, settings: &Settings) -> Report {
+    let id = match (path.canonicalize(), settings.seeds.dir.canonicalize()) {
+        (Ok(file), Ok(root)) => scan::store_key(&root, &file),
+        _ => None,
+    }
+    .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+    .map(|key| article_id(&key))
+    .unwrap_or_default();
+    let mut report = Report {
+        path: path.to_path_buf(),
+        id,
+        title: None,
+        date: None,
+        date_source: None,
+        author: None,
+        language: None,
+        source: None,
+        tags: Vec::new(),
+        summary: None,
+        paragraphs: Vec::new(),
+        headings: Vec::new(),
+        stripped: Vec::new(),
+        skipped: None,
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) if bytes.len() as u64 > settings.seeds.max_file_bytes => {
+            report.skipped = Some(
+                article::SkipReason::TooLarge {
+                    size: bytes.len() as u64,
+                    limit: settings.seeds.max_file_bytes,
+                }
+                .to_string(),
+            );
+            return report;
+        }
+        Ok(bytes) => bytes,
+        Err(e) => {
+            report.skipped = Some(article::SkipReason::Unreadable(e.to_string()).to_string());
+            return report;
+        }
+    };
+    let options = ParseOptions {
+        default_language: settings.feed.language.clone(),
+    };
+    match article::parse(&bytes, &options) {
+        Ok(a) => {
+            let (date, source) = a.date.unwrap_or((Utc::now(), DateSource::FirstSeen));
+            report.date = Some(date.to_rfc3339_opts(SecondsFormat::Secs, true));
+            report.date_source = Some(source);
+            report.summary = Some(summary(&a));
+            report.paragraphs = a.paragraphs().map(str::to_string).collect();
+            report.headings = a.headings().map(str::to_string).collect();
+            report.title = Some(a.title);
+            report.author = a.author;
+            report.language = Some(a.language);
+            report.source = a.source;
+            report.tags = a.tags;
+            report.stripped = a.stripped;
+        }
+        Err(reason) => report.skipped = Some(reason.to_string()),
+    }
+    report
+}
+
+/// The human-readable form of a report.
+pub fn to_text(r: &Report) -> String {
+    let mut out = format!("{}\n  id:        {}\n", r.path.display(), r.id);
+    if let Some(reason) = &r.skipped {
+        out.push_str(&format!("  SKIPPED:   {reason}\n"));
+        return out;
+    }
+    let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+    out.push_str(&format!("  title:     {}\n", or_none(&r.title)));
+    out.push_str(&format!(
+        "  date:      {} (from {})\n",
+        or_none(&r.date),
+        r.date_source.map_or("?", DateSource::as_str)
+    ));
+    out.push_str(&format!(
+        "  author:    {}\n",
+        r.author
+            .clone()
+            .unwrap_or_else(|| "(none: the feed's author is used)".into())
+    ));
+    out.push_str(&format!("  language:  {}\n", or_none(&r.language)));
+    if let Some(source) = &r.source {
+        out.push_str(&format!("  source:    {source}\n"));
+    }
+    if !r.tags.is_empty() {
+        out.push_str(&format!("  tags:      {}\n", r.tags.join(", ")));
+    }
+    out.push_str(&format!(
+        "  body:      {} paragraphs, {} headings\n",
+        r.paragraphs.len(),
+        r.headings.len()
+    ));
+    for h in &r.headings {
+        out.push_str(&format!("    heading: {h}\n"));
+    }
+    out.push_str(&format!("  summary:   {}\n", or_none(&r.summary)));
+    if r.stripped.is_empty() {
+        out.push_str("  stripped:  (nothing)\n");
+    } else {
+        out.push_str(&format!("  stripped:  {} lines\n", r.stripped.len()));
+        for line in &r.stripped {
+            out.push_str(&format!("    - {line}\n"));
+        }
+    }
+    out
+}

@@ -1,0 +1,31 @@
+//! seedfeed watches a folder of plain-text articles and serves it as RSS 2.0 and Atom 1.0
+//! feeds and HTML pages over HTTP.
+//!
+//! # Layout
+//!
+//! Data flows one way, one module per stage:
+//!
+//! 1. [`config`]: layered settings (defaults, file, environment, flags), checked at start-up.
+//! 2. [`watch`]: filesystem events from `notify` into a bounded channel of path batches.
+//! 3. [`article`]: one file's bytes to an article (decode, title and metadata, body, boilerplate).
+//! 4. [`store`]: the index of published articles and the `redb` state database behind it.
+//! 5. [`feed`]: the articles rendered to RSS, Atom and HTML, once per change.
+//! 6. [`snapshot`]: rendered bytes, pre-compressed, behind an atomic swap.
+//! 7. [`http`]: hyper handlers that only read the current snapshot.
+//! 8. [`daemon`]: the wiring of the stages, and shutdown.
+//!
+//! [`export`] (`seedfeed build`) and [`inspect`] (`seedfeed inspect`) reuse the same stages.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod article;
+pub mod config;
+pub mod daemon;
+pub mod export;
+pub mod feed;
+pub mod http;
+pub mod inspect;
+pub mod snapshot;
+pub mod store;
+pub mod watch;
