@@ -25,7 +25,7 @@ pub const MAX_DEBOUNCE_MS: u64 = 60_000;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The `config` crate could not read or deserialize a source (its message names the key).
-    #[error("configuration: {0}")]
+    #[error("configuration")]
     Load(#[from] config::ConfigError),
     /// A value deserialized but is out of range or malformed.
     #[error("configuration key `{key}`: {reason}")]
@@ -379,6 +379,17 @@ mod tests {
     use std::collections::HashMap;
     use std::io::Write;
 
+    /// The error with its sources, as `seedfeed` prints it.
+    fn chain(err: &ConfigError) -> String {
+        let mut text = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(e) = source {
+            text = format!("{text}: {e}");
+            source = e.source();
+        }
+        text
+    }
+
     fn load_toml(toml: &str) -> Result<Settings, ConfigError> {
         load_toml_env(toml, HashMap::new())
     }
@@ -409,25 +420,25 @@ mod tests {
     #[test]
     fn unknown_key_is_named() {
         let err = load_toml("[feed]\ntitel = \"x\"\n").expect_err("unknown key");
-        assert!(err.to_string().contains("titel"), "{err}");
+        assert!(chain(&err).contains("titel"), "{}", chain(&err));
     }
 
     #[test]
     fn unknown_section_is_named() {
         let err = load_toml("[feeds]\ntitle = \"x\"\n").expect_err("unknown section");
-        assert!(err.to_string().contains("feeds"), "{err}");
+        assert!(chain(&err).contains("feeds"), "{}", chain(&err));
     }
 
     #[test]
     fn bad_type_names_the_key() {
         let err = load_toml("[feed]\nitems = \"many\"\n").expect_err("bad type");
-        assert!(err.to_string().contains("feed.items"), "{err}");
+        assert!(chain(&err).contains("feed.items"), "{}", chain(&err));
     }
 
     #[test]
     fn bad_listen_address_names_the_key() {
         let err = load_toml("[server]\nlisten = \"localhost\"\n").expect_err("bad addr");
-        assert!(err.to_string().contains("server.listen"), "{err}");
+        assert!(chain(&err).contains("server.listen"), "{}", chain(&err));
     }
 
     #[test]
@@ -443,7 +454,7 @@ mod tests {
             ("[watch]\ndebounce_ms = 999999\n", "watch.debounce_ms"),
         ] {
             let err = load_toml(toml).expect_err(toml);
-            assert!(err.to_string().contains(key), "{toml}: {err}");
+            assert!(chain(&err).contains(key), "{toml}: {}", chain(&err));
         }
     }
 
@@ -475,7 +486,7 @@ mod tests {
     fn unknown_environment_key_is_named() {
         let env = HashMap::from([("SEEDFEED__FEED__COLOUR".to_string(), "red".to_string())]);
         let err = load_toml_env("", env).expect_err("unknown env key");
-        assert!(err.to_string().contains("colour"), "{err}");
+        assert!(chain(&err).contains("colour"), "{}", chain(&err));
     }
 
     #[test]

@@ -142,18 +142,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Logs to stderr; under systemd's journal (`JOURNAL_STREAM`) without timestamps or colour,
-/// since journald adds its own.
+/// Logs to stderr; colour only on a terminal, and under systemd's journal (`JOURNAL_STREAM`)
+/// without timestamps, since journald adds its own.
 fn init_logging(level: &str) {
+    use std::io::IsTerminal;
     let filter = EnvFilter::builder()
         .parse(level)
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
     if std::env::var_os("JOURNAL_STREAM").is_some() {
-        builder.without_time().with_ansi(false).init();
+        builder.without_time().init();
     } else {
         builder.init();
     }

@@ -192,6 +192,6 @@ mod tests {
     fn sentences_mentioning_newsletters_are_article_text() {
         let line = "Analysts said the newsletter business, long dismissed as a hobby for a few \
                     enthusiasts, grew faster than any other part of the media industry in 2024.";
-        assert!(!is_marker(&line));
+        assert!(!is_marker(line));
     }
 }

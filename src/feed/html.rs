@@ -35,9 +35,9 @@ fn head(out: &mut String, title: &str, lang: &str, ctx: &FeedContext) {
 }
 
 fn feed_links(out: &mut String, ctx: &FeedContext) {
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<nav aria-label=\"Feeds\"><a href=\"{}\">RSS feed</a> · <a href=\"{}\">Atom feed</a></nav>\n",
+        "<nav aria-label=\"Feeds\"><a href=\"{}\">RSS feed</a> · <a href=\"{}\">Atom feed</a></nav>",
         escape_html(&ctx.url(RSS_PATH)),
         escape_html(&ctx.url(ATOM_PATH)),
     );
@@ -67,10 +67,10 @@ pub fn index_page(entries: &[&Entry], ctx: &FeedContext) -> String {
     out.push_str("<main>\n<ol>\n");
     for entry in entries.iter().take(MAX_INDEX_ARTICLES) {
         let lang = escape_html(&entry.article.language);
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<li lang=\"{lang}\" dir=\"auto\"><h2><a href=\"{href}\">{title}</a></h2>\
-             <p class=\"meta\">{meta}</p><p>{summary}</p></li>\n",
+             <p class=\"meta\">{meta}</p><p>{summary}</p></li>",
             href = escape_html(&ctx.url(&article_path(&entry.record.id))),
             title = escape_html(&entry.article.title),
             meta = dateline(entry, ctx),

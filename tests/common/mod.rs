@@ -1,0 +1,273 @@
+//! Test harness: runs the real `seedfeed` binary on a free port against temp folders and
+//! talks plain HTTP/1.1 to it over a TCP socket.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Upper bound for anything the daemon should do "within a fraction of a second"; generous
+/// because CI machines are slow and shared. Not a performance target.
+pub const SETTLE: Duration = Duration::from_secs(15);
+
+/// The sample articles shipped in `seeds/`.
+pub fn sample_seeds() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
+}
+
+/// A temp folder with `seeds/` (optionally a copy of the samples) and `state/`.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn empty() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("seeds")).expect("mkdir seeds");
+        Self { dir }
+    }
+
+    pub fn with_samples() -> Self {
+        let ws = Self::empty();
+        for entry in std::fs::read_dir(sample_seeds()).expect("read seeds") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), ws.seeds().join(entry.file_name())).expect("copy");
+        }
+        ws
+    }
+
+    pub fn seeds(&self) -> PathBuf {
+        self.dir.path().join("seeds")
+    }
+
+    pub fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// Starts `seedfeed serve` on this workspace with extra arguments.
+    pub fn serve(&self, extra: &[&str]) -> Daemon {
+        let mut args: Vec<String> = vec![
+            "serve".into(),
+            "--seeds".into(),
+            self.seeds().display().to_string(),
+            "--state-dir".into(),
+            self.state().display().to_string(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        Daemon::start(self.dir.path(), &args)
+    }
+}
+
+/// A `Command` for the binary, run in `cwd`, with no `SEEDFEED__*` variables inherited.
+pub fn seedfeed(cwd: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_seedfeed"));
+    cmd.current_dir(cwd);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SEEDFEED__") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env_remove("JOURNAL_STREAM");
+    cmd
+}
+
+/// A running daemon; killed on drop.
+pub struct Daemon {
+    child: Child,
+    pub addr: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Daemon {
+    pub fn start(cwd: &Path, args: &[String]) -> Self {
+        let mut child = seedfeed(cwd)
+            .args(args)
+            .env("SEEDFEED__LOG__LEVEL", "debug")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn seedfeed");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let addr = rest.split_whitespace().next().unwrap_or("").to_string();
+                    let _ = addr_tx.send(addr);
+                }
+                sink.lock().expect("log lock").push(line);
+            }
+        });
+        let addr = match addr_rx.recv_timeout(SETTLE) {
+            Ok(addr) => addr.parse().expect("listening address"),
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "daemon did not start listening; log:\n{}",
+                    log.lock().expect("log").join("\n")
+                );
+            }
+        };
+        let daemon = Self { child, addr, log };
+        daemon.wait_for(|d| d.get("/healthz").status == 200, "first index");
+        daemon
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().expect("log").join("\n")
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        request(self.addr, "GET", path, &[])
+    }
+
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+        request(self.addr, method, path, headers)
+    }
+
+    /// Polls `cond` until it holds, failing the test with the log after [`SETTLE`].
+    pub fn wait_for(&self, mut cond: impl FnMut(&Self) -> bool, what: &str) {
+        let start = Instant::now();
+        while start.elapsed() < SETTLE {
+            if cond(self) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("timed out waiting for {what}; log:\n{}", self.log());
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(mut self) -> ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(start.elapsed() < SETTLE, "daemon ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A parsed HTTP response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("UTF-8 body")
+    }
+}
+
+/// One request on a fresh connection (`Connection: close`), read to the end.
+pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(SETTLE)).expect("read timeout");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        req.push_str(&format!("{name}: {value}\r\n"));
+    }
+    req.push_str("\r\n");
+    stream.write_all(req.as_bytes()).expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read response");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let body = raw[split + 4..].to_vec();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Parses XML strictly (roxmltree rejects any well-formedness error, including illegal
+/// characters), panicking with the document on failure.
+pub fn strict_xml(text: &str) -> roxmltree::Document<'_> {
+    roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("not well-formed XML: {e}\n{text}"))
+}
+
+/// Parses a feed with feed-rs (an independent parser).
+pub fn feed_rs(body: &[u8]) -> feed_rs::model::Feed {
+    feed_rs::parser::parse(body).unwrap_or_else(|e| {
+        panic!(
+            "feed-rs rejects the feed: {e}\n{}",
+            String::from_utf8_lossy(body)
+        )
+    })
+}
+
+/// The RSS items' `guid`s, in document order.
+pub fn rss_guids(rss: &str) -> Vec<String> {
+    strict_xml(rss)
+        .descendants()
+        .filter(|n| n.has_tag_name("guid"))
+        .filter_map(|n| n.text().map(str::to_string))
+        .collect()
+}
+
+/// The RSS items' titles, in document order.
+pub fn rss_item_titles(rss: &str) -> Vec<String> {
+    strict_xml(rss)
+        .descendants()
+        .filter(|n| n.has_tag_name("item"))
+        .filter_map(|item| {
+            item.children()
+                .find(|c| c.has_tag_name("title"))
+                .and_then(|t| t.text().map(str::to_string))
+        })
+        .collect()
+}
+
+/// Writes a file the way most tools do: to a temp name, then renamed into place.
+pub fn write_atomically(path: &Path, content: &str) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, content).expect("write temp");
+    std::fs::rename(&tmp, path).expect("rename into place");
+}

@@ -1,0 +1,493 @@
+//! End-to-end: the real daemon, real files, real filesystem events, real HTTP.
+
+mod common;
+
+use std::io::Read;
+
+use chrono::DateTime;
+use common::*;
+
+const LAVROV_TITLE: &str =
+    "Russie : Sergueï Lavrov promet une coopération militaire renforcée avec le Mali";
+const MALI_TITLE: &str =
+    "Mali–Russie : Une convergence stratégique autour de la sécurité et de la souveraineté";
+
+fn child_text<'a>(node: roxmltree::Node<'a, 'a>, ns: Option<&str>, name: &str) -> Option<&'a str> {
+    node.children()
+        .find(|c| {
+            c.tag_name().name() == name && ns.is_none_or(|ns| c.tag_name().namespace() == Some(ns))
+        })
+        .and_then(|c| c.text())
+}
+
+const DC: &str = "http://purl.org/dc/elements/1.1/";
+const CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
+const ATOM: &str = "http://www.w3.org/2005/Atom";
+
+#[test]
+fn sample_seeds_appear_in_rss_with_every_field() {
+    let ws = Workspace::with_samples();
+    let daemon = ws.serve(&["--base-url", "http://feeds.example.test"]);
+    let res = daemon.get("/feed.rss");
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.header("content-type"),
+        Some("application/rss+xml; charset=utf-8")
+    );
+    let text = res.text();
+    let doc = strict_xml(&text);
+    let channel = doc
+        .descendants()
+        .find(|n| n.has_tag_name("channel"))
+        .expect("channel");
+    assert_eq!(child_text(channel, None, "title"), Some("seedfeed"));
+    assert_eq!(
+        child_text(channel, None, "link"),
+        Some("http://feeds.example.test/")
+    );
+    assert!(child_text(channel, None, "description").is_some_and(|d| !d.is_empty()));
+    assert_eq!(child_text(channel, None, "language"), Some("en"));
+    assert_eq!(child_text(channel, None, "generator"), Some("seedfeed"));
+    let self_link = channel
+        .children()
+        .find(|c| c.tag_name().namespace() == Some(ATOM) && c.tag_name().name() == "link")
+        .expect("atom:link");
+    assert_eq!(self_link.attribute("rel"), Some("self"));
+    assert_eq!(
+        self_link.attribute("href"),
+        Some("http://feeds.example.test/feed.rss")
+    );
+    // lastBuildDate is the newest item's date, not the wall clock.
+    assert_eq!(
+        child_text(channel, None, "lastBuildDate")
+            .map(|d| DateTime::parse_from_rfc2822(d).expect("RFC 822 date")),
+        Some(DateTime::parse_from_rfc3339("2025-04-04T00:00:00Z").expect("date"))
+    );
+
+    let items: Vec<_> = channel
+        .children()
+        .filter(|c| c.has_tag_name("item"))
+        .collect();
+    assert_eq!(items.len(), 2);
+    // Newest first: the dateline gives the second article 2025-04-04.
+    let (mali, lavrov) = (items[0], items[1]);
+    assert_eq!(child_text(mali, None, "title"), Some(MALI_TITLE));
+    assert_eq!(child_text(lavrov, None, "title"), Some(LAVROV_TITLE));
+    for (item, date, author) in [
+        (lavrov, "2025-04-03T00:00:00Z", "Pierre"),
+        (mali, "2025-04-04T00:00:00Z", "seedfeed"),
+    ] {
+        let pub_date = child_text(item, None, "pubDate").expect("pubDate");
+        assert_eq!(
+            DateTime::parse_from_rfc2822(pub_date).expect("RFC 822 pubDate"),
+            DateTime::parse_from_rfc3339(date).expect("date")
+        );
+        assert_eq!(child_text(item, Some(DC), "creator"), Some(author));
+        let guid = item
+            .children()
+            .find(|c| c.has_tag_name("guid"))
+            .expect("guid");
+        assert_eq!(guid.attribute("isPermaLink"), Some("false"));
+        assert!(guid.text().is_some_and(|g| g.starts_with("urn:uuid:")));
+        let link = child_text(item, None, "link").expect("link");
+        let path = link
+            .strip_prefix("http://feeds.example.test")
+            .expect("absolute link on the base URL");
+        let page = daemon.get(path);
+        assert_eq!(page.status, 200, "{link} must open");
+        assert!(page.text().contains("<h1>"));
+        assert!(child_text(item, None, "description").is_some_and(|d| !d.is_empty()));
+    }
+
+    let lavrov_html = child_text(lavrov, Some(CONTENT), "encoded").expect("content:encoded");
+    assert_eq!(lavrov_html.matches("<p>").count(), 5);
+    assert!(lavrov_html.starts_with("<p>Ce jeudi, la Russie a annoncé"));
+    assert!(
+        lavrov_html
+            .trim_end()
+            .ends_with("est en pleine mutation.</p>")
+    );
+    assert!(!lavrov_html.contains("Auteur"));
+    assert!(!lavrov_html.contains("2025-04-03"));
+
+    let mali_html = child_text(mali, Some(CONTENT), "encoded").expect("content:encoded");
+    assert_eq!(mali_html.matches("<h2>").count(), 4);
+    assert!(mali_html.contains("<h2>Un repositionnement régional assumé</h2>"));
+    assert!(
+        mali_html
+            .trim_end()
+            .ends_with("la stabilité et le développement concerté.</p>")
+    );
+    for nav in [
+        "Lire La Précédente",
+        "Lire La Suite",
+        "Les Plus Populaires",
+        "Stade Brestois",
+    ] {
+        assert!(
+            !mali_html.contains(nav),
+            "navigation {nav:?} must be stripped"
+        );
+    }
+    assert!(!text.contains("Stade Brestois"));
+}
+
+#[test]
+fn sample_seeds_appear_in_atom_with_every_field() {
+    let ws = Workspace::with_samples();
+    let daemon = ws.serve(&[]);
+    let res = daemon.get("/feed.atom");
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.header("content-type"),
+        Some("application/atom+xml; charset=utf-8")
+    );
+    strict_xml(&res.text());
+    let feed = feed_rs(&res.body);
+    assert!(feed.id.starts_with("urn:uuid:"));
+    assert_eq!(
+        feed.title.as_ref().map(|t| t.content.as_str()),
+        Some("seedfeed")
+    );
+    assert_eq!(
+        feed.updated.map(|u| u.to_rfc3339()),
+        Some("2025-04-04T00:00:00+00:00".into())
+    );
+    assert_eq!(feed.authors[0].name, "seedfeed");
+    let base = format!("http://{}", daemon.addr);
+    let rels: Vec<(&str, &str)> = feed
+        .links
+        .iter()
+        .map(|l| (l.rel.as_deref().unwrap_or(""), l.href.as_str()))
+        .collect();
+    assert!(
+        rels.contains(&("self", &format!("{base}/feed.atom"))),
+        "{rels:?}"
+    );
+    assert!(
+        rels.contains(&("alternate", &format!("{base}/"))),
+        "{rels:?}"
+    );
+
+    assert_eq!(feed.entries.len(), 2);
+    let titles: Vec<&str> = feed
+        .entries
+        .iter()
+        .map(|e| e.title.as_ref().map_or("", |t| t.content.as_str()))
+        .collect();
+    assert_eq!(titles, [MALI_TITLE, LAVROV_TITLE]);
+    let lavrov = &feed.entries[1];
+    assert!(lavrov.id.starts_with("urn:uuid:"));
+    assert_eq!(lavrov.authors[0].name, "Pierre");
+    assert_eq!(feed.entries[0].authors[0].name, "seedfeed");
+    assert_eq!(
+        lavrov.published.map(|d| d.to_rfc3339()),
+        Some("2025-04-03T00:00:00+00:00".into())
+    );
+    assert!(lavrov.updated.is_some());
+    assert!(
+        lavrov
+            .summary
+            .as_ref()
+            .is_some_and(|s| s.content.starts_with("Ce jeudi"))
+    );
+    let content = lavrov.content.as_ref().expect("content");
+    assert_eq!(content.content_type.essence().to_string(), "text/html");
+    assert!(
+        content
+            .body
+            .as_deref()
+            .is_some_and(|b| b.contains("<p>Ce jeudi"))
+    );
+    assert_eq!(lavrov.links[0].rel.as_deref(), Some("alternate"));
+    assert_eq!(
+        daemon
+            .get(lavrov.links[0].href.strip_prefix(&base).expect("base"))
+            .status,
+        200
+    );
+
+    // RSS and Atom name the same articles with the same ids.
+    let rss = daemon.get("/feed.rss").text();
+    let atom_ids: Vec<String> = feed.entries.iter().map(|e| e.id.clone()).collect();
+    assert_eq!(rss_guids(&rss), atom_ids);
+}
+
+#[test]
+fn index_page_lists_articles_and_advertises_the_feeds() {
+    let ws = Workspace::with_samples();
+    let daemon = ws.serve(&[]);
+    let res = daemon.get("/");
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-type"), Some("text/html; charset=utf-8"));
+    let html = res.text();
+    assert!(html.contains("type=\"application/rss+xml\""));
+    assert!(html.contains("type=\"application/atom+xml\""));
+    let mali = html.find("Mali–Russie").expect("newest listed");
+    let lavrov = html.find("Sergueï Lavrov promet").expect("older listed");
+    assert!(mali < lavrov, "newest first");
+}
+
+#[test]
+fn folder_changes_show_up_in_the_feeds() {
+    let ws = Workspace::empty();
+    let daemon = ws.serve(&[]);
+    let titles = |d: &Daemon| rss_item_titles(&d.get("/feed.rss").text());
+    assert!(titles(&daemon).is_empty());
+
+    // A file copied in appears.
+    std::fs::copy(
+        sample_seeds().join("000_5f06b2f05f265a12.txt"),
+        ws.seeds().join("lavrov.txt"),
+    )
+    .expect("copy");
+    daemon.wait_for(|d| titles(d) == [LAVROV_TITLE], "copied file");
+    let id_before = rss_guids(&daemon.get("/feed.rss").text());
+
+    // An edit changes the title but not the id.
+    let edited = std::fs::read_to_string(ws.seeds().join("lavrov.txt"))
+        .expect("read")
+        .replace("Sergueï Lavrov promet", "Lavrov annonce");
+    std::fs::write(ws.seeds().join("lavrov.txt"), edited).expect("edit");
+    daemon.wait_for(
+        |d| {
+            titles(d)
+                .first()
+                .is_some_and(|t| t.contains("Lavrov annonce"))
+        },
+        "edited title",
+    );
+    assert_eq!(rss_guids(&daemon.get("/feed.rss").text()), id_before);
+
+    // Editor swap files, partial downloads and hidden files never appear; a sentinel written
+    // after them proves the watcher has seen them.
+    std::fs::create_dir(ws.seeds().join("sub")).expect("mkdir");
+    for name in [
+        ".lavrov.txt.swp",
+        "draft.txt~",
+        ".#draft.txt",
+        "draft.txt.part",
+        "draft.tmp",
+        ".hidden.txt",
+    ] {
+        std::fs::write(
+            ws.seeds().join("sub").join(name),
+            "Swap title\nSwap body.\n",
+        )
+        .expect("write");
+    }
+    std::fs::write(ws.seeds().join("sub/sentinel.txt"), "Sentinel\nBody.\n").expect("write");
+    daemon.wait_for(|d| titles(d).contains(&"Sentinel".to_string()), "sentinel");
+    assert!(!titles(&daemon).contains(&"Swap title".to_string()));
+
+    // Written under a temp name then renamed into place: shows once.
+    write_atomically(
+        &ws.seeds().join("sub/renamed.txt"),
+        "Renamed in\nIts body.\n",
+    );
+    daemon.wait_for(
+        |d| titles(d).contains(&"Renamed in".to_string()),
+        "renamed file",
+    );
+    let all = titles(&daemon);
+    assert_eq!(
+        all.iter().filter(|t| *t == "Renamed in").count(),
+        1,
+        "{all:?}"
+    );
+
+    // A deleted file leaves; a moved-away folder takes its articles along.
+    std::fs::remove_file(ws.seeds().join("lavrov.txt")).expect("delete");
+    daemon.wait_for(
+        |d| !titles(d).iter().any(|t| t.contains("Lavrov")),
+        "deletion",
+    );
+    std::fs::rename(ws.seeds().join("sub"), ws.dir.path().join("elsewhere")).expect("move out");
+    daemon.wait_for(|d| titles(d).is_empty(), "folder moved out");
+    assert!(daemon.log().contains("removed"));
+}
+
+#[test]
+fn conditional_get_head_gzip_and_methods() {
+    let ws = Workspace::with_samples();
+    let daemon = ws.serve(&[]);
+    let full = daemon.get("/feed.atom");
+    let etag = full.header("etag").expect("etag").to_string();
+    assert!(
+        etag.starts_with('"') && !etag.starts_with("W/"),
+        "strong ETag {etag}"
+    );
+    let last_modified = full
+        .header("last-modified")
+        .expect("last-modified")
+        .to_string();
+    assert_eq!(full.header("cache-control"), Some("public, max-age=60"));
+
+    let res = daemon.request("GET", "/feed.atom", &[("If-None-Match", &etag)]);
+    assert_eq!(res.status, 304);
+    assert!(res.body.is_empty());
+    assert_eq!(res.header("etag"), Some(etag.as_str()));
+    let res = daemon.request("GET", "/feed.atom", &[("If-None-Match", "\"stale\"")]);
+    assert_eq!(res.status, 200);
+    let res = daemon.request(
+        "GET",
+        "/feed.atom",
+        &[("If-Modified-Since", &last_modified)],
+    );
+    assert_eq!(res.status, 304);
+
+    let head = daemon.request("HEAD", "/feed.atom", &[]);
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("content-length"), full.header("content-length"));
+    assert_eq!(head.header("etag"), Some(etag.as_str()));
+
+    let gz = daemon.request("GET", "/feed.atom", &[("Accept-Encoding", "gzip, br")]);
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    assert_eq!(gz.header("vary"), Some("Accept-Encoding"));
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_end(&mut decoded)
+        .expect("valid gzip");
+    assert_eq!(decoded, full.body);
+    let gz_etag = gz.header("etag").expect("etag").to_string();
+    assert_ne!(gz_etag, etag);
+    let res = daemon.request(
+        "GET",
+        "/feed.atom",
+        &[("Accept-Encoding", "gzip"), ("If-None-Match", &gz_etag)],
+    );
+    assert_eq!(res.status, 304);
+    let refused = daemon.request("GET", "/feed.atom", &[("Accept-Encoding", "gzip;q=0")]);
+    assert_eq!(refused.header("content-encoding"), None);
+
+    let post = daemon.request("POST", "/feed.atom", &[("Content-Length", "0")]);
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("allow"), Some("GET, HEAD, OPTIONS"));
+    assert_eq!(daemon.request("DELETE", "/", &[]).status, 405);
+    assert_eq!(daemon.get("/nope").status, 404);
+    assert_eq!(daemon.get("/articles/not-an-id.html").status, 404);
+    assert_eq!(daemon.get("/healthz").status, 200);
+}
+
+#[test]
+fn hostile_bytes_still_give_well_formed_feeds() {
+    let ws = Workspace::empty();
+    let daemon = ws.serve(&[]);
+    let hostile = "Bad \u{1}title <script>alert(1)</script> ]]> & \u{7}co\n\
+                   Auteur: <b>Eve</b> & \u{b}Mallory\n\
+                   Body with ]]> and <![CDATA[ nested ]]> and \u{0c}form feed \u{1b}[31m and </content>.\n\
+                   <script>document.write('x')</script>\n";
+    std::fs::write(ws.seeds().join("hostile.txt"), hostile).expect("write");
+    daemon.wait_for(
+        |d| !rss_guids(&d.get("/feed.rss").text()).is_empty(),
+        "hostile article",
+    );
+    for path in ["/feed.rss", "/feed.atom"] {
+        let res = daemon.get(path);
+        let text = res.text();
+        let doc = strict_xml(&text);
+        let feed = feed_rs(&res.body);
+        assert_eq!(feed.entries.len(), 1);
+        let title = feed.entries[0]
+            .title
+            .as_ref()
+            .expect("title")
+            .content
+            .clone();
+        assert_eq!(title, "Bad title <script>alert(1)</script> ]]> & co");
+        assert!(!text.contains('\u{1}') && !text.contains('\u{1b}'));
+        // The markup in the text arrives as text, never as elements.
+        assert!(
+            doc.descendants()
+                .all(|n| !n.has_tag_name("script") && !n.has_tag_name("b"))
+        );
+    }
+    let page_path = {
+        let rss = daemon.get("/feed.rss").text();
+        let doc = strict_xml(&rss);
+        let link = doc
+            .descendants()
+            .find(|n| n.has_tag_name("item"))
+            .and_then(|i| child_text(i, None, "link"))
+            .expect("link")
+            .to_string();
+        link.split_once("/articles/")
+            .map(|(_, id)| format!("/articles/{id}"))
+            .expect("path")
+    };
+    let page = daemon.get(&page_path).text();
+    assert!(!page.contains("<script>"));
+    assert!(page.contains("&lt;script&gt;"));
+}
+
+#[test]
+fn ids_and_first_seen_dates_survive_restart_and_touch() {
+    let ws = Workspace::empty();
+    std::fs::write(
+        ws.seeds().join("undated.txt"),
+        "No date here\nJust a body line.\n",
+    )
+    .expect("write");
+    // Restarts get another port: a fixed base URL keeps links (and so bytes) comparable.
+    let base = ["--base-url", "http://feeds.example.test"];
+    let daemon = ws.serve(&base);
+    let first = daemon.get("/feed.atom");
+    let feed = feed_rs(&first.body);
+    let (id, published) = (feed.entries[0].id.clone(), feed.entries[0].published);
+    assert!(published.is_some());
+    assert_eq!(daemon.terminate().code(), Some(0), "SIGTERM exits cleanly");
+
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let file = std::fs::File::options()
+        .append(true)
+        .open(ws.seeds().join("undated.txt"))
+        .expect("open");
+    file.set_modified(std::time::SystemTime::now())
+        .expect("touch");
+    drop(file);
+
+    let daemon = ws.serve(&base);
+    let again = daemon.get("/feed.atom");
+    let feed = feed_rs(&again.body);
+    assert_eq!(feed.entries[0].id, id);
+    assert_eq!(feed.entries[0].published, published);
+    assert_eq!(again.text(), first.text(), "same articles, same bytes");
+}
+
+#[test]
+fn same_articles_render_byte_identical_feeds() {
+    let a = Workspace::with_samples();
+    let b = Workspace::with_samples();
+    let base = ["--base-url", "http://feeds.example.test"];
+    let (da, db) = (a.serve(&base), b.serve(&base));
+    for path in ["/feed.rss", "/feed.atom"] {
+        let (ra, rb) = (da.get(path), db.get(path));
+        assert_eq!(ra.text(), rb.text(), "{path}");
+        assert_eq!(ra.header("etag"), rb.header("etag"));
+    }
+}
+
+#[test]
+fn bad_files_are_skipped_with_a_logged_reason() {
+    let ws = Workspace::with_samples();
+    std::fs::write(
+        ws.seeds().join("image.txt"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+    )
+    .expect("write");
+    std::fs::write(ws.seeds().join("empty.txt"), b"  \n").expect("write");
+    let daemon = ws.serve(&[]);
+    assert_eq!(rss_guids(&daemon.get("/feed.rss").text()).len(), 2);
+    let log = daemon.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("skipped") && l.contains("image.txt") && l.contains("PNG")),
+        "{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("skipped") && l.contains("empty.txt") && l.contains("empty")),
+        "{log}"
+    );
+}
