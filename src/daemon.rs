@@ -145,10 +145,16 @@ async fn index_step(
     })
 }
 
-/// Renders the store and swaps the result in.
+/// Renders the store and swaps the result in; on a render error the previous snapshot stays.
 pub fn publish(store: &Store, ctx: &FeedContext, cell: &SnapshotCell) {
     let started = Instant::now();
-    let rendered = feed::render(store.entries(), ctx);
+    let rendered = match feed::render(store.entries(), ctx) {
+        Ok(rendered) => rendered,
+        Err(e) => {
+            error!(error = %e, "render failed; still serving the previous feeds");
+            return;
+        }
+    };
     let previous = cell.load();
     let snapshot = Snapshot::build(
         rendered,

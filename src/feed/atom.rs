@@ -4,7 +4,7 @@ use atom_syndication::{Content, Entry as AtomEntry, Feed, Generator, Link, Perso
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{ATOM_PATH, FeedContext, GENERATOR, INDEX_PATH, article_path, text};
+use super::{ATOM_PATH, FeedContext, GENERATOR, INDEX_PATH, RenderError, article_path, text};
 use crate::store::Entry;
 
 /// The feed's own id: a name-based UUID of its public URL, stable while the URL is.
@@ -16,7 +16,11 @@ pub fn feed_id(ctx: &FeedContext) -> String {
 }
 
 /// Renders the Atom document for `entries` (already sorted and limited).
-pub fn render(entries: &[&Entry], ctx: &FeedContext, updated: DateTime<Utc>) -> String {
+pub fn render(
+    entries: &[&Entry],
+    ctx: &FeedContext,
+    updated: DateTime<Utc>,
+) -> Result<String, RenderError> {
     let feed = Feed {
         title: Text::plain(ctx.title.clone()),
         id: feed_id(ctx),
@@ -36,20 +40,12 @@ pub fn render(entries: &[&Entry], ctx: &FeedContext, updated: DateTime<Utc>) -> 
         lang: Some(ctx.language.clone()),
         ..Feed::default()
     };
-    let mut out = Vec::new();
-    match feed.write_with_config(
-        &mut out,
-        atom_syndication::WriteConfig {
-            write_document_declaration: true,
-            indent_size: Some(2),
-        },
-    ) {
-        Ok(_) => String::from_utf8(out).unwrap_or_default(),
-        Err(e) => {
-            tracing::error!(error = %e, "Atom writer failed");
-            String::new()
-        }
-    }
+    let config = atom_syndication::WriteConfig {
+        write_document_declaration: true,
+        indent_size: Some(2),
+    };
+    let written = feed.write_with_config(Vec::new(), config);
+    super::document("Atom", written)
 }
 
 fn entry(entry: &Entry, ctx: &FeedContext) -> AtomEntry {

@@ -83,6 +83,26 @@ pub struct Rendered {
     pub updated: DateTime<Utc>,
 }
 
+/// A document that could not be written; the last good snapshot stays in service.
+#[derive(Debug, thiserror::Error)]
+#[error("{format} writer failed: {message}")]
+pub struct RenderError {
+    /// Which document.
+    pub format: &'static str,
+    /// What the writer said.
+    pub message: String,
+}
+
+/// Turns a feed writer's output into the document text.
+fn document<E: std::fmt::Display>(
+    format: &'static str,
+    written: Result<Vec<u8>, E>,
+) -> Result<String, RenderError> {
+    let error = |message: String| RenderError { format, message };
+    let bytes = written.map_err(|e| error(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| error(e.to_string()))
+}
+
 /// Sorts entries newest first: by publication date, then first-seen time, then path.
 pub fn newest_first<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<&'a Entry> {
     let mut sorted: Vec<&Entry> = entries.collect();
@@ -97,7 +117,10 @@ pub fn newest_first<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<&'a Ent
 }
 
 /// Renders every document for the given entries.
-pub fn render<'a>(entries: impl Iterator<Item = &'a Entry>, ctx: &FeedContext) -> Rendered {
+pub fn render<'a>(
+    entries: impl Iterator<Item = &'a Entry>,
+    ctx: &FeedContext,
+) -> Result<Rendered, RenderError> {
     let all = newest_first(entries);
     let in_feed = &all[..all.len().min(ctx.items)];
     let updated = in_feed
@@ -105,14 +128,14 @@ pub fn render<'a>(entries: impl Iterator<Item = &'a Entry>, ctx: &FeedContext) -
         .map(|e| e.updated())
         .max()
         .unwrap_or(DateTime::UNIX_EPOCH);
-    Rendered {
-        rss: rss::render(in_feed, ctx, updated),
-        atom: atom::render(in_feed, ctx, updated),
+    Ok(Rendered {
+        rss: rss::render(in_feed, ctx, updated)?,
+        atom: atom::render(in_feed, ctx, updated)?,
         index: html::index_page(&all, ctx),
         pages: all
             .iter()
             .map(|e| (article_path(&e.record.id), html::article_page(e, ctx)))
             .collect(),
         updated,
-    }
+    })
 }

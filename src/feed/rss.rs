@@ -6,11 +6,15 @@ use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Channel, Guid, Item};
 
-use super::{FeedContext, GENERATOR, INDEX_PATH, RSS_PATH, article_path, text};
+use super::{FeedContext, GENERATOR, INDEX_PATH, RSS_PATH, RenderError, article_path, text};
 use crate::store::Entry;
 
 /// Renders the RSS document for `entries` (already sorted and limited).
-pub fn render(entries: &[&Entry], ctx: &FeedContext, updated: DateTime<Utc>) -> String {
+pub fn render(
+    entries: &[&Entry],
+    ctx: &FeedContext,
+    updated: DateTime<Utc>,
+) -> Result<String, RenderError> {
     let items = entries.iter().map(|e| item(e, ctx)).collect();
     let channel = Channel {
         title: ctx.title.clone(),
@@ -30,15 +34,8 @@ pub fn render(entries: &[&Entry], ctx: &FeedContext, updated: DateTime<Utc>) -> 
         items,
         ..Channel::default()
     };
-    let mut out = Vec::new();
-    match channel.pretty_write_to(&mut out, b' ', 2) {
-        // Writing to a Vec only fails on a bug in the writer; keep the feed well-formed anyway.
-        Ok(_) => String::from_utf8(out).unwrap_or_default(),
-        Err(e) => {
-            tracing::error!(error = %e, "RSS writer failed");
-            String::new()
-        }
-    }
+    let written = channel.pretty_write_to(Vec::new(), b' ', 2);
+    super::document("RSS", written)
 }
 
 fn item(entry: &Entry, ctx: &FeedContext) -> Item {

@@ -7,7 +7,7 @@
 pub mod db;
 pub mod scan;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -145,14 +145,18 @@ impl Store {
     }
 
     /// Reads the whole folder: new and changed files are (re)parsed, vanished ones removed.
+    ///
+    /// Nothing is forgotten below a folder that could not be read: a missing seeds folder (an
+    /// unmounted disk) or an unreadable subfolder keeps its articles until it can be read.
     pub fn reconcile_all(&mut self) -> Changes {
         let mut changes = Changes::default();
         if !self.root.is_dir() {
-            warn!(path = %self.root.display(), "seeds folder is missing; publishing nothing until it exists");
+            warn!(path = %self.root.display(), "seeds folder is missing; keeping the last known articles");
+            return changes;
         }
         let (files, problems) = scan::walk(&self.root, &self.root, &self.filter);
         log_problems(&problems);
-        let mut seen = std::collections::HashSet::with_capacity(files.len());
+        let mut seen = HashSet::with_capacity(files.len());
         for path in files {
             if let Some(key) = scan::store_key(&self.root, &path) {
                 self.ingest(&key, &path, &mut changes);
@@ -161,17 +165,31 @@ impl Store {
                 warn!(path = %path.display(), "skipped: file name is not UTF-8");
             }
         }
-        let gone: Vec<String> = self
-            .records
-            .keys()
-            .filter(|k| !seen.contains(*k))
-            .cloned()
-            .collect();
-        for key in gone {
-            self.forget(&key, &mut changes);
-        }
+        let known: Vec<String> = self.records.keys().cloned().collect();
+        self.forget_missing(known, &seen, &problems, &mut changes);
         self.flush();
         changes
+    }
+
+    /// Forgets the `known` keys that a walk did not find, except below folders it could not
+    /// read.
+    fn forget_missing(
+        &mut self,
+        known: Vec<String>,
+        found: &HashSet<String>,
+        problems: &[scan::WalkProblem],
+        changes: &mut Changes,
+    ) {
+        let unreadable: Vec<String> = problems
+            .iter()
+            .filter_map(|p| scan::store_key(&self.root, &p.path))
+            .map(|key| format!("{key}/"))
+            .collect();
+        for key in known {
+            if !found.contains(&key) && !unreadable.iter().any(|u| key.starts_with(u)) {
+                self.forget(&key, changes);
+            }
+        }
     }
 
     /// Re-examines the given absolute paths (files or folders, present or not) after events.
@@ -205,15 +223,12 @@ impl Store {
                     (Vec::new(), Vec::new())
                 };
                 log_problems(&problems);
-                let present: std::collections::HashSet<String> = files
+                let present: HashSet<String> = files
                     .iter()
                     .filter_map(|f| scan::store_key(&self.root, f))
                     .collect();
-                for key in self.keys_under(key) {
-                    if !present.contains(&key) {
-                        self.forget(&key, changes);
-                    }
-                }
+                let known = self.keys_under(key);
+                self.forget_missing(known, &present, &problems, changes);
                 for file in files {
                     if let Some(file_key) = scan::store_key(&self.root, &file) {
                         self.ingest(&file_key, &file, changes);
@@ -406,6 +421,106 @@ fn log_problems(problems: &[scan::WalkProblem]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Fixture {
+        dir: tempfile::TempDir,
+        settings: Settings,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().expect("temp dir");
+            std::fs::create_dir(dir.path().join("seeds")).expect("mkdir");
+            let mut settings = Settings::default();
+            settings.seeds.dir = dir.path().join("seeds");
+            settings.state.dir = dir.path().join("state");
+            Self { dir, settings }
+        }
+
+        fn seeds(&self) -> PathBuf {
+            self.dir.path().join("seeds")
+        }
+
+        fn open(&self) -> Store {
+            Store::open(&self.settings, &self.seeds()).expect("open store")
+        }
+    }
+
+    fn only_entry(store: &Store) -> Entry {
+        let entries: Vec<&Entry> = store.entries().collect();
+        assert_eq!(entries.len(), 1);
+        entries[0].clone()
+    }
+
+    #[test]
+    fn first_seen_survives_reopen_touch_and_identical_rewrite() {
+        let fx = Fixture::new();
+        let file = fx.seeds().join("a.txt");
+        std::fs::write(&file, "Undated\nBody text.\n").expect("write");
+        let mut store = fx.open();
+        assert_eq!(store.reconcile_all().published, 1);
+        let before = only_entry(&store);
+        assert_eq!(before.published().1, DateSource::FirstSeen);
+        drop(store);
+
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&file, "Undated\nBody text.\n").expect("identical rewrite");
+        let mut store = fx.open();
+        let changes = store.reconcile_all();
+        let after = only_entry(&store);
+        assert_eq!(after.record.id, before.record.id);
+        assert_eq!(after.published(), before.published());
+        assert_eq!(after.record.changed_ms, None, "same bytes are not a change");
+        assert_eq!(changes.updated, 0);
+    }
+
+    #[test]
+    fn a_content_change_keeps_id_and_date_and_moves_updated() {
+        let fx = Fixture::new();
+        let file = fx.seeds().join("a.txt");
+        std::fs::write(&file, "Title\n2025-04-03\nBody.\n").expect("write");
+        let mut store = fx.open();
+        store.reconcile_all();
+        let before = only_entry(&store);
+        std::fs::write(&file, "New title\n2025-04-03\nBody.\n").expect("edit");
+        let changes = store.reconcile_paths(&[file]);
+        assert_eq!(changes.updated, 1);
+        let after = only_entry(&store);
+        assert_eq!(after.article.title, "New title");
+        assert_eq!(after.record.id, before.record.id);
+        assert_eq!(after.published(), before.published());
+        assert!(after.updated() > before.updated());
+    }
+
+    #[test]
+    fn a_vanished_seeds_folder_forgets_nothing() {
+        let fx = Fixture::new();
+        std::fs::write(fx.seeds().join("a.txt"), "Title\nBody.\n").expect("write");
+        let mut store = fx.open();
+        store.reconcile_all();
+        let before = only_entry(&store);
+        std::fs::rename(fx.seeds(), fx.dir.path().join("unmounted")).expect("move away");
+        assert_eq!(store.reconcile_all(), Changes::default());
+        std::fs::rename(fx.dir.path().join("unmounted"), fx.seeds()).expect("move back");
+        store.reconcile_all();
+        assert_eq!(only_entry(&store).record, before.record);
+    }
+
+    #[test]
+    fn deleted_files_and_folders_leave_the_index_and_the_database() {
+        let fx = Fixture::new();
+        std::fs::create_dir(fx.seeds().join("sub")).expect("mkdir");
+        std::fs::write(fx.seeds().join("sub/a.txt"), "Title\nBody.\n").expect("write");
+        let mut store = fx.open();
+        store.reconcile_all();
+        std::fs::remove_dir_all(fx.seeds().join("sub")).expect("rm");
+        let changes = store.reconcile_paths(&[fx.seeds().join("sub")]);
+        assert_eq!(changes.removed, 1);
+        assert_eq!(store.entries().len(), 0);
+        drop(store);
+        let db = StateDb::open(&fx.settings.state.dir).expect("db");
+        assert!(db.load_all().expect("load").is_empty());
+    }
 
     #[test]
     fn ids_are_stable_and_path_derived() {
