@@ -27,6 +27,8 @@ pub struct Report {
     pub author: Option<String>,
     /// BCP 47 language.
     pub language: Option<String>,
+    /// The encoding the file was read in.
+    pub encoding: Option<&'static str>,
     /// `Source:` metadata.
     pub source: Option<String>,
     /// `Tags:` metadata.
@@ -62,6 +64,7 @@ pub fn inspect(path: &Path, settings: &Settings) -> Report {
         date_source: None,
         author: None,
         language: None,
+        encoding: None,
         source: None,
         tags: Vec::new(),
         summary: None,
@@ -101,6 +104,7 @@ pub fn inspect(path: &Path, settings: &Settings) -> Report {
             report.title = Some(a.title);
             report.author = a.author;
             report.language = Some(a.language);
+            report.encoding = Some(a.encoding);
             report.source = a.source;
             report.tags = a.tags;
             report.stripped = a.stripped;
@@ -131,6 +135,7 @@ pub fn to_text(r: &Report) -> String {
             .unwrap_or_else(|| "(none: the feed's author is used)".into())
     ));
     out.push_str(&format!("  language:  {}\n", or_none(&r.language)));
+    out.push_str(&format!("  encoding:  {}\n", r.encoding.unwrap_or("?")));
     if let Some(source) = &r.source {
         out.push_str(&format!("  source:    {source}\n"));
     }

@@ -1,4 +1,8 @@
-//! Bytes to clean text: BOM, binary detection, line endings, and characters XML cannot carry.
+//! Bytes to clean text: encoding (BOM, UTF-8, detected legacy encodings), binary detection,
+//! line endings, Unicode NFC, and characters XML cannot carry.
+
+use encoding_rs::{Encoding, UTF_8};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::SkipReason;
 
@@ -11,28 +15,66 @@ const BINARY_SIGNATURES: &[(&[u8], &str)] = &[
     (b"\xff\xd8\xff", "JPEG image"),
     (b"GIF87a", "GIF image"),
     (b"GIF89a", "GIF image"),
+    (b"RIFF", "RIFF media (WebP, WAV, AVI)"),
     (b"%PDF-", "PDF document"),
-    (b"PK\x03\x04", "ZIP archive"),
+    (b"PK\x03\x04", "ZIP archive (or DOCX/ODT)"),
     (b"\x1f\x8b", "gzip data"),
+    (b"\x7fELF", "ELF executable"),
 ];
 
-/// Decodes a file's bytes to text with `\n` line endings and only XML 1.0 characters.
-pub fn decode(bytes: &[u8]) -> Result<String, SkipReason> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    if let Some((_, what)) = BINARY_SIGNATURES
-        .iter()
-        .find(|(sig, _)| bytes.starts_with(sig))
-    {
-        return Err(SkipReason::Binary((*what).to_string()));
+/// Text decoded from a file, with the encoding it was read in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// The text: `\n` line endings, NFC, XML 1.0 characters only.
+    pub text: String,
+    /// The encoding's WHATWG name (`UTF-8`, `UTF-16LE`, `windows-1252`, ...).
+    pub encoding: &'static str,
+}
+
+/// Decodes a file's bytes. A byte-order mark decides the encoding; otherwise valid UTF-8 is
+/// UTF-8, and anything else is given to `chardetng` to recognise a legacy encoding.
+pub fn decode(bytes: &[u8]) -> Result<Decoded, SkipReason> {
+    let (encoding, body) = match Encoding::for_bom(bytes) {
+        Some((encoding, bom_len)) => (encoding, &bytes[bom_len..]),
+        None => {
+            if let Some((_, what)) = BINARY_SIGNATURES
+                .iter()
+                .find(|(sig, _)| bytes.starts_with(sig))
+            {
+                return Err(SkipReason::Binary((*what).to_string()));
+            }
+            let sniff = &bytes[..bytes.len().min(BINARY_SNIFF_BYTES)];
+            if sniff.contains(&0) {
+                return Err(SkipReason::Binary("contains NUL bytes".into()));
+            }
+            let encoding = if std::str::from_utf8(bytes).is_ok() {
+                UTF_8
+            } else {
+                // Valid UTF-8 was taken above, and ISO-2022-JP is escape-sequence text that
+                // no scraper here writes.
+                let mut detector =
+                    chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+                detector.feed(bytes, true);
+                detector.guess(None, chardetng::Utf8Detection::Deny)
+            };
+            (encoding, bytes)
+        }
+    };
+    let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    if had_errors {
+        return Err(SkipReason::Undecodable {
+            encoding: encoding.name(),
+        });
     }
-    let sniff = &bytes[..bytes.len().min(BINARY_SNIFF_BYTES)];
-    if sniff.contains(&0) {
-        return Err(SkipReason::Binary("contains NUL bytes".into()));
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| SkipReason::NotUtf8 {
-        offset: e.valid_up_to(),
-    })?;
-    Ok(clean_text(text))
+    let text = clean_text(&text);
+    let text = match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => text,
+        _ => text.nfc().collect(),
+    };
+    Ok(Decoded {
+        text,
+        encoding: encoding.name(),
+    })
 }
 
 /// Normalises line endings to `\n` and removes characters that XML 1.0 forbids or discourages
@@ -65,16 +107,72 @@ pub fn is_xml_unsafe(c: char) -> bool {
 mod tests {
     use super::*;
 
+    fn text(bytes: &[u8]) -> String {
+        decode(bytes).expect("decodes").text
+    }
+
     #[test]
     fn strips_bom_and_normalises_line_endings() {
-        let text = decode(b"\xef\xbb\xbfTitle\r\nline one\rline two\n").expect("decodes");
-        assert_eq!(text, "Title\nline one\nline two\n");
+        assert_eq!(
+            text(b"\xef\xbb\xbfTitle\r\nline one\rline two\n"),
+            "Title\nline one\nline two\n"
+        );
+    }
+
+    #[test]
+    fn utf16_with_bom_in_both_byte_orders() {
+        let sample = "Été à Moscou\nCorps du texte.\n";
+        let le: Vec<u8> = b"\xff\xfe"
+            .iter()
+            .copied()
+            .chain(sample.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = b"\xfe\xff"
+            .iter()
+            .copied()
+            .chain(sample.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(
+            decode(&le).expect("LE"),
+            Decoded {
+                text: sample.into(),
+                encoding: "UTF-16LE"
+            }
+        );
+        assert_eq!(
+            decode(&be).expect("BE"),
+            Decoded {
+                text: sample.into(),
+                encoding: "UTF-16BE"
+            }
+        );
+    }
+
+    #[test]
+    fn windows_1252_is_detected_not_mangled() {
+        // "Le café coûte 2 € à l'été." in Windows-1252: é=E9, û=FB, €=80, à=E0.
+        let bytes =
+            b"Le caf\xe9 co\xfbte 2 \x80 \xe0 l'\xe9t\xe9, d\xe9clare le g\xe9rant du caf\xe9.\n";
+        let decoded = decode(bytes).expect("decodes");
+        assert_eq!(decoded.encoding, "windows-1252");
+        assert_eq!(
+            decoded.text,
+            "Le café coûte 2 € à l'été, déclare le gérant du café.\n"
+        );
+    }
+
+    #[test]
+    fn decomposed_accents_become_nfc() {
+        // "é" as e + combining acute accent.
+        assert_eq!(text("cafe\u{301}".as_bytes()), "café");
     }
 
     #[test]
     fn removes_xml_illegal_controls_but_keeps_tabs() {
-        let text = decode("a\u{1}b\u{b}c\td\u{7f}e\u{85}f\u{ffff}".as_bytes()).expect("decodes");
-        assert_eq!(text, "abc\tdef");
+        assert_eq!(
+            text("a\u{1}b\u{b}c\td\u{7f}e\u{85}f\u{ffff}".as_bytes()),
+            "abc\tdef"
+        );
     }
 
     #[test]
@@ -88,10 +186,13 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_reports_the_offset() {
+    fn broken_utf16_is_skipped_naming_the_encoding() {
+        // A BOM promising UTF-16LE, then an unpaired high surrogate.
         assert_eq!(
-            decode(b"caf\xe9 au lait"),
-            Err(SkipReason::NotUtf8 { offset: 3 })
+            decode(b"\xff\xfeA\x00\x00\xd8"),
+            Err(SkipReason::Undecodable {
+                encoding: "UTF-16LE"
+            })
         );
     }
 }

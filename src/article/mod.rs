@@ -34,11 +34,11 @@ pub enum SkipReason {
     /// An image, archive or other non-text file.
     #[error("binary file ({0})")]
     Binary(String),
-    /// Text that is not UTF-8.
-    #[error("not valid UTF-8 (first bad byte at offset {offset})")]
-    NotUtf8 {
-        /// Byte offset of the first invalid sequence.
-        offset: usize,
+    /// Text with invalid sequences for the encoding it declares or was recognised as.
+    #[error("text is not valid {encoding}")]
+    Undecodable {
+        /// The encoding's name.
+        encoding: &'static str,
     },
     /// A title and nothing after it.
     #[error("no article text after the title")]
@@ -104,6 +104,8 @@ pub struct ParsedArticle {
     pub source: Option<String>,
     /// `Tags:` metadata.
     pub tags: Vec<String>,
+    /// The encoding the file was read in.
+    pub encoding: &'static str,
     /// BCP 47 language tag: detected, or the configured fallback.
     pub language: String,
     /// The body, in order.
@@ -139,8 +141,8 @@ pub struct ParseOptions {
 
 /// Parses one article file.
 pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<ParsedArticle, SkipReason> {
-    let text = decode::decode(bytes)?;
-    let lines: Vec<&str> = text.lines().collect();
+    let decoded = decode::decode(bytes)?;
+    let lines: Vec<&str> = decoded.text.lines().collect();
     let title_index = lines
         .iter()
         .position(|l| !l.trim().is_empty())
@@ -201,6 +203,7 @@ pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<ParsedArticle, Skip
         author: meta.author,
         source: meta.source,
         tags: meta.tags,
+        encoding: decoded.encoding,
         language,
         blocks,
         stripped,
