@@ -1,0 +1,88 @@
+//! Property: whatever bytes a file holds, parsing never panics, and every rendered document
+//! is well-formed (strict XML parser) and readable by an independent feed parser.
+
+mod common;
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use seedfeed::article::{self, ParseOptions};
+use seedfeed::config::Settings;
+use seedfeed::feed::{self, FeedContext};
+use seedfeed::store::Entry;
+use seedfeed::store::db::FileRecord;
+
+/// Fragments that reach the parser's deeper paths: metadata, dates, markers, markup, controls.
+const FRAGMENTS: &[&str] = &[
+    "Auteur: Pierre",
+    "By Jane Doe",
+    "2025-04-03",
+    "Thu, 03 Apr 2025 10:15:00 +0000",
+    "le 1er mai 2025 à 14h30",
+    "Lire la suite",
+    "Les Plus Populaires",
+    "© 2025 All rights reserved",
+    "Tags: a, b",
+    "<script>alert(1)</script>",
+    "]]>",
+    "<![CDATA[",
+    "&amp; &#0; &#x1;",
+    "\u{0}\u{1}\u{b}\u{1b}[0m\u{7f}\u{85}",
+    "\u{feff}\u{200f}مرحبا بالعالم",
+    "e\u{301}",
+    "",
+    "   ",
+    "A heading without a stop",
+    "A sentence that ends properly.",
+];
+
+fn texty() -> impl Strategy<Value = Vec<u8>> {
+    let line = prop_oneof![
+        prop::sample::select(FRAGMENTS).prop_map(str::to_string),
+        "\\PC{0,80}",
+    ];
+    (prop::collection::vec(line, 0..30), prop::sample::select(&["\n", "\r\n", "\r"][..]))
+        .prop_map(|(lines, eol)| lines.join(eol).into_bytes())
+}
+
+fn render_checked(bytes: &[u8]) {
+    let options = ParseOptions {
+        default_language: "en".into(),
+    };
+    let Ok(parsed) = article::parse(bytes, &options) else {
+        return;
+    };
+    let entry = Entry {
+        key: "prop.txt".into(),
+        record: FileRecord {
+            id: seedfeed::store::article_id("prop.txt"),
+            first_seen_ms: 1_700_000_000_000,
+            changed_ms: Some(1_700_000_100_000),
+            hash: 1,
+            size: bytes.len() as u64,
+            mtime_ns: 0,
+        },
+        article: Arc::new(parsed),
+    };
+    let ctx = FeedContext::new(&Settings::default(), "http://127.0.0.1:8080".into());
+    let rendered = feed::render(std::iter::once(&entry), &ctx).expect("renders");
+    for doc in [&rendered.rss, &rendered.atom] {
+        common::strict_xml(doc);
+        let parsed = common::feed_rs(doc.as_bytes());
+        assert_eq!(parsed.entries.len(), 1);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_and_render_well_formed(bytes in prop::collection::vec(any::<u8>(), 0..4096)) {
+        render_checked(&bytes);
+    }
+
+    #[test]
+    fn texty_files_never_panic_and_render_well_formed(bytes in texty()) {
+        render_checked(&bytes);
+    }
+}
