@@ -61,7 +61,8 @@ pub struct Settings {
 pub struct SeedsSettings {
     /// The folder of articles (relative paths are relative to the working directory).
     pub dir: PathBuf,
-    /// File extensions (without dot, case-insensitive) that are articles.
+    /// File extensions (without dot, case-insensitive) that are articles; `md` and `markdown`
+    /// are read as Markdown, every other one as plain text.
     pub extensions: Vec<String>,
     /// Glob patterns matched against each path component; a match is never published.
     pub ignore: Vec<String>,
@@ -73,7 +74,7 @@ impl Default for SeedsSettings {
     fn default() -> Self {
         Self {
             dir: PathBuf::from("seeds"),
-            extensions: vec!["txt".into()],
+            extensions: vec!["txt".into(), "md".into()],
             ignore: [
                 ".*",
                 "*~",

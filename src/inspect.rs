@@ -39,6 +39,8 @@ pub struct Report {
     pub paragraphs: Vec<String>,
     /// Section headings, in order.
     pub headings: Vec<String>,
+    /// Bullet list items, in order.
+    pub list_items: Vec<String>,
     /// Lines removed as site boilerplate.
     pub stripped: Vec<String>,
     /// Why the file is not published, or `None`.
@@ -70,6 +72,7 @@ pub fn inspect(path: &Path, settings: &Settings) -> Report {
         summary: None,
         paragraphs: Vec::new(),
         headings: Vec::new(),
+        list_items: Vec::new(),
         stripped: Vec::new(),
         skipped: None,
     };
@@ -93,7 +96,7 @@ pub fn inspect(path: &Path, settings: &Settings) -> Report {
     let options = ParseOptions {
         default_language: settings.feed.language.clone(),
     };
-    match article::parse(&bytes, &options) {
+    match article::parse(&bytes, article::Format::of(path), &options) {
         Ok(a) => {
             let (date, source) = a.date.unwrap_or((Utc::now(), DateSource::FirstSeen));
             report.date = Some(date.to_rfc3339_opts(SecondsFormat::Secs, true));
@@ -101,6 +104,7 @@ pub fn inspect(path: &Path, settings: &Settings) -> Report {
             report.summary = Some(summary(&a));
             report.paragraphs = a.paragraphs().map(str::to_string).collect();
             report.headings = a.headings().map(str::to_string).collect();
+            report.list_items = a.list_items().map(str::to_string).collect();
             report.title = Some(a.title);
             report.author = a.author;
             report.language = Some(a.language);
@@ -143,9 +147,10 @@ pub fn to_text(r: &Report) -> String {
         out.push_str(&format!("  tags:      {}\n", r.tags.join(", ")));
     }
     out.push_str(&format!(
-        "  body:      {} paragraphs, {} headings\n",
+        "  body:      {} paragraphs, {} headings, {} list items\n",
         r.paragraphs.len(),
-        r.headings.len()
+        r.headings.len(),
+        r.list_items.len()
     ));
     for h in &r.headings {
         out.push_str(&format!("    heading: {h}\n"));

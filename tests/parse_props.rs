@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use seedfeed::article::{self, ParseOptions};
+use seedfeed::article::{self, Format, ParseOptions};
 use seedfeed::config::Settings;
 use seedfeed::feed::{self, FeedContext};
 use seedfeed::store::Entry;
@@ -34,6 +34,17 @@ const FRAGMENTS: &[&str] = &[
     "   ",
     "A heading without a stop",
     "A sentence that ends properly.",
+    "---",
+    "+++",
+    "title: [x",
+    "draft: true",
+    "title: \"\\x01\\u0007\"",
+    "title = \"\\u0001\"",
+    "# Heading",
+    "- item",
+    "[link](javascript:alert(1))",
+    "<iframe src=x>",
+    "| a | b |\n|---|---|",
 ];
 
 fn texty() -> impl Strategy<Value = Vec<u8>> {
@@ -41,7 +52,10 @@ fn texty() -> impl Strategy<Value = Vec<u8>> {
         prop::sample::select(FRAGMENTS).prop_map(str::to_string),
         "\\PC{0,80}",
     ];
-    (prop::collection::vec(line, 0..30), prop::sample::select(&["\n", "\r\n", "\r"][..]))
+    (
+        prop::collection::vec(line, 0..30),
+        prop::sample::select(&["\n", "\r\n", "\r"][..]),
+    )
         .prop_map(|(lines, eol)| lines.join(eol).into_bytes())
 }
 
@@ -49,9 +63,14 @@ fn render_checked(bytes: &[u8]) {
     let options = ParseOptions {
         default_language: "en".into(),
     };
-    let Ok(parsed) = article::parse(bytes, &options) else {
-        return;
-    };
+    for format in [Format::Text, Format::Markdown] {
+        if let Ok(parsed) = article::parse(bytes, format, &options) {
+            render_one(parsed, bytes.len());
+        }
+    }
+}
+
+fn render_one(parsed: article::ParsedArticle, size: usize) {
     let entry = Entry {
         key: "prop.txt".into(),
         record: FileRecord {
@@ -59,7 +78,7 @@ fn render_checked(bytes: &[u8]) {
             first_seen_ms: 1_700_000_000_000,
             changed_ms: Some(1_700_000_100_000),
             hash: 1,
-            size: bytes.len() as u64,
+            size: size as u64,
             mtime_ns: 0,
         },
         article: Arc::new(parsed),

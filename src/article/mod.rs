@@ -1,13 +1,18 @@
 //! One file's bytes to an article: decode, read title and metadata lines, split the body into
 //! paragraphs and headings, strip site boilerplate, date it and detect its language.
 //!
-//! Two layouts are read: one paragraph per line with no blank lines, and paragraphs separated
-//! by blank lines (where a short, unpunctuated line set apart is a section heading).
+//! Plain text (`.txt`) is read heuristically, in two layouts: one paragraph per line with no
+//! blank lines, and paragraphs separated by blank lines (where a short, unpunctuated line set
+//! apart is a section heading); lines starting with a bullet are list items in both.
+//! Markdown (`.md`) is read by [`markdown`], with its front matter.
 
 pub mod clean;
 pub mod date;
 pub mod decode;
 pub mod lang;
+pub mod markdown;
+
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -54,6 +59,35 @@ pub enum SkipReason {
     /// The file could not be read.
     #[error("cannot read the file: {0}")]
     Unreadable(String),
+    /// Front matter says `draft: true`.
+    #[error("marked as a draft in its front matter")]
+    Draft,
+    /// Front matter that cannot be parsed.
+    #[error("front matter cannot be read: {0}")]
+    FrontMatter(String),
+}
+
+/// How a file is read, from its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Plain text, read heuristically.
+    Text,
+    /// Markdown with optional front matter.
+    Markdown,
+}
+
+impl Format {
+    /// `.md` and `.markdown` are Markdown; everything else is plain text.
+    pub fn of(path: &Path) -> Self {
+        match path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("md" | "markdown") => Format::Markdown,
+            _ => Format::Text,
+        }
+    }
 }
 
 /// Where an article's date came from.
@@ -89,6 +123,17 @@ pub enum Block {
     Paragraph(String),
     /// A section heading.
     Heading(String),
+    /// One item of a bullet list.
+    ListItem(String),
+}
+
+impl Block {
+    /// The block's plain text.
+    pub fn text(&self) -> &str {
+        match self {
+            Block::Paragraph(t) | Block::Heading(t) | Block::ListItem(t) => t,
+        }
+    }
 }
 
 /// What the parser understood from one file.
@@ -108,8 +153,13 @@ pub struct ParsedArticle {
     pub encoding: &'static str,
     /// BCP 47 language tag: detected, or the configured fallback.
     pub language: String,
-    /// The body, in order.
+    /// The body, in order, as plain text.
     pub blocks: Vec<Block>,
+    /// The body as HTML when the file's format produces it (Markdown); `None` means the HTML
+    /// is built from `blocks`.
+    pub html: Option<String>,
+    /// A summary the file gives itself (front matter).
+    pub summary: Option<String>,
     /// Lines removed as site boilerplate.
     pub stripped: Vec<String>,
 }
@@ -119,7 +169,7 @@ impl ParsedArticle {
     pub fn paragraphs(&self) -> impl Iterator<Item = &str> {
         self.blocks.iter().filter_map(|b| match b {
             Block::Paragraph(p) => Some(p.as_str()),
-            Block::Heading(_) => None,
+            _ => None,
         })
     }
 
@@ -127,7 +177,15 @@ impl ParsedArticle {
     pub fn headings(&self) -> impl Iterator<Item = &str> {
         self.blocks.iter().filter_map(|b| match b {
             Block::Heading(h) => Some(h.as_str()),
-            Block::Paragraph(_) => None,
+            _ => None,
+        })
+    }
+
+    /// The list items' text, in order.
+    pub fn list_items(&self) -> impl Iterator<Item = &str> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::ListItem(i) => Some(i.as_str()),
+            _ => None,
         })
     }
 }
@@ -139,10 +197,72 @@ pub struct ParseOptions {
     pub default_language: String,
 }
 
-/// Parses one article file.
-pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<ParsedArticle, SkipReason> {
+/// Parses one article file in the given format.
+pub fn parse(
+    bytes: &[u8],
+    format: Format,
+    options: &ParseOptions,
+) -> Result<ParsedArticle, SkipReason> {
     let decoded = decode::decode(bytes)?;
-    let lines: Vec<&str> = decoded.text.lines().collect();
+    if decoded.text.trim().is_empty() {
+        return Err(SkipReason::Empty);
+    }
+    let mut article = match format {
+        Format::Text => parse_text(&decoded.text)?,
+        Format::Markdown => parse_markdown(&decoded.text)?,
+    };
+    if !article
+        .blocks
+        .iter()
+        .any(|b| matches!(b, Block::Paragraph(_) | Block::ListItem(_)))
+    {
+        return Err(SkipReason::NoBody);
+    }
+    if article.date.is_none() {
+        let dateline = article
+            .paragraphs()
+            .take(DATELINE_BLOCKS)
+            .find_map(date::find_date_in_text);
+        article.date = dateline.map(|d| (FoundDate::Local(d, None).to_utc(), DateSource::Text));
+    }
+    article.encoding = decoded.encoding;
+    article.language =
+        detect_language(&article).unwrap_or_else(|| options.default_language.clone());
+    Ok(article)
+}
+
+/// The language of the title and the first few kilobytes of body.
+fn detect_language(article: &ParsedArticle) -> Option<String> {
+    let mut sample = article.title.clone();
+    for block in &article.blocks {
+        if sample.len() >= lang::DETECT_SAMPLE_BYTES {
+            break;
+        }
+        sample.push('\n');
+        sample.push_str(block.text());
+    }
+    lang::detect(&sample).map(str::to_string)
+}
+
+/// An article with only what every format fills in; the rest is set by [`parse`].
+fn article(title: String, blocks: Vec<Block>) -> ParsedArticle {
+    ParsedArticle {
+        title,
+        date: None,
+        author: None,
+        source: None,
+        tags: Vec::new(),
+        encoding: "UTF-8",
+        language: String::new(),
+        blocks,
+        html: None,
+        summary: None,
+        stripped: Vec::new(),
+    }
+}
+
+fn parse_text(text: &str) -> Result<ParsedArticle, SkipReason> {
+    let lines: Vec<&str> = text.lines().collect();
     let title_index = lines
         .iter()
         .position(|l| !l.trim().is_empty())
@@ -151,63 +271,42 @@ pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<ParsedArticle, Skip
 
     let mut meta = Metadata::default();
     let body_start = read_metadata(&lines, title_index + 1, &mut meta);
-    let body = &lines[body_start..];
-
-    let raw = raw_blocks(body);
+    let raw = raw_blocks(&lines[body_start..]);
     let texts: Vec<&str> = raw.iter().map(|b| b.text.as_str()).collect();
     let (start, end) = clean::article_bounds(&texts);
-    let stripped: Vec<String> = raw[..start]
+    let stripped = raw[..start]
         .iter()
         .chain(&raw[end..])
         .flat_map(|b| b.text.lines().map(str::to_string))
         .collect();
-    let kept = &raw[start..end];
-    let blocks = classify_blocks(kept);
-    if !blocks.iter().any(|b| matches!(b, Block::Paragraph(_))) {
-        return Err(SkipReason::NoBody);
-    }
 
-    let date = match meta.date {
-        Some(found) => Some((found.to_utc(), DateSource::Metadata)),
-        None => blocks
-            .iter()
-            .filter_map(|b| match b {
-                Block::Paragraph(p) => Some(p),
-                Block::Heading(_) => None,
-            })
-            .take(DATELINE_BLOCKS)
-            .find_map(|p| date::find_date_in_text(p))
-            .map(|d| (FoundDate::Local(d, None).to_utc(), DateSource::Text)),
-    };
+    let mut article = article(title, classify_blocks(&raw[start..end]));
+    article.date = meta
+        .date
+        .map(|found| (found.to_utc(), DateSource::Metadata));
+    article.author = meta.author;
+    article.source = meta.source;
+    article.tags = meta.tags;
+    article.stripped = stripped;
+    Ok(article)
+}
 
-    let sample: String = std::iter::once(title.as_str())
-        .chain(blocks.iter().map(|b| match b {
-            Block::Paragraph(t) | Block::Heading(t) => t.as_str(),
-        }))
-        .take_while({
-            let mut len = 0;
-            move |t| {
-                len += t.len();
-                len < 2 * lang::DETECT_SAMPLE_BYTES
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let language = lang::detect(&sample)
-        .map(str::to_string)
-        .unwrap_or_else(|| options.default_language.clone());
-
-    Ok(ParsedArticle {
-        title,
-        date,
-        author: meta.author,
-        source: meta.source,
-        tags: meta.tags,
-        encoding: decoded.encoding,
-        language,
-        blocks,
-        stripped,
-    })
+fn parse_markdown(text: &str) -> Result<ParsedArticle, SkipReason> {
+    let md = markdown::parse(text)?;
+    let title = md
+        .title
+        .or_else(|| md.blocks.first().map(|b| collapse_whitespace(b.text())))
+        .ok_or(SkipReason::Empty)?;
+    let mut article = article(title, md.blocks);
+    article.date = md
+        .front
+        .date
+        .map(|found| (found.to_utc(), DateSource::FrontMatter));
+    article.author = md.front.author;
+    article.tags = md.front.tags;
+    article.summary = md.front.summary;
+    article.html = Some(md.html);
+    Ok(article)
 }
 
 /// Collapses runs of white space to one space and trims.
@@ -323,10 +422,22 @@ struct RawBlock {
     text: String,
     /// True when the block was one line set apart by blank lines.
     set_apart: bool,
+    /// True for a bullet list item.
+    bullet: bool,
+}
+
+/// Bullet markers that start a list item line.
+const BULLETS: &[&str] = &["- ", "* ", "• ", "– ", "· "];
+
+fn strip_bullet(line: &str) -> Option<&str> {
+    BULLETS
+        .iter()
+        .find_map(|b| line.strip_prefix(b))
+        .map(str::trim_start)
 }
 
 /// Splits body lines into blocks: blank-line separated groups when the body uses blank lines,
-/// otherwise one block per line.
+/// otherwise one block per line. Bullet lines are always blocks of their own.
 fn raw_blocks(body: &[&str]) -> Vec<RawBlock> {
     let groups: Vec<Vec<&str>> = body
         .split(|l| l.trim().is_empty())
@@ -336,32 +447,51 @@ fn raw_blocks(body: &[&str]) -> Vec<RawBlock> {
     let blank_separated = groups.len() > 1;
     let mut blocks = Vec::new();
     for group in groups {
-        let one_line_paragraphs = group.len() > 1
-            && group[..group.len() - 1]
-                .iter()
-                .all(|l| ends_with_terminal_punctuation(l));
-        if !blank_separated || one_line_paragraphs {
-            blocks.extend(group.iter().map(|l| RawBlock {
-                text: collapse_whitespace(l),
-                set_apart: false,
-            }));
-        } else {
-            blocks.push(RawBlock {
-                text: collapse_whitespace(&group.join(" ")),
-                set_apart: group.len() == 1,
-            });
+        // Runs of bullet and non-bullet lines within the group.
+        for run in group.chunk_by(|a, b| strip_bullet(a).is_some() == strip_bullet(b).is_some()) {
+            if strip_bullet(run[0]).is_some() {
+                blocks.extend(
+                    run.iter()
+                        .filter_map(|l| strip_bullet(l))
+                        .map(|item| RawBlock {
+                            text: collapse_whitespace(item),
+                            set_apart: false,
+                            bullet: true,
+                        }),
+                );
+                continue;
+            }
+            let one_line_paragraphs = run.len() > 1
+                && run[..run.len() - 1]
+                    .iter()
+                    .all(|l| ends_with_terminal_punctuation(l));
+            if !blank_separated || one_line_paragraphs {
+                blocks.extend(run.iter().map(|l| RawBlock {
+                    text: collapse_whitespace(l),
+                    set_apart: false,
+                    bullet: false,
+                }));
+            } else {
+                blocks.push(RawBlock {
+                    text: collapse_whitespace(&run.join(" ")),
+                    set_apart: group.len() == 1,
+                    bullet: false,
+                });
+            }
         }
     }
     blocks
 }
 
-/// Turns raw blocks into paragraphs and headings.
+/// Turns raw blocks into paragraphs, headings and list items.
 fn classify_blocks(raw: &[RawBlock]) -> Vec<Block> {
     raw.iter()
         .enumerate()
         .map(|(i, b)| {
             let followed_by_text = raw.get(i + 1).is_some_and(|next| !is_heading_like(next));
-            if b.set_apart && is_heading_like(b) && followed_by_text {
+            if b.bullet {
+                Block::ListItem(b.text.clone())
+            } else if is_heading_like(b) && followed_by_text {
                 Block::Heading(b.text.clone())
             } else {
                 Block::Paragraph(b.text.clone())
@@ -372,6 +502,7 @@ fn classify_blocks(raw: &[RawBlock]) -> Vec<Block> {
 
 fn is_heading_like(b: &RawBlock) -> bool {
     b.set_apart
+        && !b.bullet
         && b.text.chars().count() <= MAX_HEADING_CHARS
         && b.text.split_whitespace().count() <= MAX_HEADING_WORDS
         && !ends_with_terminal_punctuation(&b.text)
@@ -394,7 +525,7 @@ mod tests {
     }
 
     fn parse_str(text: &str) -> ParsedArticle {
-        parse(text.as_bytes(), &options()).expect("parses")
+        parse(text.as_bytes(), Format::Text, &options()).expect("parses")
     }
 
     #[test]
@@ -452,11 +583,45 @@ mod tests {
 
     #[test]
     fn empty_and_title_only_files_are_skipped() {
-        assert_eq!(parse(b"  \n\n\t\n", &options()), Err(SkipReason::Empty));
         assert_eq!(
-            parse(b"Just a title\n", &options()),
+            parse(b"  \n\n\t\n", Format::Text, &options()),
+            Err(SkipReason::Empty)
+        );
+        assert_eq!(
+            parse(b"Just a title\n", Format::Text, &options()),
             Err(SkipReason::NoBody)
         );
+    }
+
+    #[test]
+    fn bullet_lines_are_list_items_in_both_layouts() {
+        let a = parse_str("Title\nIntro paragraph.\n- first point\n- second point\nOutro.\n");
+        let items: Vec<&str> = a.list_items().collect();
+        assert_eq!(items, ["first point", "second point"]);
+        assert_eq!(a.paragraphs().count(), 2);
+        let b = parse_str("Title\n\nIntro:\n\n• one\n• two\n\nOutro.\n");
+        assert_eq!(b.list_items().count(), 2);
+    }
+
+    #[test]
+    fn markdown_files_use_front_matter() {
+        let md =
+            "---\ntitle: Front title\nauthor: Ann\ndate: 2025-04-03\n---\n# Ignored H1\n\nBody.\n";
+        let a = parse(md.as_bytes(), Format::Markdown, &options()).expect("parses");
+        assert_eq!(a.title, "Front title");
+        assert_eq!(a.author.as_deref(), Some("Ann"));
+        assert_eq!(a.date.map(|d| d.1), Some(DateSource::FrontMatter));
+        assert!(
+            a.html
+                .as_deref()
+                .is_some_and(|h| h.contains("<h1>Ignored H1</h1>"))
+        );
+    }
+
+    #[test]
+    fn format_follows_the_extension() {
+        assert_eq!(Format::of(Path::new("a/b.MD")), Format::Markdown);
+        assert_eq!(Format::of(Path::new("a/b.txt")), Format::Text);
     }
 
     #[test]

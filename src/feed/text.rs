@@ -37,24 +37,44 @@ pub fn truncate_words(text: &str, max: usize) -> String {
     format!("{}…", at_word.trim_end_matches([',', ';', ':', ' ']))
 }
 
-/// The article's summary: its first paragraph, cut at a word boundary.
+/// The article's summary: the one its front matter gives, else its first paragraph (or list
+/// item), cut at a word boundary.
 pub fn summary(article: &ParsedArticle) -> String {
-    article
-        .paragraphs()
-        .next()
-        .map(|p| truncate_words(p, SUMMARY_CHARS))
+    let text = article.summary.as_deref().or_else(|| {
+        article
+            .paragraphs()
+            .next()
+            .or_else(|| article.list_items().next())
+    });
+    text.map(|t| truncate_words(t, SUMMARY_CHARS))
         .unwrap_or_default()
 }
 
-/// The article body as HTML: `<h2>` headings and `<p>` paragraphs, all text escaped.
+/// The article body as HTML: the Markdown rendering when there is one, else `<h2>` headings,
+/// `<p>` paragraphs and `<ul>` lists built from the blocks, all text escaped.
 pub fn body_html(article: &ParsedArticle) -> String {
+    if let Some(html) = &article.html {
+        return html.clone();
+    }
     let mut html = String::new();
+    let mut in_list = false;
     for block in &article.blocks {
+        let is_item = matches!(block, Block::ListItem(_));
+        if in_list && !is_item {
+            html.push_str("</ul>\n");
+        } else if !in_list && is_item {
+            html.push_str("<ul>\n");
+        }
+        in_list = is_item;
         // Writing to a String cannot fail.
         let _ = match block {
             Block::Heading(h) => writeln!(html, "<h2>{}</h2>", escape_html(h)),
             Block::Paragraph(p) => writeln!(html, "<p>{}</p>", escape_html(p)),
+            Block::ListItem(i) => writeln!(html, "<li>{}</li>", escape_html(i)),
         };
+    }
+    if in_list {
+        html.push_str("</ul>\n");
     }
     html
 }

@@ -17,7 +17,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use tracing::{debug, error, info, warn};
 use uuid::Uuid;
 
-use crate::article::{self, DateSource, ParseOptions, ParsedArticle, SkipReason};
+use crate::article::{self, DateSource, Format, ParseOptions, ParsedArticle, SkipReason};
 use crate::config::Settings;
 use db::{DbOp, FileRecord, StateDb};
 use scan::Filter;
@@ -326,7 +326,7 @@ impl Store {
         if !content_changed && self.entries.contains_key(key) {
             return Outcome::Unchanged;
         }
-        match article::parse(bytes, &self.parse_options) {
+        match article::parse(bytes, Format::of(Path::new(key)), &self.parse_options) {
             Ok(parsed) => {
                 let was_published = self.entries.contains_key(key);
                 self.skipped.remove(key);

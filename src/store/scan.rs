@@ -158,11 +158,13 @@ mod tests {
             "a.txt.tmp",
             "a.txt.part",
             ".hidden.txt",
-            "a.md",
+            "a.jpg",
+            "a.html",
         ] {
             assert!(!f.is_article(Path::new(name)), "{name}");
         }
         assert!(f.is_article(Path::new("a.txt")));
+        assert!(f.is_article(Path::new("notes/a.md")));
         assert!(f.is_article(Path::new("sub/dir/A.TXT")));
         assert!(!f.is_article(Path::new(".git/a.txt")));
     }
