@@ -20,6 +20,11 @@ pub const DEFAULT_CONFIG_PATH: &str = "config/default.toml";
 pub const MAX_FEED_ITEMS: usize = 10_000;
 /// Largest accepted `watch.debounce_ms`: beyond a minute the feed no longer follows the folder.
 pub const MAX_DEBOUNCE_MS: u64 = 60_000;
+/// Smallest accepted `watch.debounce_ms`: the debouncer polls at a quarter of it, and a zero
+/// interval would spin.
+pub const MIN_DEBOUNCE_MS: u64 = 10;
+/// Largest accepted `seeds.max_file_bytes`: each article is read whole into memory.
+pub const MAX_FILE_BYTES_LIMIT: u64 = 1 << 30;
 
 /// A setting that is present but unusable. Always names the key.
 #[derive(Debug, thiserror::Error)]
@@ -264,8 +269,14 @@ impl Settings {
         if let Err(e) = self.ignore_set() {
             return invalid("seeds.ignore", e.to_string());
         }
-        if self.seeds.max_file_bytes == 0 {
-            return invalid("seeds.max_file_bytes", "must be at least 1".into());
+        if !(1..=MAX_FILE_BYTES_LIMIT).contains(&self.seeds.max_file_bytes) {
+            return invalid(
+                "seeds.max_file_bytes",
+                format!(
+                    "{} is outside 1..={MAX_FILE_BYTES_LIMIT}",
+                    self.seeds.max_file_bytes
+                ),
+            );
         }
         if !self.server.base_url.is_empty() {
             if let Err(reason) = check_base_url(&self.server.base_url) {
@@ -302,11 +313,26 @@ impl Settings {
                 format!("{} is outside 1..={MAX_FEED_ITEMS}", self.feed.items),
             );
         }
-        if self.watch.debounce_ms > MAX_DEBOUNCE_MS {
+        if !(MIN_DEBOUNCE_MS..=MAX_DEBOUNCE_MS).contains(&self.watch.debounce_ms) {
             return invalid(
                 "watch.debounce_ms",
-                format!("{} is above {MAX_DEBOUNCE_MS}", self.watch.debounce_ms),
+                format!(
+                    "{} is outside {MIN_DEBOUNCE_MS}..={MAX_DEBOUNCE_MS}",
+                    self.watch.debounce_ms
+                ),
             );
+        }
+        for (key, value) in [
+            ("feed.title", &self.feed.title),
+            ("feed.description", &self.feed.description),
+            ("feed.author", &self.feed.author),
+        ] {
+            if value.chars().any(crate::article::decode::is_xml_unsafe) {
+                return invalid(
+                    key,
+                    "contains control characters, which XML cannot carry".into(),
+                );
+            }
         }
         if self.state.dir.as_os_str().is_empty() {
             return invalid("state.dir", "must not be empty".into());
@@ -453,6 +479,12 @@ mod tests {
             ("[seeds]\nextensions = [\".txt\"]\n", "seeds.extensions"),
             ("[log]\nlevel = \"loud=,=\"\n", "log.level"),
             ("[watch]\ndebounce_ms = 999999\n", "watch.debounce_ms"),
+            ("[watch]\ndebounce_ms = 0\n", "watch.debounce_ms"),
+            (
+                "[seeds]\nmax_file_bytes = 9223372036854775807\n",
+                "seeds.max_file_bytes",
+            ),
+            ("[feed]\ntitle = \"bad\\u0001title\"\n", "feed.title"),
         ] {
             let err = load_toml(toml).expect_err(toml);
             assert!(chain(&err).contains(key), "{toml}: {}", chain(&err));

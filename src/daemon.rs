@@ -4,6 +4,7 @@
 //! future, so tests start it on port 0 and stop it when they like.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -148,10 +149,18 @@ async fn index_step(
 /// Renders the store and swaps the result in; on a render error the previous snapshot stays.
 pub fn publish(store: &Store, ctx: &FeedContext, cell: &SnapshotCell) {
     let started = Instant::now();
-    let rendered = match feed::render(store.entries(), ctx) {
-        Ok(rendered) => rendered,
-        Err(e) => {
+    // A renderer bug must not take the daemon down: the last good feeds stay in service.
+    // Rendering only reads the store, so a panic leaves nothing half-changed behind.
+    let rendered =
+        std::panic::catch_unwind(AssertUnwindSafe(|| feed::render(store.entries(), ctx)));
+    let rendered = match rendered {
+        Ok(Ok(rendered)) => rendered,
+        Ok(Err(e)) => {
             error!(error = %e, "render failed; still serving the previous feeds");
+            return;
+        }
+        Err(_) => {
+            error!("the renderer panicked (a seedfeed bug); still serving the previous feeds");
             return;
         }
     };

@@ -66,7 +66,8 @@ impl Resource {
     }
 
     /// Like [`Resource::new`], but keeps `previous` (and its `Last-Modified`) when the bytes
-    /// are the same, so unchanged documents keep validating.
+    /// are the same, so unchanged documents keep validating; changed bytes always get a later
+    /// `Last-Modified` than `previous`.
     pub fn reuse_or_new(
         previous: Option<&Arc<Resource>>,
         content_type: &'static str,
@@ -76,7 +77,13 @@ impl Resource {
         let hash = xxhash_rust::xxh3::xxh3_64(body.as_bytes());
         match previous {
             Some(p) if p.hash == hash && p.body.len() == body.len() => Arc::clone(p),
-            _ => Arc::new(Resource::new(content_type, body, produced)),
+            // New bytes must get a later Last-Modified than the old ones even within the same
+            // second, or a client validating with If-Modified-Since would keep the old copy.
+            Some(p) => {
+                let produced = produced.max(p.last_modified + Duration::from_secs(1));
+                Arc::new(Resource::new(content_type, body, produced))
+            }
+            None => Arc::new(Resource::new(content_type, body, produced)),
         }
     }
 }
@@ -195,5 +202,17 @@ mod tests {
         let changed = Resource::reuse_or_new(Some(&first), RSS_CONTENT_TYPE, "other".into(), t1);
         assert_eq!(changed.last_modified, t1);
         assert_ne!(changed.etag, first.etag);
+    }
+
+    // Regression: two changes within one second had the same Last-Modified, so a client
+    // validating with If-Modified-Since got 304 for the newer bytes.
+    #[test]
+    fn changed_bytes_within_the_same_second_get_a_later_last_modified() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let first = Arc::new(Resource::new(RSS_CONTENT_TYPE, "v1".into(), t0));
+        let second = Resource::reuse_or_new(Some(&first), RSS_CONTENT_TYPE, "v2".into(), t0);
+        assert!(second.last_modified > first.last_modified);
+        let third = Resource::reuse_or_new(Some(&second), RSS_CONTENT_TYPE, "v3".into(), t0);
+        assert!(third.last_modified > second.last_modified);
     }
 }

@@ -491,3 +491,29 @@ fn bad_files_are_skipped_with_a_logged_reason() {
         "{log}"
     );
 }
+
+// Regression: two changes within one second shared a Last-Modified, so If-Modified-Since
+// answered 304 for the newer feed.
+#[test]
+fn if_modified_since_sees_two_changes_within_one_second() {
+    let ws = Workspace::empty();
+    let daemon = ws.serve(&[]);
+    std::fs::write(ws.seeds().join("one.txt"), "One\nFirst body.\n").expect("write");
+    daemon.wait_for(
+        |d| rss_item_titles(&d.get("/feed.rss").text()).len() == 1,
+        "first file",
+    );
+    let first = daemon.get("/feed.rss");
+    let since = first
+        .header("last-modified")
+        .expect("last-modified")
+        .to_string();
+    std::fs::write(ws.seeds().join("two.txt"), "Two\nSecond body.\n").expect("write");
+    daemon.wait_for(
+        |d| rss_item_titles(&d.get("/feed.rss").text()).len() == 2,
+        "second file",
+    );
+    let res = daemon.request("GET", "/feed.rss", &[("If-Modified-Since", &since)]);
+    assert_eq!(res.status, 200, "the feed changed after {since}");
+    assert_ne!(res.header("last-modified"), Some(since.as_str()));
+}

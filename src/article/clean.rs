@@ -53,14 +53,7 @@ const EXACT_MARKERS: &[&str] = &[
 ];
 
 /// Line prefixes that mark chrome (tag lists, copyright notices).
-const PREFIX_MARKERS: &[&str] = &[
-    "tags:",
-    "mots-clés:",
-    "mots clés:",
-    "©",
-    "copyright",
-    "(c) ",
-];
+const PREFIX_MARKERS: &[&str] = &["tags:", "mots-clés:", "mots clés:", "©", "(c) "];
 
 /// Phrases that mark a whole line as chrome wherever they stand in it.
 const CONTAINED_MARKERS: &[&str] = &[
@@ -82,8 +75,20 @@ pub fn is_marker(line: &str) -> bool {
     let bare = lower.trim_end_matches([':', '›', '»', '>', '→', ' ', '.', '…']);
     EXACT_MARKERS.contains(&bare)
         || PREFIX_MARKERS.iter().any(|p| lower.starts_with(p))
+        || is_copyright_notice(&lower)
         || (line.chars().count() <= MAX_CONTAINED_MARKER_CHARS
             && CONTAINED_MARKERS.iter().any(|p| lower.contains(p)))
+}
+
+/// `Copyright © 2025 …`, `Copyright 2025 …`, `Copyright (c) …`: the word followed by the sign
+/// or a year, not a sentence about copyright.
+fn is_copyright_notice(lower: &str) -> bool {
+    lower.strip_prefix("copyright").is_some_and(|rest| {
+        let rest = rest.trim_start();
+        rest.starts_with('©')
+            || rest.starts_with("(c)")
+            || rest.starts_with(|c: char| c.is_ascii_digit())
+    })
 }
 
 /// Splits `blocks` into (leading chrome, article, trailing chrome) index ranges: returns the
@@ -110,6 +115,7 @@ fn trailing_start(blocks: &[&str]) -> Option<usize> {
             titles_after = 0;
         } else if titles_after < MAX_TITLES_PER_MARKER
             && !block.contains('\n')
+            && !block.trim_end().ends_with('.')
             && block.chars().count() <= MAX_TITLE_LINE_CHARS
         {
             titles_after += 1;
@@ -168,6 +174,27 @@ mod tests {
             "Inscrivez-vous à notre newsletter",
         ];
         assert_eq!(article_bounds(&blocks), (0, 1));
+    }
+
+    // Regression: an ad marker inside a scraped article took the sentences after it along.
+    #[test]
+    fn sentences_after_a_marker_are_article_text() {
+        let blocks = [
+            LONG,
+            "Publicité",
+            "Le ministre a démenti.",
+            "Il s'exprimera demain.",
+        ];
+        assert_eq!(article_bounds(&blocks), (0, 4));
+    }
+
+    #[test]
+    fn a_sentence_about_copyright_is_not_a_notice() {
+        assert!(!is_marker(
+            "Copyright law was reformed in 2024, the minister said."
+        ));
+        assert!(is_marker("Copyright © 2025 Example News"));
+        assert!(is_marker("Copyright 2025 Example News"));
     }
 
     #[test]

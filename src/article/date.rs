@@ -5,7 +5,7 @@
 //! chrono parses the numeric and RFC formats; only the French/English month names and the
 //! phrase shapes around them are handled here.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
 /// Longest line examined as a possible date line: a date with weekday, time and zone fits well
 /// within it, and it keeps a paragraph from being scanned as one.
@@ -99,15 +99,20 @@ pub enum FoundDate {
     Local(NaiveDate, Option<NaiveTime>),
 }
 
+/// Years a feed date may have: RFC 822 dates (RSS) need four digits, and year 0 is no date.
+pub const VALID_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
 impl FoundDate {
-    /// The instant, reading a zoneless date as UTC at its time (midnight when none).
-    pub fn to_utc(self) -> DateTime<Utc> {
-        match self {
+    /// The instant, reading a zoneless date as UTC at its time (midnight when none); `None`
+    /// when it falls outside [`VALID_YEARS`] once in UTC, so that it cannot be a feed date.
+    pub fn to_utc(self) -> Option<DateTime<Utc>> {
+        let utc = match self {
             FoundDate::Instant(dt) => dt.with_timezone(&Utc),
             FoundDate::Local(date, time) => {
                 Utc.from_utc_datetime(&date.and_time(time.unwrap_or(NaiveTime::MIN)))
             }
-        }
+        };
+        VALID_YEARS.contains(&utc.year()).then_some(utc)
     }
 }
 
@@ -325,6 +330,18 @@ mod tests {
     #[test]
     fn zoneless_dates_read_as_utc_midnight() {
         let found = FoundDate::Local(ymd(2025, 4, 3), None);
-        assert_eq!(found.to_utc().to_rfc3339(), "2025-04-03T00:00:00+00:00");
+        assert_eq!(
+            found.to_utc().map(|d| d.to_rfc3339()).as_deref(),
+            Some("2025-04-03T00:00:00+00:00")
+        );
+    }
+
+    // Regression: a year outside 1..=9999 in UTC made `to_rfc2822` panic while rendering.
+    #[test]
+    fn dates_that_leave_four_digit_years_in_utc_are_no_dates() {
+        for line in ["0000-01-01T00:00:00+01:00", "9999-12-31T23:30:00-05:00"] {
+            let found = parse_date_line(line).expect("parses as a date line");
+            assert_eq!(found.to_utc(), None, "{line}");
+        }
     }
 }

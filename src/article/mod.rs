@@ -65,6 +65,9 @@ pub enum SkipReason {
     /// Front matter that cannot be parsed.
     #[error("front matter cannot be read: {0}")]
     FrontMatter(String),
+    /// The parser panicked on this file (a bug in seedfeed: please report the file).
+    #[error("the parser failed on this file (a seedfeed bug; please report it)")]
+    ParserPanic,
 }
 
 /// How a file is read, from its extension.
@@ -223,7 +226,9 @@ pub fn parse(
             .paragraphs()
             .take(DATELINE_BLOCKS)
             .find_map(date::find_date_in_text);
-        article.date = dateline.map(|d| (FoundDate::Local(d, None).to_utc(), DateSource::Text));
+        article.date = dateline
+            .and_then(|d| FoundDate::Local(d, None).to_utc())
+            .map(|d| (d, DateSource::Text));
     }
     article.encoding = decoded.encoding;
     article.language =
@@ -283,7 +288,8 @@ fn parse_text(text: &str) -> Result<ParsedArticle, SkipReason> {
     let mut article = article(title, classify_blocks(&raw[start..end]));
     article.date = meta
         .date
-        .map(|found| (found.to_utc(), DateSource::Metadata));
+        .and_then(FoundDate::to_utc)
+        .map(|d| (d, DateSource::Metadata));
     article.author = meta.author;
     article.source = meta.source;
     article.tags = meta.tags;
@@ -301,7 +307,8 @@ fn parse_markdown(text: &str) -> Result<ParsedArticle, SkipReason> {
     article.date = md
         .front
         .date
-        .map(|found| (found.to_utc(), DateSource::FrontMatter));
+        .and_then(FoundDate::to_utc)
+        .map(|d| (d, DateSource::FrontMatter));
     article.author = md.front.author;
     article.tags = md.front.tags;
     article.summary = md.front.summary;
@@ -408,9 +415,9 @@ fn apply_metadata_line(line: &str, meta: &mut Metadata) -> bool {
     false
 }
 
-/// A byline name: short, a few words, no sentence punctuation.
+/// A byline name: starts with a capital letter, short, a few words, no sentence punctuation.
 fn looks_like_name(name: &str) -> bool {
-    !name.is_empty()
+    name.chars().next().is_some_and(char::is_uppercase)
         && name.chars().count() <= MAX_AUTHOR_CHARS
         && name.split_whitespace().count() <= 6
         && !name.ends_with(['.', '!', '?', ';', ':', ','])
@@ -552,6 +559,12 @@ mod tests {
         assert_eq!(a.author.as_deref(), Some("Marie Curie"));
         let (date, _) = a.date.expect("date");
         assert_eq!(date.to_rfc3339(), "2025-04-03T14:30:00+00:00");
+    }
+
+    #[test]
+    fn by_and_a_year_is_not_a_byline() {
+        let a = parse_str("Title\nBy 2030\nthe city will have doubled.\n");
+        assert_eq!(a.author, None);
     }
 
     #[test]

@@ -183,10 +183,21 @@ impl Store {
         let unreadable: Vec<String> = problems
             .iter()
             .filter_map(|p| scan::store_key(&self.root, &p.path))
-            .map(|key| format!("{key}/"))
             .collect();
+        if unreadable.iter().any(String::is_empty) {
+            warn!(path = %self.root.display(), "seeds folder cannot be read; keeping the last known articles");
+            return;
+        }
+        let protected = |key: &str| {
+            unreadable.iter().any(|u| {
+                key == u
+                    || key
+                        .strip_prefix(u.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
+        };
         for key in known {
-            if !found.contains(&key) && !unreadable.iter().any(|u| key.starts_with(u)) {
+            if !found.contains(&key) && !protected(&key) {
                 self.forget(&key, changes);
             }
         }
@@ -285,7 +296,7 @@ impl Store {
         }
         // Read at most one byte over the limit: the file may have grown since the stat.
         let mut bytes = Vec::with_capacity(md.len() as usize);
-        file.take(self.max_file_bytes + 1)
+        file.take(self.max_file_bytes.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(unreadable)?;
         if bytes.len() as u64 > self.max_file_bytes {
@@ -300,7 +311,11 @@ impl Store {
     fn apply_content(&mut self, key: &str, bytes: &[u8], md: &std::fs::Metadata) -> Outcome {
         let hash = xxhash_rust::xxh3::xxh3_64(bytes);
         let now_ms = Utc::now().timestamp_millis();
-        let mtime_ns = md.mtime() * 1_000_000_000 + md.mtime_nsec();
+        // Saturating: a file dated centuries away must not overflow.
+        let mtime_ns = md
+            .mtime()
+            .saturating_mul(1_000_000_000)
+            .saturating_add(md.mtime_nsec());
         let previous = self.records.get(key).cloned();
         let mut record = previous.clone().unwrap_or_else(|| FileRecord {
             id: article_id(key),
@@ -326,7 +341,12 @@ impl Store {
         if !content_changed && self.entries.contains_key(key) {
             return Outcome::Unchanged;
         }
-        match article::parse(bytes, Format::of(Path::new(key)), &self.parse_options) {
+        // A parser bug must cost one file, not the daemon: a panic becomes a skip reason.
+        let parsed = std::panic::catch_unwind(|| {
+            article::parse(bytes, Format::of(Path::new(key)), &self.parse_options)
+        })
+        .unwrap_or(Err(SkipReason::ParserPanic));
+        match parsed {
             Ok(parsed) => {
                 let was_published = self.entries.contains_key(key);
                 self.skipped.remove(key);
@@ -504,6 +524,60 @@ mod tests {
         std::fs::rename(fx.dir.path().join("unmounted"), fx.seeds()).expect("move back");
         store.reconcile_all();
         assert_eq!(only_entry(&store).record, before.record);
+    }
+
+    // Regression: a modification time centuries away overflowed the nanosecond arithmetic.
+    #[test]
+    fn far_future_modification_times_do_not_overflow() {
+        let fx = Fixture::new();
+        let file = fx.seeds().join("a.txt");
+        std::fs::write(&file, "Title\nBody.\n").expect("write");
+        let year_2300 = std::time::UNIX_EPOCH + std::time::Duration::from_secs(10_413_792_000);
+        std::fs::File::options()
+            .append(true)
+            .open(&file)
+            .and_then(|f| f.set_modified(year_2300))
+            .expect("set mtime");
+        let mut store = fx.open();
+        assert_eq!(store.reconcile_all().published, 1);
+    }
+
+    // Regression: an unreadable seeds folder (read_dir failing on the root) forgot every
+    // record, and with them every first-seen date.
+    #[test]
+    fn a_walk_problem_at_the_root_forgets_nothing() {
+        let fx = Fixture::new();
+        std::fs::write(fx.seeds().join("a.txt"), "Title\nBody.\n").expect("write");
+        let mut store = fx.open();
+        store.reconcile_all();
+        let problems = [scan::WalkProblem {
+            path: fx.seeds(),
+            reason: "Input/output error".into(),
+        }];
+        let known: Vec<String> = store.records.keys().cloned().collect();
+        let mut changes = Changes::default();
+        store.forget_missing(known, &HashSet::new(), &problems, &mut changes);
+        assert_eq!(changes, Changes::default());
+        assert_eq!(store.entries().len(), 1);
+    }
+
+    #[test]
+    fn a_walk_problem_in_a_subfolder_keeps_only_that_subfolder() {
+        let fx = Fixture::new();
+        std::fs::create_dir(fx.seeds().join("sub")).expect("mkdir");
+        std::fs::write(fx.seeds().join("sub/a.txt"), "Title\nBody.\n").expect("write");
+        std::fs::write(fx.seeds().join("subway.txt"), "Title\nBody.\n").expect("write");
+        let mut store = fx.open();
+        store.reconcile_all();
+        let problems = [scan::WalkProblem {
+            path: fx.seeds().join("sub"),
+            reason: "Permission denied".into(),
+        }];
+        let known: Vec<String> = store.records.keys().cloned().collect();
+        let mut changes = Changes::default();
+        store.forget_missing(known, &HashSet::new(), &problems, &mut changes);
+        assert_eq!(changes.removed, 1, "subway.txt is not below sub/");
+        assert!(store.records.contains_key("sub/a.txt"));
     }
 
     #[test]
