@@ -73,6 +73,8 @@ pub struct SeedsSettings {
     pub ignore: Vec<String>,
     /// Files larger than this many bytes are skipped with a reason.
     pub max_file_bytes: u64,
+    /// Publish files with byte-identical content once (the first seen), not once per name.
+    pub fold_duplicates: bool,
 }
 
 impl Default for SeedsSettings {
@@ -93,6 +95,7 @@ impl Default for SeedsSettings {
             .map(String::from)
             .to_vec(),
             max_file_bytes: 4 * 1024 * 1024,
+            fold_duplicates: true,
         }
     }
 }

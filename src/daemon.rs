@@ -151,8 +151,10 @@ pub fn publish(store: &Store, ctx: &FeedContext, cell: &SnapshotCell) {
     let started = Instant::now();
     // A renderer bug must not take the daemon down: the last good feeds stay in service.
     // Rendering only reads the store, so a panic leaves nothing half-changed behind.
-    let rendered =
-        std::panic::catch_unwind(AssertUnwindSafe(|| feed::render(store.entries(), ctx)));
+    let published = store.published();
+    let rendered = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        feed::render(published.iter().copied(), ctx)
+    }));
     let rendered = match rendered {
         Ok(Ok(rendered)) => rendered,
         Ok(Err(e)) => {
@@ -167,14 +169,15 @@ pub fn publish(store: &Store, ctx: &FeedContext, cell: &SnapshotCell) {
     let previous = cell.load();
     let snapshot = Snapshot::build(
         rendered,
+        feed::status::render(store, published.len()),
         previous.as_deref(),
-        store.entries().len(),
+        published.len(),
         store.skipped().len(),
         SystemTime::now(),
     );
     cell.publish(snapshot);
     tracing::debug!(
-        articles = store.entries().len(),
+        articles = published.len(),
         elapsed_us = started.elapsed().as_micros() as u64,
         "feeds rendered"
     );

@@ -32,7 +32,8 @@ pub fn build(settings: &Settings, out: &Path) -> anyhow::Result<BuildReport> {
     })?;
     store.reconcile_all();
     let ctx = FeedContext::new(settings, settings.public_base_url(settings.server.listen));
-    let rendered = feed::render(store.entries(), &ctx)?;
+    let published = store.published();
+    let rendered = feed::render(published.iter().copied(), &ctx)?;
     let documents = [
         (feed::RSS_PATH.to_string(), rendered.rss),
         (feed::ATOM_PATH.to_string(), rendered.atom),
@@ -51,7 +52,7 @@ pub fn build(settings: &Settings, out: &Path) -> anyhow::Result<BuildReport> {
         files.push(file);
     }
     Ok(BuildReport {
-        articles: store.entries().len(),
+        articles: published.len(),
         skipped: store.skipped().len(),
         files,
     })

@@ -12,6 +12,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use hyper::header::HeaderValue;
 
+use crate::feed::status::STATUS_PATH;
 use crate::feed::{ATOM_PATH, INDEX_PATH, RSS_PATH, Rendered};
 
 /// `Content-Type` of the RSS feed.
@@ -20,6 +21,8 @@ pub const RSS_CONTENT_TYPE: &str = "application/rss+xml; charset=utf-8";
 pub const ATOM_CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
 /// `Content-Type` of HTML pages.
 pub const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
+/// `Content-Type` of `/status`.
+pub const JSON_CONTENT_TYPE: &str = "application/json";
 /// Bodies smaller than this are not compressed: gzip's header would eat the gain.
 pub const MIN_GZIP_BYTES: usize = 512;
 
@@ -125,6 +128,7 @@ impl Snapshot {
     /// Prepares a render for serving, reusing the previous snapshot's unchanged documents.
     pub fn build(
         rendered: Rendered,
+        status: String,
         previous: Option<&Snapshot>,
         articles: usize,
         skipped: usize,
@@ -136,6 +140,7 @@ impl Snapshot {
             (RSS_PATH, RSS_CONTENT_TYPE, rendered.rss),
             (ATOM_PATH, ATOM_CONTENT_TYPE, rendered.atom),
             (INDEX_PATH, HTML_CONTENT_TYPE, rendered.index),
+            (STATUS_PATH, JSON_CONTENT_TYPE, status),
         ] {
             let resource = Resource::reuse_or_new(old(path), content_type, body, produced);
             resources.insert(path.to_string(), resource);

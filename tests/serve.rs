@@ -517,3 +517,65 @@ fn if_modified_since_sees_two_changes_within_one_second() {
     assert_eq!(res.status, 200, "the feed changed after {since}");
     assert_ne!(res.header("last-modified"), Some(since.as_str()));
 }
+
+#[test]
+fn status_lists_skipped_files_and_folded_duplicates() {
+    let ws = Workspace::with_samples();
+    std::fs::write(
+        ws.seeds().join("image.txt"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+    )
+    .expect("write");
+    std::fs::copy(
+        ws.seeds().join("000_5f06b2f05f265a12.txt"),
+        ws.seeds().join("zz-copy.txt"),
+    )
+    .expect("copy");
+    let daemon = ws.serve(&[]);
+    let res = daemon.get("/status");
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    let status: serde_json::Value = serde_json::from_slice(&res.body).expect("JSON");
+    assert_eq!(status["articles"], 2, "{status}");
+    assert_eq!(status["skipped"][0]["path"], "image.txt");
+    assert!(
+        status["skipped"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("PNG")),
+        "{status}"
+    );
+    assert_eq!(status["duplicates"][0]["path"], "zz-copy.txt");
+    assert_eq!(
+        status["duplicates"][0]["duplicate_of"],
+        "000_5f06b2f05f265a12.txt"
+    );
+    assert_eq!(rss_guids(&daemon.get("/feed.rss").text()).len(), 2);
+}
+
+#[test]
+fn an_over_long_title_is_cut_in_feeds_and_whole_on_its_page() {
+    let ws = Workspace::empty();
+    let title = "word ".repeat(80).trim_end().to_string();
+    std::fs::write(
+        ws.seeds().join("long.txt"),
+        format!("{title}\nBody text.\n"),
+    )
+    .expect("write");
+    let daemon = ws.serve(&[]);
+    let rss = daemon.get("/feed.rss").text();
+    let feed_title = rss_item_titles(&rss).pop().expect("one item");
+    assert!(feed_title.ends_with("word…"), "{feed_title}");
+    assert!(feed_title.chars().count() <= 201);
+    let feed = feed_rs(daemon.get("/feed.atom").body.as_slice());
+    let link = &feed.entries[0].links[0].href;
+    let path = link
+        .split_once("/articles/")
+        .map(|(_, id)| format!("/articles/{id}"))
+        .expect("path");
+    assert!(
+        daemon
+            .get(&path)
+            .text()
+            .contains(&format!("<h1>{title}</h1>"))
+    );
+}

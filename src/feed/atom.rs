@@ -54,7 +54,7 @@ fn entry(entry: &Entry, ctx: &FeedContext) -> AtomEntry {
     AtomEntry {
         title: Text {
             lang: lang.clone(),
-            ..Text::plain(article.title.clone())
+            ..Text::plain(text::feed_title(article))
         },
         id: format!("urn:uuid:{}", entry.record.id),
         updated: entry.updated().fixed_offset(),

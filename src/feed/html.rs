@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::text::{body_html, escape_html, summary};
+use super::text::{body_html, escape_html, feed_title, summary};
 use super::{ATOM_PATH, FeedContext, RSS_PATH, article_path};
 use crate::store::Entry;
 
@@ -72,7 +72,7 @@ pub fn index_page(entries: &[&Entry], ctx: &FeedContext) -> String {
             "<li lang=\"{lang}\" dir=\"auto\"><h2><a href=\"{href}\">{title}</a></h2>\
              <p class=\"meta\">{meta}</p><p>{summary}</p></li>",
             href = escape_html(&ctx.url(&article_path(&entry.record.id))),
-            title = escape_html(&entry.article.title),
+            title = escape_html(&feed_title(&entry.article)),
             meta = dateline(entry, ctx),
             summary = escape_html(&summary(&entry.article)),
         );

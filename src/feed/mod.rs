@@ -6,6 +6,7 @@
 pub mod atom;
 pub mod html;
 pub mod rss;
+pub mod status;
 pub mod text;
 
 use chrono::{DateTime, Utc};

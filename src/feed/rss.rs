@@ -42,7 +42,7 @@ fn item(entry: &Entry, ctx: &FeedContext) -> Item {
     let article = &entry.article;
     let (published, _) = entry.published();
     Item {
-        title: Some(article.title.clone()),
+        title: Some(text::feed_title(article)),
         link: Some(ctx.url(&article_path(&entry.record.id))),
         description: Some(text::escape_html(&text::summary(article))),
         guid: Some(Guid {

@@ -6,6 +6,9 @@ use crate::article::{Block, ParsedArticle};
 
 /// Longest summary (in characters, before the ellipsis) taken from the first paragraph.
 pub const SUMMARY_CHARS: usize = 280;
+/// Longest title (in characters, before the ellipsis) in feeds and the index; the article's
+/// own page shows the whole title.
+pub const MAX_FEED_TITLE_CHARS: usize = 200;
 
 /// Escapes text for HTML element content and double-quoted attribute values (the only kind
 /// written here, so `'` needs no escape).
@@ -35,6 +38,11 @@ pub fn truncate_words(text: &str, max: usize) -> String {
         .filter(|&i| i > 0)
         .map_or(head, |i| &head[..i]);
     format!("{}…", at_word.trim_end_matches([',', ';', ':', ' ']))
+}
+
+/// The title as feeds show it: cut at a word boundary when over-long.
+pub fn feed_title(article: &ParsedArticle) -> String {
+    truncate_words(&article.title, MAX_FEED_TITLE_CHARS)
 }
 
 /// The article's summary: the one its front matter gives, else its first paragraph (or list

@@ -102,6 +102,7 @@ pub struct Store {
     filter: Filter,
     parse_options: ParseOptions,
     max_file_bytes: u64,
+    fold_duplicates: bool,
     db: StateDb,
     records: HashMap<String, FileRecord>,
     entries: BTreeMap<String, Entry>,
@@ -121,6 +122,7 @@ impl Store {
                 default_language: settings.feed.language.clone(),
             },
             max_file_bytes: settings.seeds.max_file_bytes,
+            fold_duplicates: settings.seeds.fold_duplicates,
             db,
             records,
             entries: BTreeMap::new(),
@@ -137,6 +139,50 @@ impl Store {
     /// Published articles, by key.
     pub fn entries(&self) -> impl ExactSizeIterator<Item = &Entry> {
         self.entries.values()
+    }
+
+    /// The entries to publish: all of them, except that with `seeds.fold_duplicates` files
+    /// with byte-identical content appear once, as the copy seen first.
+    pub fn published(&self) -> Vec<&Entry> {
+        if !self.fold_duplicates {
+            return self.entries.values().collect();
+        }
+        let originals = self.originals();
+        self.entries
+            .values()
+            .filter(|e| {
+                originals
+                    .get(&e.record.hash)
+                    .is_some_and(|o| o.key == e.key)
+            })
+            .collect()
+    }
+
+    /// Files folded into another with the same content: (file, the one published).
+    pub fn duplicates(&self) -> Vec<(&str, &str)> {
+        if !self.fold_duplicates {
+            return Vec::new();
+        }
+        let originals = self.originals();
+        self.entries
+            .values()
+            .filter_map(|e| {
+                let original = originals.get(&e.record.hash)?;
+                (original.key != e.key).then_some((e.key.as_str(), original.key.as_str()))
+            })
+            .collect()
+    }
+
+    /// For each content hash, the entry seen first (ties broken by path).
+    fn originals(&self) -> HashMap<u64, &Entry> {
+        let mut originals: HashMap<u64, &Entry> = HashMap::with_capacity(self.entries.len());
+        for entry in self.entries.values() {
+            let slot = originals.entry(entry.record.hash).or_insert(entry);
+            if (entry.record.first_seen_ms, &entry.key) < (slot.record.first_seen_ms, &slot.key) {
+                *slot = entry;
+            }
+        }
+        originals
     }
 
     /// Files that are not published, with the reason.
@@ -578,6 +624,33 @@ mod tests {
         store.forget_missing(known, &HashSet::new(), &problems, &mut changes);
         assert_eq!(changes.removed, 1, "subway.txt is not below sub/");
         assert!(store.records.contains_key("sub/a.txt"));
+    }
+
+    #[test]
+    fn exact_duplicates_are_published_once_as_the_first_seen() {
+        let fx = Fixture::new();
+        std::fs::write(fx.seeds().join("b.txt"), "Same\nBody.\n").expect("write");
+        let mut store = fx.open();
+        store.reconcile_all();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        std::fs::write(fx.seeds().join("a.txt"), "Same\nBody.\n").expect("write");
+        std::fs::write(fx.seeds().join("c.txt"), "Other\nBody.\n").expect("write");
+        store.reconcile_all();
+        let published: Vec<&str> = store.published().iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(published, ["b.txt", "c.txt"], "b.txt was seen first");
+        assert_eq!(store.duplicates(), [("a.txt", "b.txt")]);
+    }
+
+    #[test]
+    fn duplicates_stay_separate_when_folding_is_off() {
+        let mut fx = Fixture::new();
+        fx.settings.seeds.fold_duplicates = false;
+        std::fs::write(fx.seeds().join("a.txt"), "Same\nBody.\n").expect("write");
+        std::fs::write(fx.seeds().join("b.txt"), "Same\nBody.\n").expect("write");
+        let mut store = fx.open();
+        store.reconcile_all();
+        assert_eq!(store.published().len(), 2);
+        assert!(store.duplicates().is_empty());
     }
 
     #[test]
