@@ -10,6 +10,9 @@ use config::{Config, Environment, File, FileFormat};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
+use crate::article::ParseOptions;
+use crate::article::date::DateRules;
+
 /// Prefix of the environment variables that override settings (`SEEDFEED__FEED__TITLE`).
 pub const ENV_PREFIX: &str = "SEEDFEED";
 /// Separator between prefix, section and key in environment variable names.
@@ -52,6 +55,8 @@ pub struct Settings {
     pub server: ServerSettings,
     /// Feed metadata and size.
     pub feed: FeedSettings,
+    /// Reading dates.
+    pub dates: DateSettings,
     /// Filesystem watching.
     pub watch: WatchSettings,
     /// Persistent state.
@@ -146,6 +151,28 @@ impl Default for FeedSettings {
             language: "en".into(),
             author: "seedfeed".into(),
             items: 50,
+        }
+    }
+}
+
+/// `[dates]`: how dates without a zone, a time or an unambiguous day order are read.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DateSettings {
+    /// IANA time zone (`Europe/Paris`) of dates and times that state none.
+    pub timezone: String,
+    /// Time of day (`HH:MM`) given to a date without one.
+    pub default_time: String,
+    /// Read `03/04/2025` as 3 April (true) or March 4 (false).
+    pub day_first: bool,
+}
+
+impl Default for DateSettings {
+    fn default() -> Self {
+        Self {
+            timezone: "UTC".into(),
+            default_time: "00:00".into(),
+            day_first: true,
         }
     }
 }
@@ -325,6 +352,15 @@ impl Settings {
                 ),
             );
         }
+        if let Err(e) = self.dates.timezone.parse::<chrono_tz::Tz>() {
+            return invalid("dates.timezone", e.to_string());
+        }
+        if let Err(e) = chrono::NaiveTime::parse_from_str(&self.dates.default_time, "%H:%M") {
+            return invalid(
+                "dates.default_time",
+                format!("{:?} is not HH:MM: {e}", self.dates.default_time),
+            );
+        }
         for (key, value) in [
             ("feed.title", &self.feed.title),
             ("feed.description", &self.feed.description),
@@ -344,6 +380,21 @@ impl Settings {
             return invalid("log.level", e.to_string());
         }
         Ok(())
+    }
+
+    /// What the article parser needs from these settings (validated ones: a value that does
+    /// not parse falls back to the built-in default).
+    pub fn parse_options(&self) -> ParseOptions {
+        let defaults = DateRules::default();
+        ParseOptions {
+            default_language: self.feed.language.clone(),
+            dates: DateRules {
+                timezone: self.dates.timezone.parse().unwrap_or(defaults.timezone),
+                default_time: chrono::NaiveTime::parse_from_str(&self.dates.default_time, "%H:%M")
+                    .unwrap_or(defaults.default_time),
+                day_first: self.dates.day_first,
+            },
+        }
     }
 
     /// The compiled `seeds.ignore` patterns.
@@ -488,6 +539,8 @@ mod tests {
                 "seeds.max_file_bytes",
             ),
             ("[feed]\ntitle = \"bad\\u0001title\"\n", "feed.title"),
+            ("[dates]\ntimezone = \"Mars/Olympus\"\n", "dates.timezone"),
+            ("[dates]\ndefault_time = \"noon\"\n", "dates.default_time"),
         ] {
             let err = load_toml(toml).expect_err(toml);
             assert!(chain(&err).contains(key), "{toml}: {}", chain(&err));

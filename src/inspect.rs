@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::article::{self, DateSource, ParseOptions};
+use crate::article::{self, DateSource};
 use crate::config::Settings;
 use crate::feed::text::summary;
 use crate::store::{article_id, scan};
@@ -93,10 +93,7 @@ pub fn inspect(path: &Path, settings: &Settings) -> Report {
             return report;
         }
     };
-    let options = ParseOptions {
-        default_language: settings.feed.language.clone(),
-    };
-    match article::parse(&bytes, article::Format::of(path), &options) {
+    match article::parse(&bytes, article::Format::of(path), &settings.parse_options()) {
         Ok(a) => {
             let (date, source) = a.date.unwrap_or((Utc::now(), DateSource::FirstSeen));
             report.date = Some(date.to_rfc3339_opts(SecondsFormat::Secs, true));

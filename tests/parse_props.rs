@@ -6,6 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use proptest::prelude::*;
+use seedfeed::article::date::DateRules;
 use seedfeed::article::{self, Format, ParseOptions};
 use seedfeed::config::Settings;
 use seedfeed::feed::{self, FeedContext};
@@ -65,6 +66,10 @@ fn texty() -> impl Strategy<Value = Vec<u8>> {
 fn render_checked(bytes: &[u8]) {
     let options = ParseOptions {
         default_language: "en".into(),
+        dates: DateRules {
+            timezone: chrono_tz::Europe::Paris,
+            ..DateRules::default()
+        },
     };
     for format in [Format::Text, Format::Markdown] {
         if let Ok(parsed) = article::parse(bytes, format, &options) {

@@ -6,6 +6,7 @@
 //! phrase shapes around them are handled here.
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
 
 /// Longest line examined as a possible date line: a date with weekday, time and zone fits well
 /// within it, and it keeps a paragraph from being scanned as one.
@@ -90,26 +91,98 @@ const FILLER: &[&str] = &[
     "le", "the", "on", "à", "a", "at", "de", "du", "of", "et", "and",
 ];
 
-/// A date found in an article, before the default time zone is applied.
+/// A date found in an article, before the date rules (zone, default time, day order) apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FoundDate {
     /// A full timestamp with its own offset.
     Instant(DateTime<FixedOffset>),
     /// A calendar date, perhaps with a local time, in no stated zone.
-    Local(NaiveDate, Option<NaiveTime>),
+    Local(Calendar, Option<NaiveTime>),
+}
+
+/// A calendar date as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Calendar {
+    /// Unambiguous: ISO dates and dates with month names.
+    Exact(NaiveDate),
+    /// `03/04/2025`: which number is the day is for [`DateRules::day_first`] to say.
+    Slashed {
+        /// The first number.
+        first: u32,
+        /// The second number.
+        second: u32,
+        /// The year.
+        year: i32,
+    },
+}
+
+impl Calendar {
+    /// The date, reading a slashed date in the configured order, or in the other one when
+    /// only that gives a real date (`13/04/2025` is day first whatever the setting).
+    pub fn resolve(self, day_first: bool) -> Option<NaiveDate> {
+        match self {
+            Calendar::Exact(date) => Some(date),
+            Calendar::Slashed {
+                first,
+                second,
+                year,
+            } => {
+                let (day, month) = if day_first {
+                    (first, second)
+                } else {
+                    (second, first)
+                };
+                NaiveDate::from_ymd_opt(year, month, day)
+                    .or_else(|| NaiveDate::from_ymd_opt(year, day, month))
+            }
+        }
+    }
+}
+
+/// How dates without a zone, time or unambiguous day order are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRules {
+    /// Zone of dates and times that state none.
+    pub timezone: Tz,
+    /// Time of day given to a date without one.
+    pub default_time: NaiveTime,
+    /// `03/04/2025` is 3 April (true) or March 4 (false).
+    pub day_first: bool,
+}
+
+impl Default for DateRules {
+    fn default() -> Self {
+        Self {
+            timezone: Tz::UTC,
+            default_time: NaiveTime::MIN,
+            day_first: true,
+        }
+    }
 }
 
 /// Years a feed date may have: RFC 822 dates (RSS) need four digits, and year 0 is no date.
 pub const VALID_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
 
 impl FoundDate {
-    /// The instant, reading a zoneless date as UTC at its time (midnight when none); `None`
-    /// when it falls outside [`VALID_YEARS`] once in UTC, so that it cannot be a feed date.
-    pub fn to_utc(self) -> Option<DateTime<Utc>> {
+    /// The instant under `rules`; `None` when the date is not a real one, or falls outside
+    /// [`VALID_YEARS`] once in UTC, so that it cannot be a feed date.
+    pub fn to_utc(self, rules: &DateRules) -> Option<DateTime<Utc>> {
         let utc = match self {
             FoundDate::Instant(dt) => dt.with_timezone(&Utc),
-            FoundDate::Local(date, time) => {
-                Utc.from_utc_datetime(&date.and_time(time.unwrap_or(NaiveTime::MIN)))
+            FoundDate::Local(calendar, time) => {
+                let local = calendar
+                    .resolve(rules.day_first)?
+                    .and_time(time.unwrap_or(rules.default_time));
+                // In a DST gap the local time does not exist: take the hour after it.
+                rules
+                    .timezone
+                    .from_local_datetime(&local)
+                    .earliest()
+                    .or_else(|| {
+                        let later = local.checked_add_signed(chrono::TimeDelta::hours(1))?;
+                        rules.timezone.from_local_datetime(&later).earliest()
+                    })?
+                    .with_timezone(&Utc)
             }
         };
         VALID_YEARS.contains(&utc.year()).then_some(utc)
@@ -130,7 +203,10 @@ pub fn parse_date_line(line: &str) -> Option<FoundDate> {
     }
     for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(line, format) {
-            return Some(FoundDate::Local(dt.date(), Some(dt.time())));
+            return Some(FoundDate::Local(
+                Calendar::Exact(dt.date()),
+                Some(dt.time()),
+            ));
         }
     }
     let tokens = tokenize(line);
@@ -150,9 +226,10 @@ pub fn parse_date_line(line: &str) -> Option<FoundDate> {
 /// Finds the first complete day-month-year expression in running text (`3 avril 2025`,
 /// `1er mai 2025`, `April 3, 2025`, `2025-04-03`). In `les 3 et 4 avril 2025` that is
 /// `4 avril 2025`: the first day that stands with its month and year.
-pub fn find_date_in_text(text: &str) -> Option<NaiveDate> {
+pub fn find_date_in_text(text: &str) -> Option<FoundDate> {
     let tokens = tokenize(text);
-    (0..tokens.len()).find_map(|i| date_at(&tokens, i).map(|(date, _)| date))
+    (0..tokens.len())
+        .find_map(|i| date_at(&tokens, i).map(|(date, _)| FoundDate::Local(date, None)))
 }
 
 /// Splits into words and numbers, dropping punctuation that may stick to them.
@@ -165,7 +242,7 @@ fn tokenize(text: &str) -> Vec<&str> {
 
 /// A date at the start of `tokens` after optional weekday and filler words; returns the date
 /// and the tokens after it.
-fn date_at_start<'a>(tokens: &'a [&'a str]) -> Option<(NaiveDate, &'a [&'a str])> {
+fn date_at_start<'a>(tokens: &'a [&'a str]) -> Option<(Calendar, &'a [&'a str])> {
     let mut start = 0;
     while let Some(token) = tokens.get(start) {
         let lower = token.to_lowercase();
@@ -179,33 +256,39 @@ fn date_at_start<'a>(tokens: &'a [&'a str]) -> Option<(NaiveDate, &'a [&'a str])
 }
 
 /// A date whose first token is `tokens[i]`: returns it with the number of tokens it used.
-fn date_at(tokens: &[&str], i: usize) -> Option<(NaiveDate, usize)> {
+fn date_at(tokens: &[&str], i: usize) -> Option<(Calendar, usize)> {
     let first = tokens.get(i)?;
     if let Some(date) = numeric_date(first) {
         return Some((date, 1));
     }
     let second = tokens.get(i + 1)?;
     let third = tokens.get(i + 2)?;
+    let exact = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).map(|d| (Calendar::Exact(d), 3));
     // 3 avril 2025, 1er mai 2025, 3 April 2025
     if let (Some(day), Some(month), Some(year)) = (day(first), month(second), year(third)) {
-        return NaiveDate::from_ymd_opt(year, month, day).map(|d| (d, 3));
+        return exact(year, month, day);
     }
     // April 3, 2025 / April 3rd 2025
     if let (Some(month), Some(day), Some(year)) = (month(first), day(second), year(third)) {
-        return NaiveDate::from_ymd_opt(year, month, day).map(|d| (d, 3));
+        return exact(year, month, day);
     }
     None
 }
 
-/// `2025-04-03`, or `03/04/2025` read day first.
-fn numeric_date(token: &str) -> Option<NaiveDate> {
+/// `2025-04-03`, or `03/04/2025` (order decided later) when one reading is a real date.
+fn numeric_date(token: &str) -> Option<Calendar> {
     if let Ok(date) = NaiveDate::parse_from_str(token, "%Y-%m-%d") {
-        return Some(date);
+        return Some(Calendar::Exact(date));
     }
     let parts: Vec<&str> = token.split('/').collect();
-    if let [d, m, y] = parts.as_slice() {
-        if y.len() == 4 && d.len() <= 2 && m.len() <= 2 {
-            return NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if let [a, b, y] = parts.as_slice() {
+        if y.len() == 4 && (1..=2).contains(&a.len()) && (1..=2).contains(&b.len()) {
+            let slashed = Calendar::Slashed {
+                first: a.parse().ok()?,
+                second: b.parse().ok()?,
+                year: year(y)?,
+            };
+            return slashed.resolve(true).map(|_| slashed);
         }
     }
     None
@@ -257,9 +340,16 @@ mod tests {
 
     fn local(line: &str) -> (NaiveDate, Option<NaiveTime>) {
         match parse_date_line(line) {
-            Some(FoundDate::Local(d, t)) => (d, t),
+            Some(FoundDate::Local(c, t)) => (c.resolve(true).expect("real date"), t),
             other => panic!("{line:?} gave {other:?}"),
         }
+    }
+
+    fn utc(found: FoundDate, rules: &DateRules) -> String {
+        found
+            .to_utc(rules)
+            .map(|d| d.to_rfc3339())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -316,10 +406,11 @@ mod tests {
     fn dateline_takes_first_complete_expression() {
         let text = "Moscou, Russie – À l’issue des premières réunions du format Russie–AES, \
                     tenues les 3 et 4 avril 2025 à Moscou, les relations";
-        assert_eq!(find_date_in_text(text), Some(ymd(2025, 4, 4)));
+        let exact = |d| Some(FoundDate::Local(Calendar::Exact(d), None));
+        assert_eq!(find_date_in_text(text), exact(ymd(2025, 4, 4)));
         assert_eq!(
             find_date_in_text("Published on March 9th, 2024 by the desk"),
-            Some(ymd(2024, 3, 9))
+            exact(ymd(2024, 3, 9))
         );
         assert_eq!(
             find_date_in_text("no date in 2025 here, only 3 words"),
@@ -328,12 +419,49 @@ mod tests {
     }
 
     #[test]
-    fn zoneless_dates_read_as_utc_midnight() {
-        let found = FoundDate::Local(ymd(2025, 4, 3), None);
+    fn zoneless_dates_read_as_utc_midnight_by_default() {
+        let found = FoundDate::Local(Calendar::Exact(ymd(2025, 4, 3)), None);
         assert_eq!(
-            found.to_utc().map(|d| d.to_rfc3339()).as_deref(),
-            Some("2025-04-03T00:00:00+00:00")
+            utc(found, &DateRules::default()),
+            "2025-04-03T00:00:00+00:00"
         );
+    }
+
+    #[test]
+    fn configured_zone_and_default_time_apply_to_zoneless_dates() {
+        let rules = DateRules {
+            timezone: chrono_tz::Europe::Paris,
+            default_time: NaiveTime::from_hms_opt(9, 0, 0).expect("time"),
+            day_first: true,
+        };
+        let summer = parse_date_line("3 avril 2025").expect("date");
+        assert_eq!(utc(summer, &rules), "2025-04-03T07:00:00+00:00");
+        let with_time = parse_date_line("3 janvier 2025 à 14h30").expect("date");
+        assert_eq!(utc(with_time, &rules), "2025-01-03T13:30:00+00:00");
+        // A stated offset wins over the configured zone.
+        let instant = parse_date_line("2025-04-03T08:30:00Z").expect("date");
+        assert_eq!(utc(instant, &rules), "2025-04-03T08:30:00+00:00");
+        // 02:30 does not exist in Paris on 2025-03-30 (clocks jump 02:00 → 03:00).
+        let gap = parse_date_line("2025-03-30 02:30").expect("date");
+        assert_eq!(utc(gap, &rules), "2025-03-30T01:30:00+00:00");
+    }
+
+    #[test]
+    fn slashed_dates_follow_the_configured_order_unless_impossible() {
+        let day_first = DateRules::default();
+        let month_first = DateRules {
+            day_first: false,
+            ..DateRules::default()
+        };
+        let slashed = parse_date_line("03/04/2025").expect("date");
+        assert_eq!(utc(slashed, &day_first), "2025-04-03T00:00:00+00:00");
+        assert_eq!(utc(slashed, &month_first), "2025-03-04T00:00:00+00:00");
+        let only_day_first = parse_date_line("13/04/2025").expect("date");
+        assert_eq!(
+            utc(only_day_first, &month_first),
+            "2025-04-13T00:00:00+00:00"
+        );
+        assert_eq!(parse_date_line("13/13/2025"), None);
     }
 
     // Regression: a year outside 1..=9999 in UTC made `to_rfc2822` panic while rendering.
@@ -341,7 +469,7 @@ mod tests {
     fn dates_that_leave_four_digit_years_in_utc_are_no_dates() {
         for line in ["0000-01-01T00:00:00+01:00", "9999-12-31T23:30:00-05:00"] {
             let found = parse_date_line(line).expect("parses as a date line");
-            assert_eq!(found.to_utc(), None, "{line}");
+            assert_eq!(found.to_utc(&DateRules::default()), None, "{line}");
         }
     }
 }

@@ -17,7 +17,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use date::FoundDate;
+use date::{DateRules, FoundDate};
 
 /// Most metadata lines read after the title; a longer run is body text.
 pub const MAX_METADATA_LINES: usize = 12;
@@ -198,6 +198,8 @@ impl ParsedArticle {
 pub struct ParseOptions {
     /// Language used when detection is not confident.
     pub default_language: String,
+    /// How zoneless, timeless and slashed dates are read.
+    pub dates: DateRules,
 }
 
 /// Parses one article file in the given format.
@@ -211,8 +213,8 @@ pub fn parse(
         return Err(SkipReason::Empty);
     }
     let mut article = match format {
-        Format::Text => parse_text(&decoded.text)?,
-        Format::Markdown => parse_markdown(&decoded.text)?,
+        Format::Text => parse_text(&decoded.text, &options.dates)?,
+        Format::Markdown => parse_markdown(&decoded.text, &options.dates)?,
     };
     if !article
         .blocks
@@ -227,7 +229,7 @@ pub fn parse(
             .take(DATELINE_BLOCKS)
             .find_map(date::find_date_in_text);
         article.date = dateline
-            .and_then(|d| FoundDate::Local(d, None).to_utc())
+            .and_then(|d| d.to_utc(&options.dates))
             .map(|d| (d, DateSource::Text));
     }
     article.encoding = decoded.encoding;
@@ -266,7 +268,7 @@ fn article(title: String, blocks: Vec<Block>) -> ParsedArticle {
     }
 }
 
-fn parse_text(text: &str) -> Result<ParsedArticle, SkipReason> {
+fn parse_text(text: &str, rules: &DateRules) -> Result<ParsedArticle, SkipReason> {
     let lines: Vec<&str> = text.lines().collect();
     let title_index = lines
         .iter()
@@ -288,7 +290,7 @@ fn parse_text(text: &str) -> Result<ParsedArticle, SkipReason> {
     let mut article = article(title, classify_blocks(&raw[start..end]));
     article.date = meta
         .date
-        .and_then(FoundDate::to_utc)
+        .and_then(|found| found.to_utc(rules))
         .map(|d| (d, DateSource::Metadata));
     article.author = meta.author;
     article.source = meta.source;
@@ -297,7 +299,7 @@ fn parse_text(text: &str) -> Result<ParsedArticle, SkipReason> {
     Ok(article)
 }
 
-fn parse_markdown(text: &str) -> Result<ParsedArticle, SkipReason> {
+fn parse_markdown(text: &str, rules: &DateRules) -> Result<ParsedArticle, SkipReason> {
     let md = markdown::parse(text)?;
     let title = md
         .title
@@ -307,7 +309,7 @@ fn parse_markdown(text: &str) -> Result<ParsedArticle, SkipReason> {
     article.date = md
         .front
         .date
-        .and_then(FoundDate::to_utc)
+        .and_then(|found| found.to_utc(rules))
         .map(|d| (d, DateSource::FrontMatter));
     article.author = md.front.author;
     article.tags = md.front.tags;
@@ -528,6 +530,7 @@ mod tests {
     fn options() -> ParseOptions {
         ParseOptions {
             default_language: "en".into(),
+            dates: DateRules::default(),
         }
     }
 

@@ -118,9 +118,7 @@ impl Store {
         Ok(Self {
             root: root.to_path_buf(),
             filter: Filter::new(settings)?,
-            parse_options: ParseOptions {
-                default_language: settings.feed.language.clone(),
-            },
+            parse_options: settings.parse_options(),
             max_file_bytes: settings.seeds.max_file_bytes,
             fold_duplicates: settings.seeds.fold_duplicates,
             db,
