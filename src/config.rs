@@ -11,6 +11,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::article::ParseOptions;
+use crate::article::clean::{self, Boilerplate};
 use crate::article::date::DateRules;
 
 /// Prefix of the environment variables that override settings (`SEEDFEED__FEED__TITLE`).
@@ -57,6 +58,8 @@ pub struct Settings {
     pub feed: FeedSettings,
     /// Reading dates.
     pub dates: DateSettings,
+    /// Site chrome to strip.
+    pub boilerplate: BoilerplateSettings,
     /// Filesystem watching.
     pub watch: WatchSettings,
     /// Persistent state.
@@ -173,6 +176,29 @@ impl Default for DateSettings {
             timezone: "UTC".into(),
             default_time: "00:00".into(),
             day_first: true,
+        }
+    }
+}
+
+/// `[boilerplate]`: site chrome stripped from the start and end of plain-text articles.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BoilerplateSettings {
+    /// Lines that are chrome on their own (case-insensitive, trailing `:` `›` `»` ignored).
+    pub lines: Vec<String>,
+    /// Line beginnings that mark chrome.
+    pub prefixes: Vec<String>,
+    /// Phrases that mark a short line as chrome.
+    pub phrases: Vec<String>,
+}
+
+impl Default for BoilerplateSettings {
+    fn default() -> Self {
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+        Self {
+            lines: owned(clean::DEFAULT_LINES),
+            prefixes: owned(clean::DEFAULT_PREFIXES),
+            phrases: owned(clean::DEFAULT_PHRASES),
         }
     }
 }
@@ -361,6 +387,15 @@ impl Settings {
                 format!("{:?} is not HH:MM: {e}", self.dates.default_time),
             );
         }
+        for (key, list) in [
+            ("boilerplate.lines", &self.boilerplate.lines),
+            ("boilerplate.prefixes", &self.boilerplate.prefixes),
+            ("boilerplate.phrases", &self.boilerplate.phrases),
+        ] {
+            if list.iter().any(|m| m.trim().is_empty()) {
+                return invalid(key, "an empty marker would match every line".into());
+            }
+        }
         for (key, value) in [
             ("feed.title", &self.feed.title),
             ("feed.description", &self.feed.description),
@@ -394,6 +429,11 @@ impl Settings {
                     .unwrap_or(defaults.default_time),
                 day_first: self.dates.day_first,
             },
+            boilerplate: Boilerplate::new(
+                &self.boilerplate.lines,
+                &self.boilerplate.prefixes,
+                &self.boilerplate.phrases,
+            ),
         }
     }
 

@@ -6,6 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use proptest::prelude::*;
+use seedfeed::article::clean::Boilerplate;
 use seedfeed::article::date::DateRules;
 use seedfeed::article::{self, Format, ParseOptions};
 use seedfeed::config::Settings;
@@ -70,6 +71,7 @@ fn render_checked(bytes: &[u8]) {
             timezone: chrono_tz::Europe::Paris,
             ..DateRules::default()
         },
+        boilerplate: Boilerplate::default(),
     };
     for format in [Format::Text, Format::Markdown] {
         if let Ok(parsed) = article::parse(bytes, format, &options) {

@@ -4,6 +4,8 @@
 //! Only a leading or trailing run of blocks is removed, never a block between two paragraphs of
 //! the article: a trailing run starts at a marker line (`Lire la suite`, `Read more`, ...) and
 //! may hold, after each marker, a few short lines (the titles a navigation marker introduces).
+//!
+//! The marker lists are configuration (`[boilerplate]`); the constants below are the defaults.
 
 /// Most short lines one marker may introduce (`Les plus populaires` + a list of titles).
 pub const MAX_TITLES_PER_MARKER: usize = 5;
@@ -16,7 +18,7 @@ pub const MAX_MARKER_CHARS: usize = 200;
 pub const MAX_CONTAINED_MARKER_CHARS: usize = 100;
 
 /// Lines that are site chrome on their own (compared lowercase, trailing `:` `›` `»` `>` trimmed).
-const EXACT_MARKERS: &[&str] = &[
+pub const DEFAULT_LINES: &[&str] = &[
     "lire la précédente",
     "lire la suite",
     "lire aussi",
@@ -53,10 +55,10 @@ const EXACT_MARKERS: &[&str] = &[
 ];
 
 /// Line prefixes that mark chrome (tag lists, copyright notices).
-const PREFIX_MARKERS: &[&str] = &["tags:", "mots-clés:", "mots clés:", "©", "(c) "];
+pub const DEFAULT_PREFIXES: &[&str] = &["tags:", "mots-clés:", "mots clés:", "©", "(c) "];
 
-/// Phrases that mark a whole line as chrome wherever they stand in it.
-const CONTAINED_MARKERS: &[&str] = &[
+/// Phrases that mark a whole (short) line as chrome wherever they stand in it.
+pub const DEFAULT_PHRASES: &[&str] = &[
     "tous droits réservés",
     "all rights reserved",
     "newsletter",
@@ -66,18 +68,85 @@ const CONTAINED_MARKERS: &[&str] = &[
     "sign up for our",
 ];
 
-/// True when a line is site chrome on its own.
-pub fn is_marker(line: &str) -> bool {
-    if line.chars().count() > MAX_MARKER_CHARS {
-        return false;
+/// The marker lists, lowercase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Boilerplate {
+    lines: Vec<String>,
+    prefixes: Vec<String>,
+    phrases: Vec<String>,
+}
+
+impl Default for Boilerplate {
+    fn default() -> Self {
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        Self::new(
+            &owned(DEFAULT_LINES),
+            &owned(DEFAULT_PREFIXES),
+            &owned(DEFAULT_PHRASES),
+        )
     }
-    let lower = line.trim().to_lowercase();
-    let bare = lower.trim_end_matches([':', '›', '»', '>', '→', ' ', '.', '…']);
-    EXACT_MARKERS.contains(&bare)
-        || PREFIX_MARKERS.iter().any(|p| lower.starts_with(p))
-        || is_copyright_notice(&lower)
-        || (line.chars().count() <= MAX_CONTAINED_MARKER_CHARS
-            && CONTAINED_MARKERS.iter().any(|p| lower.contains(p)))
+}
+
+impl Boilerplate {
+    /// Markers from configuration: whole lines, line prefixes, and phrases within short lines.
+    pub fn new(lines: &[String], prefixes: &[String], phrases: &[String]) -> Self {
+        let lower = |list: &[String]| list.iter().map(|s| s.trim().to_lowercase()).collect();
+        Self {
+            lines: lower(lines),
+            prefixes: lower(prefixes),
+            phrases: lower(phrases),
+        }
+    }
+
+    /// True when a line is site chrome on its own.
+    pub fn is_marker(&self, line: &str) -> bool {
+        let chars = line.chars().count();
+        if chars > MAX_MARKER_CHARS {
+            return false;
+        }
+        let lower = line.trim().to_lowercase();
+        let bare = lower.trim_end_matches([':', '›', '»', '>', '→', ' ', '.', '…']);
+        self.lines.iter().any(|l| l == bare)
+            || self.prefixes.iter().any(|p| lower.starts_with(p.as_str()))
+            || is_copyright_notice(&lower)
+            || (chars <= MAX_CONTAINED_MARKER_CHARS
+                && self.phrases.iter().any(|p| lower.contains(p.as_str())))
+    }
+
+    /// Splits `blocks` into (leading chrome, article, trailing chrome): returns the index of
+    /// the first article block and the index one past the last. At least one block is always
+    /// left to the article.
+    pub fn article_bounds(&self, blocks: &[&str]) -> (usize, usize) {
+        let end = self.trailing_start(blocks).unwrap_or(blocks.len());
+        let start = blocks[..end]
+            .iter()
+            .take_while(|b| self.is_marker(b))
+            .count()
+            .min(end.saturating_sub(1));
+        (start, end)
+    }
+
+    /// Index of the first block of the trailing chrome run, if there is one.
+    fn trailing_start(&self, blocks: &[&str]) -> Option<usize> {
+        let mut cut = None;
+        let mut titles_after = 0;
+        // Walk backwards; block 0 always stays (it may be the only article block).
+        for (i, block) in blocks.iter().enumerate().skip(1).rev() {
+            if self.is_marker(block) {
+                cut = Some(i);
+                titles_after = 0;
+            } else if titles_after < MAX_TITLES_PER_MARKER
+                && !block.contains('\n')
+                && !block.trim_end().ends_with('.')
+                && block.chars().count() <= MAX_TITLE_LINE_CHARS
+            {
+                titles_after += 1;
+            } else {
+                break;
+            }
+        }
+        cut
+    }
 }
 
 /// `Copyright © 2025 …`, `Copyright 2025 …`, `Copyright (c) …`: the word followed by the sign
@@ -91,44 +160,30 @@ fn is_copyright_notice(lower: &str) -> bool {
     })
 }
 
-/// Splits `blocks` into (leading chrome, article, trailing chrome) index ranges: returns the
-/// index of the first article block and the index one past the last. At least one block is
-/// always left to the article.
-pub fn article_bounds(blocks: &[&str]) -> (usize, usize) {
-    let end = trailing_start(blocks).unwrap_or(blocks.len());
-    let start = blocks[..end]
-        .iter()
-        .take_while(|b| is_marker(b))
-        .count()
-        .min(end.saturating_sub(1));
-    (start, end)
-}
-
-/// Index of the first block of the trailing chrome run, if there is one.
-fn trailing_start(blocks: &[&str]) -> Option<usize> {
-    let mut cut = None;
-    let mut titles_after = 0;
-    // Walk backwards; block 0 always stays (it may be the only article block).
-    for (i, block) in blocks.iter().enumerate().skip(1).rev() {
-        if is_marker(block) {
-            cut = Some(i);
-            titles_after = 0;
-        } else if titles_after < MAX_TITLES_PER_MARKER
-            && !block.contains('\n')
-            && !block.trim_end().ends_with('.')
-            && block.chars().count() <= MAX_TITLE_LINE_CHARS
-        {
-            titles_after += 1;
-        } else {
-            break;
-        }
-    }
-    cut
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn is_marker(line: &str) -> bool {
+        Boilerplate::default().is_marker(line)
+    }
+
+    fn article_bounds(blocks: &[&str]) -> (usize, usize) {
+        Boilerplate::default().article_bounds(blocks)
+    }
+
+    #[test]
+    fn configured_markers_replace_the_defaults() {
+        let custom = Boilerplate::new(
+            &["Weiterlesen".into()],
+            &["Schlagworte:".into()],
+            &["abonnieren".into()],
+        );
+        assert!(custom.is_marker("weiterlesen"));
+        assert!(custom.is_marker("Schlagworte: Politik"));
+        assert!(custom.is_marker("Jetzt Newsletter abonnieren"));
+        assert!(!custom.is_marker("Lire la suite"));
+    }
 
     const LONG: &str = "This is a paragraph of the article that is long enough to be article text and \
                         not a title, because it goes on well beyond one hundred and sixty characters \

@@ -200,6 +200,8 @@ pub struct ParseOptions {
     pub default_language: String,
     /// How zoneless, timeless and slashed dates are read.
     pub dates: DateRules,
+    /// Site chrome markers.
+    pub boilerplate: clean::Boilerplate,
 }
 
 /// Parses one article file in the given format.
@@ -213,7 +215,7 @@ pub fn parse(
         return Err(SkipReason::Empty);
     }
     let mut article = match format {
-        Format::Text => parse_text(&decoded.text, &options.dates)?,
+        Format::Text => parse_text(&decoded.text, options)?,
         Format::Markdown => parse_markdown(&decoded.text, &options.dates)?,
     };
     if !article
@@ -268,7 +270,7 @@ fn article(title: String, blocks: Vec<Block>) -> ParsedArticle {
     }
 }
 
-fn parse_text(text: &str, rules: &DateRules) -> Result<ParsedArticle, SkipReason> {
+fn parse_text(text: &str, options: &ParseOptions) -> Result<ParsedArticle, SkipReason> {
     let lines: Vec<&str> = text.lines().collect();
     let title_index = lines
         .iter()
@@ -280,7 +282,7 @@ fn parse_text(text: &str, rules: &DateRules) -> Result<ParsedArticle, SkipReason
     let body_start = read_metadata(&lines, title_index + 1, &mut meta);
     let raw = raw_blocks(&lines[body_start..]);
     let texts: Vec<&str> = raw.iter().map(|b| b.text.as_str()).collect();
-    let (start, end) = clean::article_bounds(&texts);
+    let (start, end) = options.boilerplate.article_bounds(&texts);
     let stripped = raw[..start]
         .iter()
         .chain(&raw[end..])
@@ -290,7 +292,7 @@ fn parse_text(text: &str, rules: &DateRules) -> Result<ParsedArticle, SkipReason
     let mut article = article(title, classify_blocks(&raw[start..end]));
     article.date = meta
         .date
-        .and_then(|found| found.to_utc(rules))
+        .and_then(|found| found.to_utc(&options.dates))
         .map(|d| (d, DateSource::Metadata));
     article.author = meta.author;
     article.source = meta.source;
@@ -531,6 +533,7 @@ mod tests {
         ParseOptions {
             default_language: "en".into(),
             dates: DateRules::default(),
+            boilerplate: clean::Boilerplate::default(),
         }
     }
 
