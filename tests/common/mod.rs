@@ -265,6 +265,14 @@ pub fn rss_item_titles(rss: &str) -> Vec<String> {
         .collect()
 }
 
+/// The path part of an absolute link to this site (`http://host:port/articles/x.html`).
+pub fn site_path(link: &str) -> String {
+    let after_scheme = link.split_once("://").map_or(link, |(_, rest)| rest);
+    after_scheme
+        .find('/')
+        .map_or("/".to_string(), |i| after_scheme[i..].to_string())
+}
+
 /// Writes a file the way most tools do: to a temp name, then renamed into place.
 pub fn write_atomically(path: &Path, content: &str) {
     let tmp = path.with_extension("tmp");
