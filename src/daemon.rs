@@ -151,9 +151,10 @@ pub fn publish(store: &Store, ctx: &FeedContext, cell: &SnapshotCell) {
     let started = Instant::now();
     // A renderer bug must not take the daemon down: the last good feeds stay in service.
     // Rendering only reads the store, so a panic leaves nothing half-changed behind.
-    let published = store.published();
+    let publication = store.publication();
+    let published = publication.published.len();
     let rendered = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        feed::render(published.iter().copied(), ctx)
+        feed::render(publication.published.iter().copied(), ctx)
     }));
     let rendered = match rendered {
         Ok(Ok(rendered)) => rendered,
@@ -169,15 +170,15 @@ pub fn publish(store: &Store, ctx: &FeedContext, cell: &SnapshotCell) {
     let previous = cell.load();
     let snapshot = Snapshot::build(
         rendered,
-        feed::status::render(store, published.len()),
+        feed::status::render(store, &publication),
         previous.as_deref(),
-        published.len(),
+        published,
         store.skipped().len(),
         SystemTime::now(),
     );
     cell.publish(snapshot);
     tracing::debug!(
-        articles = published.len(),
+        articles = published,
         elapsed_us = started.elapsed().as_micros() as u64,
         "feeds rendered"
     );

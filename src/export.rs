@@ -32,7 +32,7 @@ pub fn build(settings: &Settings, out: &Path) -> anyhow::Result<BuildReport> {
     })?;
     store.reconcile_all();
     let ctx = FeedContext::new(settings, settings.public_base_url(settings.server.listen));
-    let published = store.published();
+    let published = store.publication().published;
     let rendered = feed::render(published.iter().copied(), &ctx)?;
     let documents = [
         (feed::RSS_PATH.to_string(), rendered.rss),

@@ -76,20 +76,10 @@ pub fn inspect(path: &Path, settings: &Settings) -> Report {
         stripped: Vec::new(),
         skipped: None,
     };
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) if bytes.len() as u64 > settings.seeds.max_file_bytes => {
-            report.skipped = Some(
-                article::SkipReason::TooLarge {
-                    size: bytes.len() as u64,
-                    limit: settings.seeds.max_file_bytes,
-                }
-                .to_string(),
-            );
-            return report;
-        }
-        Ok(bytes) => bytes,
-        Err(e) => {
-            report.skipped = Some(article::SkipReason::Unreadable(e.to_string()).to_string());
+    let bytes = match scan::read_article(path, settings.seeds.max_file_bytes) {
+        Ok((bytes, _)) => bytes,
+        Err(reason) => {
+            report.skipped = Some(reason.to_string());
             return report;
         }
     };

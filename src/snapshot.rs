@@ -49,8 +49,12 @@ pub struct Resource {
 impl Resource {
     /// Prepares `body` for serving: hashes it, compresses it, formats its headers.
     pub fn new(content_type: &'static str, body: String, produced: SystemTime) -> Self {
+        let hash = xxhash_rust::xxh3::xxh3_64(body.as_bytes());
+        Self::hashed(content_type, body, hash, produced)
+    }
+
+    fn hashed(content_type: &'static str, body: String, hash: u64, produced: SystemTime) -> Self {
         let body = Bytes::from(body);
-        let hash = xxhash_rust::xxh3::xxh3_64(&body);
         let gzip = (body.len() >= MIN_GZIP_BYTES)
             .then(|| gzip(&body))
             .flatten()
@@ -84,9 +88,9 @@ impl Resource {
             // second, or a client validating with If-Modified-Since would keep the old copy.
             Some(p) => {
                 let produced = produced.max(p.last_modified + Duration::from_secs(1));
-                Arc::new(Resource::new(content_type, body, produced))
+                Arc::new(Resource::hashed(content_type, body, hash, produced))
             }
-            None => Arc::new(Resource::new(content_type, body, produced)),
+            None => Arc::new(Resource::hashed(content_type, body, hash, produced)),
         }
     }
 }

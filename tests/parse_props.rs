@@ -87,7 +87,7 @@ fn render_one(parsed: article::ParsedArticle, size: usize) {
             id: seedfeed::store::article_id("prop.txt"),
             first_seen_ms: 1_700_000_000_000,
             changed_ms: Some(1_700_000_100_000),
-            hash: 1,
+            hash: Some(1),
             size: size as u64,
             mtime_ns: 0,
         },

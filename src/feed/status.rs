@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::store::Store;
+use crate::store::{Publication, Store};
 
 /// Path of the status document.
 pub const STATUS_PATH: &str = "/status";
@@ -28,9 +28,9 @@ struct Duplicate<'a> {
 
 /// The status document: published count, every skipped file with its reason, and every
 /// duplicate folded into another file.
-pub fn render(store: &Store, published: usize) -> String {
+pub fn render(store: &Store, publication: &Publication<'_>) -> String {
     let status = Status {
-        articles: published,
+        articles: publication.published.len(),
         skipped: store
             .skipped()
             .iter()
@@ -39,10 +39,10 @@ pub fn render(store: &Store, published: usize) -> String {
                 reason: reason.to_string(),
             })
             .collect(),
-        duplicates: store
-            .duplicates()
-            .into_iter()
-            .map(|(path, duplicate_of)| Duplicate { path, duplicate_of })
+        duplicates: publication
+            .duplicates
+            .iter()
+            .map(|&(path, duplicate_of)| Duplicate { path, duplicate_of })
             .collect(),
     };
     // Serializing plain strings and numbers cannot fail.

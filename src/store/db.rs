@@ -24,8 +24,8 @@ pub struct FileRecord {
     pub first_seen_ms: i64,
     /// When its content last changed after it was first seen (Unix milliseconds).
     pub changed_ms: Option<i64>,
-    /// xxh3 hash of the file's bytes.
-    pub hash: u64,
+    /// xxh3 hash of the file's bytes; `None` until the file has been read successfully.
+    pub hash: Option<u64>,
     /// Size in bytes when last read.
     pub size: u64,
     /// Modification time when last read (Unix nanoseconds).
@@ -164,7 +164,7 @@ mod tests {
             id: id.into(),
             first_seen_ms: 1_700_000_000_000,
             changed_ms: None,
-            hash: 42,
+            hash: Some(42),
             size: 10,
             mtime_ns: 5,
         }

@@ -8,7 +8,6 @@ pub mod db;
 pub mod scan;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -68,6 +67,15 @@ pub fn article_id(key: &str) -> String {
 
 fn millis_to_utc(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// The entries to publish, and the duplicates folded away.
+#[derive(Debug, Default)]
+pub struct Publication<'a> {
+    /// Entries in the feeds, by path.
+    pub published: Vec<&'a Entry>,
+    /// Files folded into another with the same content: (file, the one published).
+    pub duplicates: Vec<(&'a str, &'a str)>,
 }
 
 /// How many articles a batch published, updated and removed.
@@ -139,48 +147,33 @@ impl Store {
         self.entries.values()
     }
 
-    /// The entries to publish: all of them, except that with `seeds.fold_duplicates` files
-    /// with byte-identical content appear once, as the copy seen first.
-    pub fn published(&self) -> Vec<&Entry> {
+    /// What to publish: every entry, except that with `seeds.fold_duplicates` files with
+    /// byte-identical content appear once, as the copy seen first; the others are listed as
+    /// duplicates of it.
+    pub fn publication(&self) -> Publication<'_> {
+        let mut publication = Publication::default();
         if !self.fold_duplicates {
-            return self.entries.values().collect();
+            publication.published = self.entries.values().collect();
+            return publication;
         }
-        let originals = self.originals();
-        self.entries
-            .values()
-            .filter(|e| {
-                originals
-                    .get(&e.record.hash)
-                    .is_some_and(|o| o.key == e.key)
-            })
-            .collect()
-    }
-
-    /// Files folded into another with the same content: (file, the one published).
-    pub fn duplicates(&self) -> Vec<(&str, &str)> {
-        if !self.fold_duplicates {
-            return Vec::new();
-        }
-        let originals = self.originals();
-        self.entries
-            .values()
-            .filter_map(|e| {
-                let original = originals.get(&e.record.hash)?;
-                (original.key != e.key).then_some((e.key.as_str(), original.key.as_str()))
-            })
-            .collect()
-    }
-
-    /// For each content hash, the entry seen first (ties broken by path).
-    fn originals(&self) -> HashMap<u64, &Entry> {
-        let mut originals: HashMap<u64, &Entry> = HashMap::with_capacity(self.entries.len());
+        // For each content hash, the entry seen first (ties broken by path).
+        let mut originals: HashMap<Option<u64>, &Entry> =
+            HashMap::with_capacity(self.entries.len());
         for entry in self.entries.values() {
             let slot = originals.entry(entry.record.hash).or_insert(entry);
             if (entry.record.first_seen_ms, &entry.key) < (slot.record.first_seen_ms, &slot.key) {
                 *slot = entry;
             }
         }
-        originals
+        for entry in self.entries.values() {
+            match originals.get(&entry.record.hash) {
+                Some(original) if original.key != entry.key => publication
+                    .duplicates
+                    .push((entry.key.as_str(), original.key.as_str())),
+                _ => publication.published.push(entry),
+            }
+        }
+        publication
     }
 
     /// Files that are not published, with the reason.
@@ -316,7 +309,7 @@ impl Store {
 
     /// Reads, hashes and (when new or changed) parses one article file.
     fn ingest(&mut self, key: &str, path: &Path, changes: &mut Changes) {
-        let outcome = match self.read_file(path) {
+        let outcome = match scan::read_article(path, self.max_file_bytes) {
             Ok((bytes, md)) => self.apply_content(key, &bytes, &md),
             Err(reason) => self.apply_skip(key, reason),
         };
@@ -326,30 +319,6 @@ impl Store {
             Outcome::Removed => changes.removed += 1,
             Outcome::Unchanged => {}
         }
-    }
-
-    fn read_file(&self, path: &Path) -> Result<(Vec<u8>, std::fs::Metadata), SkipReason> {
-        let unreadable = |e: std::io::Error| SkipReason::Unreadable(e.to_string());
-        let file = std::fs::File::open(path).map_err(unreadable)?;
-        let md = file.metadata().map_err(unreadable)?;
-        if md.len() > self.max_file_bytes {
-            return Err(SkipReason::TooLarge {
-                size: md.len(),
-                limit: self.max_file_bytes,
-            });
-        }
-        // Read at most one byte over the limit: the file may have grown since the stat.
-        let mut bytes = Vec::with_capacity(md.len() as usize);
-        file.take(self.max_file_bytes.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(unreadable)?;
-        if bytes.len() as u64 > self.max_file_bytes {
-            return Err(SkipReason::TooLarge {
-                size: bytes.len() as u64,
-                limit: self.max_file_bytes,
-            });
-        }
-        Ok((bytes, md))
     }
 
     fn apply_content(&mut self, key: &str, bytes: &[u8], md: &std::fs::Metadata) -> Outcome {
@@ -365,18 +334,19 @@ impl Store {
             id: article_id(key),
             first_seen_ms: now_ms,
             changed_ms: None,
-            hash,
+            hash: Some(hash),
             size: md.len(),
             mtime_ns,
         });
-        // A record with hash 0 was created for a file that could not be read: never published.
+        // A record without a hash belongs to a file never read successfully: not a change.
         let content_changed = previous
             .as_ref()
-            .is_some_and(|p| p.hash != 0 && p.hash != hash);
+            .and_then(|p| p.hash)
+            .is_some_and(|old| old != hash);
         if content_changed {
             record.changed_ms = Some(now_ms);
         }
-        record.hash = hash;
+        record.hash = Some(hash);
         record.size = md.len();
         record.mtime_ns = mtime_ns;
         if previous.as_ref() != Some(&record) {
@@ -429,7 +399,7 @@ impl Store {
                     id: article_id(key),
                     first_seen_ms: now_ms,
                     changed_ms: None,
-                    hash: 0,
+                    hash: None,
                     size: 0,
                     mtime_ns: 0,
                 },
@@ -634,9 +604,14 @@ mod tests {
         std::fs::write(fx.seeds().join("a.txt"), "Same\nBody.\n").expect("write");
         std::fs::write(fx.seeds().join("c.txt"), "Other\nBody.\n").expect("write");
         store.reconcile_all();
-        let published: Vec<&str> = store.published().iter().map(|e| e.key.as_str()).collect();
+        let publication = store.publication();
+        let published: Vec<&str> = publication
+            .published
+            .iter()
+            .map(|e| e.key.as_str())
+            .collect();
         assert_eq!(published, ["b.txt", "c.txt"], "b.txt was seen first");
-        assert_eq!(store.duplicates(), [("a.txt", "b.txt")]);
+        assert_eq!(publication.duplicates, [("a.txt", "b.txt")]);
     }
 
     #[test]
@@ -647,8 +622,9 @@ mod tests {
         std::fs::write(fx.seeds().join("b.txt"), "Same\nBody.\n").expect("write");
         let mut store = fx.open();
         store.reconcile_all();
-        assert_eq!(store.published().len(), 2);
-        assert!(store.duplicates().is_empty());
+        let publication = store.publication();
+        assert_eq!(publication.published.len(), 2);
+        assert!(publication.duplicates.is_empty());
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Which files in the seeds folder are articles, and walking the folder for them.
 
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use globset::GlobSet;
 
+use crate::article::SkipReason;
 use crate::config::Settings;
 
 /// Deepest folder nesting walked below the seeds folder; deeper folders are logged and skipped.
@@ -65,6 +67,33 @@ pub fn store_key(root: &Path, path: &Path) -> Option<String> {
         }
     }
     Some(parts.join("/"))
+}
+
+/// Reads an article file whole, refusing one over `max_bytes` before reading it (and one that
+/// grew past the limit while being read).
+pub fn read_article(
+    path: &Path,
+    max_bytes: u64,
+) -> Result<(Vec<u8>, std::fs::Metadata), SkipReason> {
+    let unreadable = |e: std::io::Error| SkipReason::Unreadable(e.to_string());
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let md = file.metadata().map_err(unreadable)?;
+    let too_large = |size| SkipReason::TooLarge {
+        size,
+        limit: max_bytes,
+    };
+    if md.len() > max_bytes {
+        return Err(too_large(md.len()));
+    }
+    // Read at most one byte over the limit: the file may have grown since the stat.
+    let mut bytes = Vec::with_capacity(md.len() as usize);
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok((bytes, md))
 }
 
 /// A problem met while walking that does not stop the walk.
