@@ -3,6 +3,7 @@
 //! Every key is documented in `config/default.toml`. Loading is strict: an unknown key or a
 //! value that does not fit fails start-up with an error naming the key.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -40,7 +41,7 @@ pub enum ConfigError {
     #[error("configuration key `{key}`: {reason}")]
     Invalid {
         /// Dotted key, e.g. `server.base_url`.
-        key: &'static str,
+        key: String,
         /// What is wrong with the value.
         reason: String,
     },
@@ -168,6 +169,9 @@ pub struct DateSettings {
     pub default_time: String,
     /// Read `03/04/2025` as 3 April (true) or March 4 (false).
     pub day_first: bool,
+    /// Languages (BCP 47 primary tags) whose slashed dates are month first whatever
+    /// `day_first` says.
+    pub month_first_languages: Vec<String>,
 }
 
 impl Default for DateSettings {
@@ -176,6 +180,7 @@ impl Default for DateSettings {
             timezone: "UTC".into(),
             default_time: "00:00".into(),
             day_first: true,
+            month_first_languages: vec!["en".into()],
         }
     }
 }
@@ -190,6 +195,20 @@ pub struct BoilerplateSettings {
     pub prefixes: Vec<String>,
     /// Phrases that mark a short line as chrome.
     pub phrases: Vec<String>,
+    /// More markers for articles in one language, keyed by BCP 47 primary tag (`de`).
+    pub languages: BTreeMap<String, LanguageMarkers>,
+}
+
+/// `[boilerplate.languages.TAG]`: markers added for articles detected in that language.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LanguageMarkers {
+    /// Lines that are chrome on their own.
+    pub lines: Vec<String>,
+    /// Line beginnings that mark chrome.
+    pub prefixes: Vec<String>,
+    /// Phrases that mark a short line as chrome.
+    pub phrases: Vec<String>,
 }
 
 impl Default for BoilerplateSettings {
@@ -199,6 +218,17 @@ impl Default for BoilerplateSettings {
             lines: owned(clean::DEFAULT_LINES),
             prefixes: owned(clean::DEFAULT_PREFIXES),
             phrases: owned(clean::DEFAULT_PHRASES),
+            languages: clean::DEFAULT_LANGUAGE_MARKERS
+                .iter()
+                .map(|(tag, markers)| {
+                    let markers = LanguageMarkers {
+                        lines: owned(markers.lines),
+                        prefixes: owned(markers.prefixes),
+                        phrases: owned(markers.phrases),
+                    };
+                    (tag.to_string(), markers)
+                })
+                .collect(),
         }
     }
 }
@@ -304,7 +334,12 @@ impl Settings {
 
     /// Checks what serde cannot: ranges, URL shape, glob and filter syntax.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key, reason: String| Err(ConfigError::Invalid { key, reason });
+        let invalid = |key: &str, reason: String| {
+            Err(ConfigError::Invalid {
+                key: key.to_string(),
+                reason,
+            })
+        };
         if self.seeds.dir.as_os_str().is_empty() {
             return invalid("seeds.dir", "must not be empty".into());
         }
@@ -387,14 +422,39 @@ impl Settings {
                 format!("{:?} is not HH:MM: {e}", self.dates.default_time),
             );
         }
-        for (key, list) in [
-            ("boilerplate.lines", &self.boilerplate.lines),
-            ("boilerplate.prefixes", &self.boilerplate.prefixes),
-            ("boilerplate.phrases", &self.boilerplate.phrases),
-        ] {
-            if list.iter().any(|m| m.trim().is_empty()) {
-                return invalid(key, "an empty marker would match every line".into());
+        let b = &self.boilerplate;
+        let mut marker_lists = vec![
+            ("boilerplate.lines".to_string(), &b.lines),
+            ("boilerplate.prefixes".to_string(), &b.prefixes),
+            ("boilerplate.phrases".to_string(), &b.phrases),
+        ];
+        for (tag, m) in &b.languages {
+            if !is_language_tag(tag) {
+                return invalid(
+                    &format!("boilerplate.languages.{tag}"),
+                    "is not a language tag (like \"de\" or \"pt-BR\")".into(),
+                );
             }
+            let key = |list: &str| format!("boilerplate.languages.{tag}.{list}");
+            marker_lists.push((key("lines"), &m.lines));
+            marker_lists.push((key("prefixes"), &m.prefixes));
+            marker_lists.push((key("phrases"), &m.phrases));
+        }
+        for (key, list) in marker_lists {
+            if list.iter().any(|m| m.trim().is_empty()) {
+                return invalid(&key, "an empty marker would match every line".into());
+            }
+        }
+        if let Some(bad) = self
+            .dates
+            .month_first_languages
+            .iter()
+            .find(|t| !is_language_tag(t))
+        {
+            return invalid(
+                "dates.month_first_languages",
+                format!("{bad:?} is not a language tag (like \"en\")"),
+            );
         }
         for (key, value) in [
             ("feed.title", &self.feed.title),
@@ -421,6 +481,16 @@ impl Settings {
     /// not parse falls back to the built-in default).
     pub fn parse_options(&self) -> ParseOptions {
         let defaults = DateRules::default();
+        let b = &self.boilerplate;
+        let boilerplate = Boilerplate::new(&b.lines, &b.prefixes, &b.phrases);
+        let language_boilerplate = b
+            .languages
+            .iter()
+            .map(|(tag, m)| {
+                let markers = boilerplate.extended(&m.lines, &m.prefixes, &m.phrases);
+                (tag.to_ascii_lowercase(), markers)
+            })
+            .collect();
         ParseOptions {
             default_language: self.feed.language.clone(),
             dates: DateRules {
@@ -429,11 +499,9 @@ impl Settings {
                     .unwrap_or(defaults.default_time),
                 day_first: self.dates.day_first,
             },
-            boilerplate: Boilerplate::new(
-                &self.boilerplate.lines,
-                &self.boilerplate.prefixes,
-                &self.boilerplate.phrases,
-            ),
+            month_first_languages: self.dates.month_first_languages.clone(),
+            boilerplate,
+            language_boilerplate,
         }
     }
 
@@ -581,6 +649,19 @@ mod tests {
             ("[feed]\ntitle = \"bad\\u0001title\"\n", "feed.title"),
             ("[dates]\ntimezone = \"Mars/Olympus\"\n", "dates.timezone"),
             ("[dates]\ndefault_time = \"noon\"\n", "dates.default_time"),
+            (
+                "[dates]\nmonth_first_languages = [\"English\"]\n",
+                "dates.month_first_languages",
+            ),
+            (
+                "[boilerplate.languages.pt]\nlines = [\" \"]\n",
+                "boilerplate.languages.pt.lines",
+            ),
+            (
+                "[boilerplate.languages.Deutsch]\nlines = [\"x\"]\n",
+                "boilerplate.languages.Deutsch",
+            ),
+            ("[boilerplate.languages.pt]\nline = [\"x\"]\n", "line"),
         ] {
             let err = load_toml(toml).expect_err(toml);
             assert!(chain(&err).contains(key), "{toml}: {}", chain(&err));

@@ -6,7 +6,6 @@ mod common;
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use seedfeed::article::clean::Boilerplate;
 use seedfeed::article::date::DateRules;
 use seedfeed::article::{self, Format, ParseOptions};
 use seedfeed::config::Settings;
@@ -71,7 +70,7 @@ fn render_checked(bytes: &[u8]) {
             timezone: chrono_tz::Europe::Paris,
             ..DateRules::default()
         },
-        boilerplate: Boilerplate::default(),
+        ..ParseOptions::default()
     };
     for format in [Format::Text, Format::Markdown] {
         if let Ok(parsed) = article::parse(bytes, format, &options) {

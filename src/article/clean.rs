@@ -68,6 +68,73 @@ pub const DEFAULT_PHRASES: &[&str] = &[
     "sign up for our",
 ];
 
+/// Built-in markers of one language, added to the shared lists for articles in it.
+#[derive(Debug, Clone, Copy)]
+pub struct MarkerList {
+    /// Lines that are chrome on their own.
+    pub lines: &'static [&'static str],
+    /// Line beginnings that mark chrome.
+    pub prefixes: &'static [&'static str],
+    /// Phrases that mark a short line as chrome.
+    pub phrases: &'static [&'static str],
+}
+
+/// Default per-language markers (`[boilerplate.languages.TAG]`). French and English chrome is
+/// in the shared lists above because sites in other languages carry it too.
+pub const DEFAULT_LANGUAGE_MARKERS: &[(&str, MarkerList)] = &[
+    (
+        "de",
+        MarkerList {
+            lines: &[
+                "weiterlesen",
+                "mehr zum thema",
+                "das könnte sie auch interessieren",
+                "teilen",
+                "artikel teilen",
+                "ähnliche artikel",
+                "meistgelesen",
+                "anzeige",
+            ],
+            prefixes: &["schlagwörter:", "themen:"],
+            phrases: &["alle rechte vorbehalten", "newsletter abonnieren"],
+        },
+    ),
+    (
+        "es",
+        MarkerList {
+            lines: &[
+                "leer más",
+                "sigue leyendo",
+                "te puede interesar",
+                "noticias relacionadas",
+                "artículos relacionados",
+                "lo más leído",
+                "compartir",
+                "comparte este artículo",
+                "publicidad",
+            ],
+            prefixes: &["etiquetas:", "temas:"],
+            phrases: &["todos los derechos reservados", "suscríbete a"],
+        },
+    ),
+    (
+        "it",
+        MarkerList {
+            lines: &[
+                "leggi anche",
+                "continua a leggere",
+                "articoli correlati",
+                "i più letti",
+                "condividi",
+                "condividi questo articolo",
+                "pubblicità",
+            ],
+            prefixes: &["argomenti:"],
+            phrases: &["tutti i diritti riservati", "iscriviti alla"],
+        },
+    ),
+];
+
 /// The marker lists, lowercase.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Boilerplate {
@@ -95,6 +162,17 @@ impl Boilerplate {
             lines: lower(lines),
             prefixes: lower(prefixes),
             phrases: lower(phrases),
+        }
+    }
+
+    /// These markers plus more (a language's own), lowercase.
+    pub fn extended(&self, lines: &[String], prefixes: &[String], phrases: &[String]) -> Self {
+        let more = Self::new(lines, prefixes, phrases);
+        let join = |a: &[String], b: Vec<String>| a.iter().cloned().chain(b).collect();
+        Self {
+            lines: join(&self.lines, more.lines),
+            prefixes: join(&self.prefixes, more.prefixes),
+            phrases: join(&self.phrases, more.phrases),
         }
     }
 

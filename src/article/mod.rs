@@ -12,6 +12,7 @@ pub mod decode;
 pub mod lang;
 pub mod markdown;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -200,8 +201,62 @@ pub struct ParseOptions {
     pub default_language: String,
     /// How zoneless, timeless and slashed dates are read.
     pub dates: DateRules,
-    /// Site chrome markers.
+    /// Languages whose slashed dates are month first whatever `dates.day_first` says.
+    pub month_first_languages: Vec<String>,
+    /// Site chrome markers for every language.
     pub boilerplate: clean::Boilerplate,
+    /// Markers for articles in one language (shared markers included), by primary tag.
+    pub language_boilerplate: BTreeMap<String, clean::Boilerplate>,
+}
+
+impl Default for ParseOptions {
+    /// The built-in defaults, as `config/default.toml` states them.
+    fn default() -> Self {
+        let boilerplate = clean::Boilerplate::default();
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let language_boilerplate = clean::DEFAULT_LANGUAGE_MARKERS
+            .iter()
+            .map(|(tag, m)| {
+                let markers =
+                    boilerplate.extended(&owned(m.lines), &owned(m.prefixes), &owned(m.phrases));
+                (tag.to_string(), markers)
+            })
+            .collect();
+        Self {
+            default_language: "en".into(),
+            dates: DateRules::default(),
+            month_first_languages: vec!["en".into()],
+            boilerplate,
+            language_boilerplate,
+        }
+    }
+}
+
+impl ParseOptions {
+    /// Date rules for an article in `language` (a BCP 47 tag).
+    pub fn date_rules(&self, language: &str) -> DateRules {
+        let primary = primary_subtag(language);
+        let month_first = self
+            .month_first_languages
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(primary));
+        DateRules {
+            day_first: self.dates.day_first && !month_first,
+            ..self.dates
+        }
+    }
+
+    /// Boilerplate markers for an article in `language`, when it is known.
+    pub fn boilerplate(&self, language: Option<&str>) -> &clean::Boilerplate {
+        language
+            .and_then(|l| self.language_boilerplate.get(primary_subtag(l)))
+            .unwrap_or(&self.boilerplate)
+    }
+}
+
+/// `fr` of `fr-CA`.
+fn primary_subtag(tag: &str) -> &str {
+    tag.split('-').next().unwrap_or(tag)
 }
 
 /// Parses one article file in the given format.
@@ -214,9 +269,13 @@ pub fn parse(
     if decoded.text.trim().is_empty() {
         return Err(SkipReason::Empty);
     }
-    let mut article = match format {
-        Format::Text => parse_text(&decoded.text, options)?,
-        Format::Markdown => parse_markdown(&decoded.text, &options.dates)?,
+    let text = split_long_lines(&decoded.text);
+    let (mut article, found, detected) = match format {
+        Format::Text => parse_text(&text, options)?,
+        Format::Markdown => {
+            let (article, found) = parse_markdown(&text)?;
+            (article, found, Detected::NotYet)
+        }
     };
     if !article
         .blocks
@@ -225,30 +284,68 @@ pub fn parse(
     {
         return Err(SkipReason::NoBody);
     }
+    article.encoding = decoded.encoding;
+    let language = match detected {
+        Detected::Done(language) => language,
+        Detected::NotYet => detect_language(&article.title, article.blocks.iter().map(Block::text)),
+    };
+    article.language = language.unwrap_or_else(|| options.default_language.clone());
+    let rules = options.date_rules(&article.language);
+    article.date = found.and_then(|(d, source)| Some((d.to_utc(&rules)?, source)));
     if article.date.is_none() {
         let dateline = article
             .paragraphs()
             .take(DATELINE_BLOCKS)
             .find_map(date::find_date_in_text);
         article.date = dateline
-            .and_then(|d| d.to_utc(&options.dates))
+            .and_then(|d| d.to_utc(&rules))
             .map(|d| (d, DateSource::Text));
     }
-    article.encoding = decoded.encoding;
-    article.language =
-        detect_language(&article).unwrap_or_else(|| options.default_language.clone());
     Ok(article)
 }
 
-/// The language of the title and the first few kilobytes of body.
-fn detect_language(article: &ParsedArticle) -> Option<String> {
-    let mut sample = article.title.clone();
-    for block in &article.blocks {
+/// Longest line, in bytes, that the line-based reader sees; a longer line (a minified page, a
+/// file with no line breaks) is broken at white space, or at a character boundary when it has
+/// none, so no heuristic ever works on more than this at once.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// `text` with every line over [`MAX_LINE_BYTES`] broken into several; borrowed when none is.
+fn split_long_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.lines().any(|l| l.len() > MAX_LINE_BYTES) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / MAX_LINE_BYTES);
+    for line in text.lines() {
+        let mut rest = line;
+        while rest.len() > MAX_LINE_BYTES {
+            let mut cut = MAX_LINE_BYTES;
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            // Prefer the last white space in the second half of the window.
+            if let Some(space) = rest[cut / 2..cut].rfind(char::is_whitespace) {
+                cut = cut / 2 + space;
+            }
+            let (head, tail) = rest.split_at(cut);
+            out.push_str(head.trim_end());
+            out.push('\n');
+            rest = tail.trim_start();
+        }
+        out.push_str(rest);
+        out.push('\n');
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The language of a title and the first few kilobytes of text after it.
+fn detect_language<'a>(title: &str, texts: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut sample = title.to_string();
+    for text in texts {
         if sample.len() >= lang::DETECT_SAMPLE_BYTES {
             break;
         }
         sample.push('\n');
-        sample.push_str(block.text());
+        sample.push_str(text);
     }
     lang::detect(&sample).map(str::to_string)
 }
@@ -270,7 +367,21 @@ fn article(title: String, blocks: Vec<Block>) -> ParsedArticle {
     }
 }
 
-fn parse_text(text: &str, options: &ParseOptions) -> Result<ParsedArticle, SkipReason> {
+/// A date as found in a file, before the article's language says how to read it.
+type FoundIn = Option<(FoundDate, DateSource)>;
+
+/// Whether a format's reader already ran language detection (it is the costliest step).
+enum Detected {
+    /// Ran, with this result (`None`: not confident).
+    Done(Option<String>),
+    /// Still to run on the parsed article.
+    NotYet,
+}
+
+fn parse_text(
+    text: &str,
+    options: &ParseOptions,
+) -> Result<(ParsedArticle, FoundIn, Detected), SkipReason> {
     let lines: Vec<&str> = text.lines().collect();
     let title_index = lines
         .iter()
@@ -282,7 +393,12 @@ fn parse_text(text: &str, options: &ParseOptions) -> Result<ParsedArticle, SkipR
     let body_start = read_metadata(&lines, title_index + 1, &mut meta);
     let raw = raw_blocks(&lines[body_start..]);
     let texts: Vec<&str> = raw.iter().map(|b| b.text.as_str()).collect();
-    let (start, end) = options.boilerplate.article_bounds(&texts);
+    // The language picks the boilerplate markers, so it is read before stripping: chrome is
+    // a few short lines and does not sway the detector.
+    let language = detect_language(&title, texts.iter().copied());
+    let (start, end) = options
+        .boilerplate(language.as_deref())
+        .article_bounds(&texts);
     let stripped = raw[..start]
         .iter()
         .chain(&raw[end..])
@@ -290,34 +406,26 @@ fn parse_text(text: &str, options: &ParseOptions) -> Result<ParsedArticle, SkipR
         .collect();
 
     let mut article = article(title, classify_blocks(&raw[start..end]));
-    article.date = meta
-        .date
-        .and_then(|found| found.to_utc(&options.dates))
-        .map(|d| (d, DateSource::Metadata));
     article.author = meta.author;
     article.source = meta.source;
     article.tags = meta.tags;
     article.stripped = stripped;
-    Ok(article)
+    let found = meta.date.map(|d| (d, DateSource::Metadata));
+    Ok((article, found, Detected::Done(language)))
 }
 
-fn parse_markdown(text: &str, rules: &DateRules) -> Result<ParsedArticle, SkipReason> {
+fn parse_markdown(text: &str) -> Result<(ParsedArticle, FoundIn), SkipReason> {
     let md = markdown::parse(text)?;
     let title = md
         .title
         .or_else(|| md.blocks.first().map(|b| collapse_whitespace(b.text())))
         .ok_or(SkipReason::Empty)?;
     let mut article = article(title, md.blocks);
-    article.date = md
-        .front
-        .date
-        .and_then(|found| found.to_utc(rules))
-        .map(|d| (d, DateSource::FrontMatter));
     article.author = md.front.author;
     article.tags = md.front.tags;
     article.summary = md.front.summary;
     article.html = Some(md.html);
-    Ok(article)
+    Ok((article, md.front.date.map(|d| (d, DateSource::FrontMatter))))
 }
 
 /// Collapses runs of white space to one space and trims.
@@ -530,11 +638,7 @@ mod tests {
     use super::*;
 
     fn options() -> ParseOptions {
-        ParseOptions {
-            default_language: "en".into(),
-            dates: DateRules::default(),
-            boilerplate: clean::Boilerplate::default(),
-        }
+        ParseOptions::default()
     }
 
     fn parse_str(text: &str) -> ParsedArticle {
@@ -647,5 +751,107 @@ mod tests {
     fn undetectable_language_falls_back() {
         let a = parse_str("T\nok\n");
         assert_eq!(a.language, "en");
+    }
+
+    const FRENCH_BODY: &str = "Le conseil municipal a voté mardi soir le budget de la ville pour \
+        l'année prochaine, après un long débat sur les écoles et les transports publics.\n\n\
+        Les élus de l'opposition ont demandé que les travaux de la gare soient repoussés.\n";
+    const ENGLISH_BODY: &str = "The city council voted on Tuesday night on the town's budget for \
+        next year, after a long debate about the schools and the public transport network.\n\n\
+        Opposition members asked that the work on the station be postponed until the spring.\n";
+
+    #[test]
+    fn slashed_dates_follow_the_article_language() {
+        let french = parse_str(&format!("Le budget\n03/04/2025\n\n{FRENCH_BODY}"));
+        assert_eq!(french.language, "fr");
+        let (date, _) = french.date.expect("date");
+        assert_eq!(date.to_rfc3339(), "2025-04-03T00:00:00+00:00");
+
+        let english = parse_str(&format!("The budget\n03/04/2025\n\n{ENGLISH_BODY}"));
+        assert_eq!(english.language, "en");
+        let (date, _) = english.date.expect("date");
+        assert_eq!(date.to_rfc3339(), "2025-03-04T00:00:00+00:00");
+
+        // Unless configured otherwise.
+        let all_day_first = ParseOptions {
+            month_first_languages: Vec::new(),
+            ..options()
+        };
+        let text = format!("The budget\n03/04/2025\n\n{ENGLISH_BODY}");
+        let english = parse(text.as_bytes(), Format::Text, &all_day_first).expect("parses");
+        let (date, _) = english.date.expect("date");
+        assert_eq!(date.to_rfc3339(), "2025-04-03T00:00:00+00:00");
+    }
+
+    #[test]
+    fn language_markers_strip_only_articles_in_that_language() {
+        let german = "Der Haushalt\n\nDer Stadtrat hat am Dienstagabend den Haushalt der Stadt \
+            für das kommende Jahr beschlossen, nach einer langen Debatte über die Schulen.\n\n\
+            Die Opposition verlangte, dass die Arbeiten am Bahnhof verschoben werden.\n\n\
+            Weiterlesen\n\nNeue Radwege in der Innenstadt\n";
+        let a = parse_str(german);
+        assert_eq!(a.language, "de");
+        assert_eq!(
+            a.stripped,
+            ["Weiterlesen", "Neue Radwege in der Innenstadt"]
+        );
+
+        // The German marker is a short line like any other in an English article.
+        let english = format!("The budget\n\n{ENGLISH_BODY}\nWeiterlesen\n");
+        let a = parse_str(&english);
+        assert_eq!(a.language, "en");
+        assert!(a.stripped.is_empty(), "{:?}", a.stripped);
+    }
+
+    #[test]
+    fn long_lines_are_broken_without_losing_text() {
+        let word = "mot\u{e9} ";
+        let line = word.repeat(3 * MAX_LINE_BYTES / word.len());
+        let no_space = "\u{e9}".repeat(MAX_LINE_BYTES);
+        let text = format!("Title\n\n{line}\n\n{no_space}\n");
+        let split = split_long_lines(&text);
+        assert!(split.lines().all(|l| l.len() <= MAX_LINE_BYTES));
+        let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(
+            words(&line),
+            words(&split)
+                .get(1..=words(&line).len())
+                .unwrap_or_default()
+        );
+        assert_eq!(
+            split.matches('\u{e9}').count(),
+            text.matches('\u{e9}').count()
+        );
+
+        // Broken lines of a blank-line-paragraph file join back into their paragraph.
+        let a = parse_str(&text);
+        assert_eq!(a.title, "Title");
+        let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+        let body: String = a.paragraphs().map(squeeze).collect();
+        assert_eq!(body, squeeze(&line) + &no_space);
+    }
+
+    #[test]
+    fn a_long_line_costs_linear_time() {
+        // Parsing 8x the text may take about 8x the time, far from the 64x of quadratic work.
+        let time = |bytes: usize| {
+            let line = "word ".repeat(bytes / 5);
+            let text = format!("Title\n\n{line}\n");
+            (0..3)
+                .map(|_| {
+                    let start = std::time::Instant::now();
+                    parse(text.as_bytes(), Format::Text, &options()).expect("parses");
+                    start.elapsed()
+                })
+                .min()
+                .unwrap_or_default()
+        };
+        let small = time(256 * 1024);
+        let large = time(2 * 1024 * 1024);
+        assert!(
+            large < small * 24,
+            "8x the text took {:.1}x the time ({small:?} -> {large:?})",
+            large.as_secs_f64() / small.as_secs_f64()
+        );
     }
 }

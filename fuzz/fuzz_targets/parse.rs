@@ -1,0 +1,60 @@
+//! Fuzz target: any bytes, read as plain text and as Markdown, must parse or be skipped
+//! without panicking, and every article that parses must render to well-formed RSS and Atom.
+#![no_main]
+
+use std::sync::{Arc, OnceLock};
+
+use libfuzzer_sys::fuzz_target;
+use seedfeed::article::date::DateRules;
+use seedfeed::article::{self, Format, ParseOptions};
+use seedfeed::config::Settings;
+use seedfeed::feed::{self, FeedContext};
+use seedfeed::store::Entry;
+use seedfeed::store::db::FileRecord;
+
+struct Fixture {
+    options: ParseOptions,
+    ctx: FeedContext,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| Fixture {
+        options: ParseOptions {
+            default_language: "en".into(),
+            dates: DateRules {
+                timezone: chrono_tz::Europe::Paris,
+                ..DateRules::default()
+            },
+            ..ParseOptions::default()
+        },
+        ctx: FeedContext::new(&Settings::default(), "http://127.0.0.1:8080".into()),
+    })
+}
+
+fuzz_target!(|bytes: &[u8]| {
+    let fixture = fixture();
+    for format in [Format::Text, Format::Markdown] {
+        let Ok(parsed) = article::parse(bytes, format, &fixture.options) else {
+            continue;
+        };
+        let entry = Entry {
+            key: "fuzz.txt".into(),
+            record: FileRecord {
+                id: seedfeed::store::article_id("fuzz.txt"),
+                first_seen_ms: 1_700_000_000_000,
+                changed_ms: Some(1_700_000_100_000),
+                hash: Some(1),
+                size: bytes.len() as u64,
+                mtime_ns: 0,
+            },
+            article: Arc::new(parsed),
+        };
+        let rendered = feed::render(std::iter::once(&entry), &fixture.ctx).expect("renders");
+        for doc in [&rendered.rss, &rendered.atom] {
+            if let Err(e) = roxmltree::Document::parse(doc) {
+                panic!("ill-formed feed: {e}\n{doc}");
+            }
+        }
+    }
+});
