@@ -30,6 +30,8 @@ pub const MAX_DEBOUNCE_MS: u64 = 60_000;
 pub const MIN_DEBOUNCE_MS: u64 = 10;
 /// Largest accepted `seeds.max_file_bytes`: each article is read whole into memory.
 pub const MAX_FILE_BYTES_LIMIT: u64 = 1 << 30;
+/// Longest `watch.rename_window_ms`: an hour.
+pub const MAX_RENAME_WINDOW_MS: u64 = 3_600_000;
 
 /// A setting that is present but unusable. Always names the key.
 #[derive(Debug, thiserror::Error)]
@@ -239,11 +241,17 @@ impl Default for BoilerplateSettings {
 pub struct WatchSettings {
     /// Quiet time in milliseconds after the last event on a file before it is read.
     pub debounce_ms: u64,
+    /// A file removed and the same content added (under any name) within this many
+    /// milliseconds is one article that moved: it keeps its id and dates. 0 disables.
+    pub rename_window_ms: u64,
 }
 
 impl Default for WatchSettings {
     fn default() -> Self {
-        Self { debounce_ms: 50 }
+        Self {
+            debounce_ms: 50,
+            rename_window_ms: 5_000,
+        }
     }
 }
 
@@ -410,6 +418,15 @@ impl Settings {
                 format!(
                     "{} is outside {MIN_DEBOUNCE_MS}..={MAX_DEBOUNCE_MS}",
                     self.watch.debounce_ms
+                ),
+            );
+        }
+        if self.watch.rename_window_ms > MAX_RENAME_WINDOW_MS {
+            return invalid(
+                "watch.rename_window_ms",
+                format!(
+                    "{} is over {MAX_RENAME_WINDOW_MS}",
+                    self.watch.rename_window_ms
                 ),
             );
         }

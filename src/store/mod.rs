@@ -7,10 +7,11 @@
 pub mod db;
 pub mod scan;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use tracing::{debug, error, info, warn};
@@ -104,6 +105,20 @@ enum Outcome {
     Removed,
 }
 
+/// A file that vanished recently, remembered so that the same content reappearing under
+/// another name (a rename seen as delete + create, or a move between subfolders) or the
+/// same name (delete and re-add) keeps its id and dates.
+#[derive(Debug, Clone)]
+struct Tombstone {
+    key: String,
+    record: FileRecord,
+    deleted: Instant,
+}
+
+/// Most tombstones kept at once; beyond it the oldest go first, so a mass delete cannot grow
+/// memory without bound.
+pub const MAX_TOMBSTONES: usize = 100_000;
+
 /// The in-memory index backed by the state database.
 pub struct Store {
     root: PathBuf,
@@ -116,6 +131,8 @@ pub struct Store {
     entries: BTreeMap<String, Entry>,
     skipped: BTreeMap<String, SkipReason>,
     pending: Vec<DbOp>,
+    tombstones: VecDeque<Tombstone>,
+    rename_window: Duration,
 }
 
 impl Store {
@@ -134,6 +151,8 @@ impl Store {
             entries: BTreeMap::new(),
             skipped: BTreeMap::new(),
             pending: Vec::new(),
+            tombstones: VecDeque::new(),
+            rename_window: Duration::from_millis(settings.watch.rename_window_ms),
         })
     }
 
@@ -191,19 +210,23 @@ impl Store {
             warn!(path = %self.root.display(), "seeds folder is missing; keeping the last known articles");
             return changes;
         }
+        self.expire_tombstones();
         let (files, problems) = scan::walk(&self.root, &self.root, &self.filter);
         log_problems(&problems);
-        let mut seen = HashSet::with_capacity(files.len());
+        let mut found = Vec::with_capacity(files.len());
         for path in files {
-            if let Some(key) = scan::store_key(&self.root, &path) {
-                self.ingest(&key, &path, &mut changes);
-                seen.insert(key);
-            } else {
-                warn!(path = %path.display(), "skipped: file name is not UTF-8");
+            match scan::store_key(&self.root, &path) {
+                Some(key) => found.push((key, path)),
+                None => warn!(path = %path.display(), "skipped: file name is not UTF-8"),
             }
         }
+        // Vanished files first: their tombstones let renamed ones keep their ids.
+        let seen: HashSet<String> = found.iter().map(|(key, _)| key.clone()).collect();
         let known: Vec<String> = self.records.keys().cloned().collect();
         self.forget_missing(known, &seen, &problems, &mut changes);
+        for (key, path) in found {
+            self.ingest(&key, &path, &mut changes);
+        }
         self.flush();
         changes
     }
@@ -243,7 +266,12 @@ impl Store {
     /// Re-examines the given absolute paths (files or folders, present or not) after events.
     pub fn reconcile_paths(&mut self, paths: &[PathBuf]) -> Changes {
         let mut changes = Changes::default();
-        for path in paths {
+        self.expire_tombstones();
+        // Vanished paths first, so that the other half of a rename finds their tombstones.
+        let (gone, present): (Vec<&PathBuf>, Vec<&PathBuf>) = paths
+            .iter()
+            .partition(|p| std::fs::symlink_metadata(p).is_err());
+        for path in gone.into_iter().chain(present) {
             let Some(key) = scan::store_key(&self.root, path) else {
                 debug!(path = %path.display(), "event outside the seeds folder or non-UTF-8 name; ignored");
                 continue;
@@ -329,7 +357,14 @@ impl Store {
             .mtime()
             .saturating_mul(1_000_000_000)
             .saturating_add(md.mtime_nsec());
-        let previous = self.records.get(key).cloned();
+        let mut previous = self.records.get(key).cloned();
+        let mut revived_from = None;
+        if previous.is_none() {
+            if let Some(tomb) = self.take_tombstone(key, hash) {
+                revived_from = Some(tomb.key);
+                previous = Some(tomb.record);
+            }
+        }
         let mut record = previous.clone().unwrap_or_else(|| FileRecord {
             id: article_id(key),
             first_seen_ms: now_ms,
@@ -343,13 +378,16 @@ impl Store {
             .as_ref()
             .and_then(|p| p.hash)
             .is_some_and(|old| old != hash);
+        if let Some(from) = &revived_from {
+            info!(file = key, from = %from, id = %record.id, "same article as a file removed moments ago; keeps its id and dates");
+        }
         if content_changed {
             record.changed_ms = Some(now_ms);
         }
         record.hash = Some(hash);
         record.size = md.len();
         record.mtime_ns = mtime_ns;
-        if previous.as_ref() != Some(&record) {
+        if previous.as_ref() != Some(&record) || revived_from.is_some() {
             self.set_record(key, record.clone());
         }
         if !content_changed && self.entries.contains_key(key) {
@@ -372,7 +410,7 @@ impl Store {
                 let outcome = if was_published {
                     info!(file = key, id = %entry.record.id, title = %entry.article.title, "updated");
                     Outcome::Updated
-                } else if previous.is_some() && !content_changed {
+                } else if previous.is_some() && !content_changed && revived_from.is_none() {
                     debug!(file = key, id = %entry.record.id, "loaded");
                     Outcome::Published
                 } else {
@@ -411,15 +449,48 @@ impl Store {
         }
     }
 
-    /// Drops everything known about `key` (the file is gone).
+    /// Drops everything known about `key` (the file is gone), keeping a tombstone for
+    /// `watch.rename_window_ms` in case the same content comes back.
     fn forget(&mut self, key: &str, changes: &mut Changes) {
         if let Some(entry) = self.entries.remove(key) {
             info!(file = key, id = %entry.record.id, "removed");
             changes.removed += 1;
         }
         self.skipped.remove(key);
-        if self.records.remove(key).is_some() {
+        if let Some(record) = self.records.remove(key) {
             self.pending.push(DbOp::Delete(key.to_string()));
+            if record.hash.is_some() && !self.rename_window.is_zero() {
+                if self.tombstones.len() >= MAX_TOMBSTONES {
+                    self.tombstones.pop_front();
+                }
+                self.tombstones.push_back(Tombstone {
+                    key: key.to_string(),
+                    record,
+                    deleted: Instant::now(),
+                });
+            }
+        }
+    }
+
+    /// The most recent tombstone of the same content, else of the same name (re-added with
+    /// other content).
+    fn take_tombstone(&mut self, key: &str, hash: u64) -> Option<Tombstone> {
+        let index = self
+            .tombstones
+            .iter()
+            .rposition(|t| t.record.hash == Some(hash))
+            .or_else(|| self.tombstones.iter().rposition(|t| t.key == key))?;
+        self.tombstones.remove(index)
+    }
+
+    /// Drops tombstones older than the rename window (they are in deletion order).
+    fn expire_tombstones(&mut self) {
+        while self
+            .tombstones
+            .front()
+            .is_some_and(|t| t.deleted.elapsed() > self.rename_window)
+        {
+            self.tombstones.pop_front();
         }
     }
 
@@ -653,5 +724,92 @@ mod tests {
             article_id("000_5f06b2f05f265a12.txt"),
             "f5574169-dd9c-5fb6-a824-6a26fa1ebc49"
         );
+    }
+
+    #[test]
+    fn renamed_file_keeps_its_id_and_dates() {
+        let f = Fixture::new();
+        let seeds = f.seeds();
+        std::fs::write(seeds.join("a.txt"), "Title\nBody text.\n").expect("write");
+        let mut store = f.open();
+        store.reconcile_all();
+        let before = only_entry(&store);
+
+        // A move into a subfolder, reported as one batch holding both paths (new one first).
+        std::fs::create_dir(seeds.join("sub")).expect("mkdir");
+        std::fs::rename(seeds.join("a.txt"), seeds.join("sub/b.txt")).expect("rename");
+        let changes = store.reconcile_paths(&[seeds.join("sub/b.txt"), seeds.join("a.txt")]);
+        assert_eq!((changes.published, changes.removed), (1, 1));
+        let after = only_entry(&store);
+        assert_eq!(after.key, "sub/b.txt");
+        assert_eq!(after.record.id, before.record.id);
+        assert_eq!(after.record.first_seen_ms, before.record.first_seen_ms);
+        assert_eq!(after.record.changed_ms, None);
+
+        // The moved record is what a restart reads back.
+        drop(store);
+        let mut store = f.open();
+        store.reconcile_all();
+        assert_eq!(only_entry(&store).record.id, before.record.id);
+    }
+
+    #[test]
+    fn rename_seen_in_two_batches_and_across_a_restart_keeps_the_id() {
+        let f = Fixture::new();
+        let seeds = f.seeds();
+        std::fs::write(seeds.join("a.txt"), "Title\nBody text.\n").expect("write");
+        let mut store = f.open();
+        store.reconcile_all();
+        let id = only_entry(&store).record.id;
+
+        std::fs::rename(seeds.join("a.txt"), seeds.join("b.txt")).expect("rename");
+        store.reconcile_paths(&[seeds.join("a.txt")]);
+        assert_eq!(store.entries().len(), 0);
+        store.reconcile_paths(&[seeds.join("b.txt")]);
+        assert_eq!(only_entry(&store).record.id, id);
+
+        // Renamed while the daemon was down: the start-up walk pairs them too.
+        drop(store);
+        std::fs::rename(seeds.join("b.txt"), seeds.join("c.txt")).expect("rename");
+        let mut store = f.open();
+        store.reconcile_all();
+        let entry = only_entry(&store);
+        assert_eq!((entry.key.as_str(), entry.record.id), ("c.txt", id));
+    }
+
+    #[test]
+    fn deleted_and_re_added_file_keeps_its_first_seen_date() {
+        let f = Fixture::new();
+        let seeds = f.seeds();
+        let path = seeds.join("a.txt");
+        std::fs::write(&path, "Title\nBody text.\n").expect("write");
+        let mut store = f.open();
+        store.reconcile_all();
+        let before = only_entry(&store);
+        std::thread::sleep(Duration::from_millis(5));
+
+        std::fs::remove_file(&path).expect("rm");
+        store.reconcile_paths(std::slice::from_ref(&path));
+        std::fs::write(&path, "Title\nOther body text.\n").expect("write");
+        store.reconcile_paths(std::slice::from_ref(&path));
+        let after = only_entry(&store);
+        assert_eq!(after.record.first_seen_ms, before.record.first_seen_ms);
+        assert!(after.record.changed_ms.is_some(), "the content changed");
+    }
+
+    #[test]
+    fn without_a_rename_window_a_moved_file_is_a_new_article() {
+        let mut f = Fixture::new();
+        f.settings.watch.rename_window_ms = 0;
+        let seeds = f.seeds();
+        std::fs::write(seeds.join("a.txt"), "Title\nBody text.\n").expect("write");
+        let mut store = f.open();
+        store.reconcile_all();
+        let id = only_entry(&store).record.id;
+        std::fs::rename(seeds.join("a.txt"), seeds.join("b.txt")).expect("rename");
+        store.reconcile_paths(&[seeds.join("a.txt"), seeds.join("b.txt")]);
+        let entry = only_entry(&store);
+        assert_ne!(entry.record.id, id);
+        assert_eq!(entry.record.id, article_id("b.txt"));
     }
 }
