@@ -30,6 +30,8 @@ pub const MAX_DEBOUNCE_MS: u64 = 60_000;
 pub const MIN_DEBOUNCE_MS: u64 = 10;
 /// Largest accepted `seeds.max_file_bytes`: each article is read whole into memory.
 pub const MAX_FILE_BYTES_LIMIT: u64 = 1 << 30;
+/// Longest `watch.reconcile_secs`: a day.
+pub const MAX_RECONCILE_SECS: u64 = 86_400;
 /// Longest `watch.rename_window_ms`: an hour.
 pub const MAX_RENAME_WINDOW_MS: u64 = 3_600_000;
 
@@ -244,6 +246,24 @@ pub struct WatchSettings {
     /// A file removed and the same content added (under any name) within this many
     /// milliseconds is one article that moved: it keeps its id and dates. 0 disables.
     pub rename_window_ms: u64,
+    /// `native` (inotify) or `poll` (for network file systems).
+    pub mode: WatchMode,
+    /// How often the `poll` mode looks at the folder, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// A file written to and not closed is read after this many quiet milliseconds.
+    pub write_settle_ms: u64,
+    /// Seconds between safety-net reconciles of the whole folder; 0 disables them.
+    pub reconcile_secs: u64,
+}
+
+/// `watch.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WatchMode {
+    /// The kernel's file notifications (inotify).
+    Native,
+    /// Compare the folder with what it was every `poll_interval_ms`.
+    Poll,
 }
 
 impl Default for WatchSettings {
@@ -251,6 +271,22 @@ impl Default for WatchSettings {
         Self {
             debounce_ms: 50,
             rename_window_ms: 5_000,
+            mode: WatchMode::Native,
+            poll_interval_ms: 1_000,
+            write_settle_ms: 2_000,
+            reconcile_secs: 300,
+        }
+    }
+}
+
+impl WatchSettings {
+    /// The watcher mode with its interval.
+    pub fn watch_mode(&self) -> crate::watch::Mode {
+        match self.mode {
+            WatchMode::Native => crate::watch::Mode::Native,
+            WatchMode::Poll => {
+                crate::watch::Mode::Poll(std::time::Duration::from_millis(self.poll_interval_ms))
+            }
         }
     }
 }
@@ -420,6 +456,30 @@ impl Settings {
                     self.watch.debounce_ms
                 ),
             );
+        }
+        for (key, value, range) in [
+            (
+                "watch.poll_interval_ms",
+                self.watch.poll_interval_ms,
+                MIN_DEBOUNCE_MS..=MAX_DEBOUNCE_MS,
+            ),
+            (
+                "watch.write_settle_ms",
+                self.watch.write_settle_ms,
+                MIN_DEBOUNCE_MS..=MAX_DEBOUNCE_MS,
+            ),
+            (
+                "watch.reconcile_secs",
+                self.watch.reconcile_secs,
+                0..=MAX_RECONCILE_SECS,
+            ),
+        ] {
+            if !range.contains(&value) {
+                return invalid(
+                    key,
+                    format!("{value} is outside {}..={}", range.start(), range.end()),
+                );
+            }
         }
         if self.watch.rename_window_ms > MAX_RENAME_WINDOW_MS {
             return invalid(

@@ -4,6 +4,7 @@
 //! future, so tests start it on port 0 and stop it when they like.
 
 use std::future::Future;
+use std::os::unix::fs::MetadataExt;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::watch as signal;
-use tracing::{error, info};
+use tracing::{debug, error, info, warn};
 
 use crate::config::Settings;
 use crate::feed::{self, FeedContext};
@@ -21,17 +22,76 @@ use crate::snapshot::{Snapshot, SnapshotCell};
 use crate::store::Store;
 use crate::watch::{self, EventReceiver, Work};
 
-/// The seeds folder as an absolute, canonical path (events carry canonical paths).
+/// How often the indexer checks that the watched seeds folder is still the same folder (it
+/// may be deleted, re-created or appear after start-up); a cheap `stat`.
+pub const ROOT_CHECK_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The seeds folder as an absolute path, canonical when it exists. A missing folder is not
+/// an error: seedfeed serves empty feeds and starts watching when it appears. A path that
+/// exists and is not a folder is.
 pub fn seeds_root(settings: &Settings) -> anyhow::Result<PathBuf> {
     let dir = &settings.seeds.dir;
-    let root = dir.canonicalize().with_context(|| {
-        format!(
-            "seeds folder {} (seeds.dir) cannot be opened",
-            dir.display()
-        )
-    })?;
-    anyhow::ensure!(root.is_dir(), "seeds.dir {} is not a folder", dir.display());
-    Ok(root)
+    match dir.canonicalize() {
+        Ok(root) => {
+            anyhow::ensure!(root.is_dir(), "seeds.dir {} is not a folder", dir.display());
+            Ok(root)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let root = std::path::absolute(dir)
+                .with_context(|| format!("seeds folder {} (seeds.dir)", dir.display()))?;
+            warn!(path = %root.display(), "seeds folder (seeds.dir) does not exist; serving empty feeds until it is created");
+            Ok(root)
+        }
+        Err(e) => Err(e).with_context(|| {
+            format!(
+                "seeds folder {} (seeds.dir) cannot be opened",
+                dir.display()
+            )
+        }),
+    }
+}
+
+/// The watcher on the seeds folder, re-armed when the folder is replaced or appears.
+struct FolderWatch {
+    root: PathBuf,
+    mode: watch::Mode,
+    debounce: Duration,
+    sender: watch::EventSender,
+    watcher: Option<watch::Watcher>,
+    /// Device and inode of the folder the watcher is on.
+    armed_on: Option<(u64, u64)>,
+}
+
+impl FolderWatch {
+    /// Makes sure the watcher is on the folder now at `root`; true when it (re)armed it, so
+    /// that the caller reconciles the whole folder.
+    fn ensure_armed(&mut self) -> bool {
+        let identity = std::fs::metadata(&self.root)
+            .ok()
+            .filter(|md| md.is_dir())
+            .map(|md| (md.dev(), md.ino()));
+        if identity == self.armed_on && (identity.is_none() || self.watcher.is_some()) {
+            return false;
+        }
+        self.watcher = None;
+        self.armed_on = identity;
+        if identity.is_none() {
+            warn!(path = %self.root.display(), "seeds folder is gone; keeping the last known articles until it is back");
+            return false;
+        }
+        match watch::spawn(&self.root, self.mode, self.debounce, self.sender.clone()) {
+            Ok(watcher) => {
+                info!(path = %self.root.display(), "watching the seeds folder");
+                self.watcher = Some(watcher);
+            }
+            Err(e) => {
+                // Retried at the next check; the periodic reconcile covers the gap.
+                warn!(path = %self.root.display(), error = %e, "cannot watch the seeds folder; retrying");
+                self.armed_on = None;
+            }
+        }
+        true
+    }
 }
 
 /// Runs the daemon on `listener` until `shutdown` completes.
@@ -51,13 +111,21 @@ pub async fn run(
             settings.state.dir.display()
         )
     })?;
-    let (sender, events) = watch::channel(watch::EVENT_CHANNEL_CAPACITY);
-    let watcher = watch::spawn(
-        &root,
-        Duration::from_millis(settings.watch.debounce_ms),
+    let (sender, events) = watch::channel(
+        watch::EVENT_CHANNEL_CAPACITY,
+        Duration::from_millis(settings.watch.write_settle_ms),
+    );
+    let mut folder = FolderWatch {
+        root: root.clone(),
+        mode: settings.watch.watch_mode(),
+        debounce: Duration::from_millis(settings.watch.debounce_ms),
         sender,
-    )
-    .with_context(|| format!("watching {}", root.display()))?;
+        watcher: None,
+        armed_on: None,
+    };
+    // Armed before the first walk, so nothing written during it is missed.
+    folder.ensure_armed();
+    let reconcile_every = Duration::from_secs(settings.watch.reconcile_secs);
 
     let ctx = Arc::new(FeedContext::new(&settings, base_url.clone()));
     let cell = Arc::new(SnapshotCell::default());
@@ -68,7 +136,17 @@ pub async fn run(
     let (stop_tx, stop_rx) = signal::channel(false);
     let server = tokio::spawn(http::serve(listener, state, stopped(stop_rx.clone())));
     info!(address = %local, base_url = %base_url, seeds = %root.display(), "listening on http://{local}");
-    let mut indexer = tokio::spawn(index_loop(store, events, ctx, cell, stop_rx));
+    let mut indexer = tokio::spawn(index_loop(
+        store,
+        Events {
+            folder,
+            receiver: events,
+            reconcile_every,
+        },
+        ctx,
+        cell,
+        stop_rx,
+    ));
 
     let mut shutdown = std::pin::pin!(shutdown);
     let outcome = tokio::select! {
@@ -80,7 +158,6 @@ pub async fn run(
         finished = &mut indexer => finished,
     };
     stop_tx.send_replace(true);
-    drop(watcher);
     let served = server.await;
     let indexed = outcome.context("the indexer stopped unexpectedly")?;
     served.context("the HTTP server stopped unexpectedly")?;
@@ -92,28 +169,59 @@ async fn stopped(mut stop: signal::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
-/// Indexes the folder once, then applies watcher events until told to stop.
+/// Where the indexer's work comes from.
+struct Events {
+    folder: FolderWatch,
+    receiver: EventReceiver,
+    /// Period of the safety-net reconcile; zero for none.
+    reconcile_every: Duration,
+}
+
+/// Indexes the folder once, then applies watcher events, periodic reconciles and folder
+/// re-arming until told to stop. Dropping the loop drops the watcher.
 async fn index_loop(
     store: Store,
-    mut events: EventReceiver,
+    mut events: Events,
     ctx: Arc<FeedContext>,
     cell: Arc<SnapshotCell>,
     mut stop: signal::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    let mut store = index_step(store, Work::Rescan, Arc::clone(&ctx), Arc::clone(&cell)).await?;
+    let first = Work::Rescan(events.receiver.being_written());
+    let mut store = index_step(store, first, Arc::clone(&ctx), Arc::clone(&cell)).await?;
     info!(
         articles = store.entries().len(),
         skipped = store.skipped().len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "first index complete"
     );
+    let mut root_check = tokio::time::interval(ROOT_CHECK_INTERVAL);
+    // A zero period would spin: "never" is a day, re-armed each time.
+    let period = if events.reconcile_every.is_zero() {
+        Duration::from_secs(86_400 * 365)
+    } else {
+        events.reconcile_every
+    };
+    let mut reconcile = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    for timer in [&mut root_check, &mut reconcile] {
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    }
     loop {
         let work = tokio::select! {
-            work = events.next_work() => match work {
+            work = events.receiver.next_work() => match work {
                 Some(work) => work,
                 None => break,
             },
+            _ = reconcile.tick(), if !events.reconcile_every.is_zero() => {
+                debug!("periodic reconcile");
+                Work::Rescan(events.receiver.being_written())
+            }
+            _ = root_check.tick() => {
+                if !events.folder.ensure_armed() {
+                    continue;
+                }
+                Work::Rescan(events.receiver.being_written())
+            }
             _ = stop.wait_for(|stop| *stop) => break,
         };
         store = index_step(store, work, Arc::clone(&ctx), Arc::clone(&cell)).await?;
@@ -131,8 +239,11 @@ async fn index_step(
 ) -> anyhow::Result<Store> {
     tokio::task::spawn_blocking(move || {
         let changes = match &work {
-            Work::Rescan => store.reconcile_all(),
-            Work::Paths(paths) => store.reconcile_paths(paths),
+            Work::Rescan(busy) => store.reconcile_all_but(busy),
+            Work::Paths(paths, busy) => {
+                store.set_busy(busy);
+                store.reconcile_paths(paths)
+            }
         };
         if changes.any() || cell.load().is_none() {
             publish(&store, &ctx, &cell);

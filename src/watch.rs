@@ -5,28 +5,44 @@
 //! is dropped and the shared overflow flag is set; the indexer, which is then busy with the
 //! queued batches, sees the flag after draining them and reconciles the whole folder, so no
 //! change is lost. Watcher errors and rescan signals also ask for a whole-folder reconcile.
+//!
+//! Files still being written are held back: a file that was created or written to is only
+//! handed to the indexer once its writer closes it (inotify's close-after-write), or after
+//! `watch.write_settle_ms` without a new event for writers that never close it (and for the
+//! polling watcher, which cannot see closes). A `cat` from a slow pipe or a long `cp` is read
+//! once, complete. Renames, removals and attribute changes pass at once.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use notify::RecursiveMode;
-use notify_debouncer_full::{
-    DebounceEventResult, Debouncer, RecommendedCache, new_debouncer, notify::RecommendedWatcher,
-};
+use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind};
+use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, RecommendedCache, new_debouncer_opt};
 use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::time::Instant;
 use tracing::{debug, warn};
 
 /// Capacity of the event channel, in batches (each batch holds any number of paths).
 pub const EVENT_CHANNEL_CAPACITY: usize = 64;
 
+/// Most files held back as "being written" at once; beyond it a written file is handed over
+/// at once (it may then be read before its writer is done, and read again when it is).
+pub const MAX_FILES_BEING_WRITTEN: usize = 65_536;
+
 /// What the watcher tells the indexer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WatchEvent {
-    /// These paths (files or folders) may have changed, appeared or vanished.
-    Paths(Vec<PathBuf>),
+    /// Paths (files or folders) that changed, appeared or vanished, and files that are being
+    /// written to (not closed yet).
+    Changes {
+        /// Ready to be read.
+        ready: Vec<PathBuf>,
+        /// Written to and not closed yet.
+        writing: Vec<PathBuf>,
+    },
     /// Events may have been lost: re-read the whole folder.
     Rescan(String),
 }
@@ -38,15 +54,18 @@ pub struct EventSender {
     overflow: Arc<AtomicBool>,
 }
 
-/// The receiving half.
+/// The receiving half, which also holds back files being written.
 #[derive(Debug)]
 pub struct EventReceiver {
     rx: mpsc::Receiver<WatchEvent>,
     overflow: Arc<AtomicBool>,
+    settle: Duration,
+    being_written: HashMap<PathBuf, Instant>,
 }
 
-/// A bounded event channel with its overflow flag.
-pub fn channel(capacity: usize) -> (EventSender, EventReceiver) {
+/// A bounded event channel with its overflow flag; files being written are held back until
+/// closed or quiet for `settle`.
+pub fn channel(capacity: usize, settle: Duration) -> (EventSender, EventReceiver) {
     let (tx, rx) = mpsc::channel(capacity);
     let overflow = Arc::new(AtomicBool::new(false));
     (
@@ -54,7 +73,12 @@ pub fn channel(capacity: usize) -> (EventSender, EventReceiver) {
             tx,
             overflow: Arc::clone(&overflow),
         },
-        EventReceiver { rx, overflow },
+        EventReceiver {
+            rx,
+            overflow,
+            settle,
+            being_written: HashMap::new(),
+        },
     )
 }
 
@@ -76,55 +100,157 @@ impl EventSender {
 /// One round of work for the indexer: merged paths, or a whole-folder reconcile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Work {
-    /// Re-examine these paths.
-    Paths(Vec<PathBuf>),
-    /// Re-read everything.
-    Rescan,
+    /// Re-examine these paths; files met in folders walked meanwhile that are in the second
+    /// list are being written and are left alone.
+    Paths(Vec<PathBuf>, Vec<PathBuf>),
+    /// Re-read everything, except these files, which are being written.
+    Rescan(Vec<PathBuf>),
 }
 
 impl EventReceiver {
-    /// Waits for the next event, then merges everything already queued into one unit of work.
-    /// Returns `None` when every sender is gone.
+    /// Waits for the next event (or for a held-back file to settle), then merges everything
+    /// already queued into one unit of work. Returns `None` when every sender is gone.
     pub async fn next_work(&mut self) -> Option<Work> {
-        let first = self.rx.recv().await?;
-        let mut paths = BTreeSet::new();
-        let mut rescan = false;
-        let mut add = |event| match event {
-            WatchEvent::Paths(p) => paths.extend(p),
-            WatchEvent::Rescan(why) => {
-                debug!(reason = %why, "rescan requested");
+        loop {
+            let first = match self.being_written.values().min().copied() {
+                Some(deadline) => tokio::time::timeout_at(deadline, self.rx.recv()).await.ok(),
+                None => Some(self.rx.recv().await),
+            };
+            let mut paths = BTreeSet::new();
+            let mut rescan = false;
+            match first {
+                Some(Some(event)) => self.add(event, &mut paths, &mut rescan),
+                Some(None) => return None,
+                None => {}
+            }
+            // Bounded by the channel's capacity: at most that many batches are waiting.
+            while let Ok(event) = self.rx.try_recv() {
+                self.add(event, &mut paths, &mut rescan);
+            }
+            if self.overflow.swap(false, Ordering::AcqRel) {
                 rescan = true;
             }
-        };
-        add(first);
-        // Bounded by the channel's capacity: at most that many batches are waiting.
-        while let Ok(event) = self.rx.try_recv() {
-            add(event);
+            let now = Instant::now();
+            self.being_written.retain(|path, deadline| {
+                let settled = *deadline <= now;
+                if settled {
+                    debug!(path = %path.display(), "no close seen; reading the file after it went quiet");
+                    paths.insert(path.clone());
+                }
+                !settled
+            });
+            if rescan {
+                return Some(Work::Rescan(self.being_written()));
+            }
+            if !paths.is_empty() {
+                return Some(Work::Paths(
+                    paths.into_iter().collect(),
+                    self.being_written(),
+                ));
+            }
         }
-        if self.overflow.swap(false, Ordering::AcqRel) {
-            rescan = true;
-        }
-        Some(if rescan {
-            Work::Rescan
-        } else {
-            Work::Paths(paths.into_iter().collect())
-        })
     }
+
+    /// Files written to and not closed yet.
+    pub fn being_written(&self) -> Vec<PathBuf> {
+        self.being_written.keys().cloned().collect()
+    }
+
+    fn add(&mut self, event: WatchEvent, paths: &mut BTreeSet<PathBuf>, rescan: &mut bool) {
+        match event {
+            WatchEvent::Changes { ready, writing } => {
+                for path in ready {
+                    self.being_written.remove(&path);
+                    paths.insert(path);
+                }
+                let deadline = Instant::now() + self.settle;
+                for path in writing {
+                    if self.being_written.len() < MAX_FILES_BEING_WRITTEN
+                        || self.being_written.contains_key(&path)
+                    {
+                        self.being_written.insert(path, deadline);
+                    } else {
+                        paths.insert(path);
+                    }
+                }
+            }
+            WatchEvent::Rescan(why) => {
+                debug!(reason = %why, "rescan requested");
+                *rescan = true;
+            }
+        }
+    }
+}
+
+/// How the folder is watched (`watch.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The kernel's notifications (inotify).
+    Native,
+    /// Polling every so often: for network file systems where notifications don't arrive.
+    Poll(Duration),
 }
 
 /// A running filesystem watcher; dropping it stops watching.
 pub struct Watcher {
-    _debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
+    _debouncer: Box<dyn std::any::Any + Send>,
 }
 
 /// Watches `root` recursively, sending debounced batches to `sender`.
-pub fn spawn(root: &Path, debounce: Duration, sender: EventSender) -> notify::Result<Watcher> {
+pub fn spawn(
+    root: &Path,
+    mode: Mode,
+    debounce: Duration,
+    sender: EventSender,
+) -> notify::Result<Watcher> {
     let handler = move |result: DebounceEventResult| sender.send(to_event(result));
-    let mut debouncer = new_debouncer(debounce, None, handler)?;
-    debouncer.watch(root, RecursiveMode::Recursive)?;
+    let debouncer: Box<dyn std::any::Any + Send> = match mode {
+        Mode::Native => {
+            let mut debouncer = new_debouncer_opt::<_, RecommendedWatcher, _>(
+                debounce,
+                None,
+                handler,
+                RecommendedCache::new(),
+                notify::Config::default(),
+            )?;
+            debouncer.watch(root, RecursiveMode::Recursive)?;
+            Box::new(debouncer)
+        }
+        Mode::Poll(interval) => {
+            let mut debouncer = new_debouncer_opt::<_, PollWatcher, _>(
+                debounce,
+                None,
+                handler,
+                RecommendedCache::new(),
+                notify::Config::default().with_poll_interval(interval),
+            )?;
+            debouncer.watch(root, RecursiveMode::Recursive)?;
+            Box::new(debouncer)
+        }
+    };
     Ok(Watcher {
         _debouncer: debouncer,
     })
+}
+
+/// Whether an event leaves its file being written, done, or says nothing about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileState {
+    Writing,
+    Ready,
+}
+
+fn state_after(kind: &EventKind) -> Option<FileState> {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => Some(FileState::Ready),
+        // Opens and reads, including seedfeed's own: reacting to them would loop forever.
+        EventKind::Access(_) => None,
+        EventKind::Create(CreateKind::Folder) => Some(FileState::Ready),
+        EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => {
+            Some(FileState::Writing)
+        }
+        _ => Some(FileState::Ready),
+    }
 }
 
 /// Turns one debouncer callback into one event.
@@ -134,11 +260,32 @@ fn to_event(result: DebounceEventResult) -> WatchEvent {
             if events.iter().any(|e| e.need_rescan()) {
                 return WatchEvent::Rescan("the watcher lost events".into());
             }
-            let paths: BTreeSet<PathBuf> = events
-                .iter()
-                .flat_map(|e| e.paths.iter().cloned())
-                .collect();
-            WatchEvent::Paths(paths.into_iter().collect())
+            // Events come in time order: the last one that says something decides.
+            let mut states: HashMap<&Path, FileState> = HashMap::new();
+            for event in &events {
+                let Some(state) = state_after(&event.kind) else {
+                    continue;
+                };
+                let is_metadata = matches!(event.kind, EventKind::Modify(ModifyKind::Metadata(_)));
+                for path in &event.paths {
+                    let previous = states.insert(path, state);
+                    // A chmod or utime while a writer is busy does not finish the write.
+                    if is_metadata && previous == Some(FileState::Writing) {
+                        states.insert(path, FileState::Writing);
+                    }
+                }
+            }
+            let mut ready: Vec<PathBuf> = Vec::new();
+            let mut writing: Vec<PathBuf> = Vec::new();
+            for (path, state) in states {
+                match state {
+                    FileState::Ready => ready.push(path.to_path_buf()),
+                    FileState::Writing => writing.push(path.to_path_buf()),
+                }
+            }
+            ready.sort();
+            writing.sort();
+            WatchEvent::Changes { ready, writing }
         }
         Err(errors) => {
             for error in &errors {
@@ -153,42 +300,91 @@ fn to_event(result: DebounceEventResult) -> WatchEvent {
 mod tests {
     use super::*;
 
+    const SETTLE: Duration = Duration::from_millis(200);
+
+    fn ready(paths: &[&str]) -> WatchEvent {
+        WatchEvent::Changes {
+            ready: paths.iter().map(PathBuf::from).collect(),
+            writing: Vec::new(),
+        }
+    }
+
+    fn writing(paths: &[&str]) -> WatchEvent {
+        WatchEvent::Changes {
+            ready: Vec::new(),
+            writing: paths.iter().map(PathBuf::from).collect(),
+        }
+    }
+
     #[tokio::test]
     async fn batches_are_merged() {
-        let (tx, mut rx) = channel(4);
-        tx.send(WatchEvent::Paths(vec!["b".into(), "a".into()]));
-        tx.send(WatchEvent::Paths(vec!["a".into(), "c".into()]));
+        let (tx, mut rx) = channel(4, SETTLE);
+        tx.send(ready(&["b", "a"]));
+        tx.send(ready(&["a", "c"]));
         assert_eq!(
             rx.next_work().await,
-            Some(Work::Paths(vec!["a".into(), "b".into(), "c".into()]))
+            Some(Work::Paths(
+                vec!["a".into(), "b".into(), "c".into()],
+                Vec::new()
+            ))
         );
     }
 
     #[tokio::test]
     async fn full_queue_drops_the_batch_and_forces_a_rescan() {
-        let (tx, mut rx) = channel(1);
-        tx.send(WatchEvent::Paths(vec!["a".into()]));
+        let (tx, mut rx) = channel(1, SETTLE);
+        tx.send(ready(&["a"]));
         // The queue holds one batch: this one is dropped, and must not be lost silently.
-        tx.send(WatchEvent::Paths(vec!["b".into()]));
-        assert_eq!(rx.next_work().await, Some(Work::Rescan));
+        tx.send(ready(&["b"]));
+        assert_eq!(rx.next_work().await, Some(Work::Rescan(Vec::new())));
         // The flag is consumed: the next batch is ordinary again.
-        tx.send(WatchEvent::Paths(vec!["c".into()]));
-        assert_eq!(rx.next_work().await, Some(Work::Paths(vec!["c".into()])));
+        tx.send(ready(&["c"]));
+        assert_eq!(
+            rx.next_work().await,
+            Some(Work::Paths(vec!["c".into()], Vec::new()))
+        );
     }
 
     #[tokio::test]
     async fn rescan_wins_over_paths() {
-        let (tx, mut rx) = channel(4);
-        tx.send(WatchEvent::Paths(vec!["a".into()]));
+        let (tx, mut rx) = channel(4, SETTLE);
+        tx.send(ready(&["a"]));
         tx.send(WatchEvent::Rescan("test".into()));
-        assert_eq!(rx.next_work().await, Some(Work::Rescan));
+        assert_eq!(rx.next_work().await, Some(Work::Rescan(Vec::new())));
     }
 
     #[tokio::test]
     async fn closed_channel_ends_the_stream() {
-        let (tx, mut rx) = channel(1);
+        let (tx, mut rx) = channel(1, SETTLE);
         drop(tx);
         assert_eq!(rx.next_work().await, None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_file_being_written_waits_for_its_close_or_for_quiet() {
+        let (tx, mut rx) = channel(8, SETTLE);
+        tx.send(writing(&["slow"]));
+        tx.send(writing(&["closed"]));
+        tx.send(ready(&["closed"]));
+        assert_eq!(
+            rx.next_work().await,
+            Some(Work::Paths(vec!["closed".into()], vec!["slow".into()]))
+        );
+        // A rescan meanwhile leaves the open file alone.
+        tx.send(WatchEvent::Rescan("test".into()));
+        assert_eq!(
+            rx.next_work().await,
+            Some(Work::Rescan(vec!["slow".into()]))
+        );
+        // More writes push the deadline back; then quiet time hands the file over.
+        tokio::time::sleep(SETTLE / 2).await;
+        tx.send(writing(&["slow"]));
+        let started = Instant::now();
+        assert_eq!(
+            rx.next_work().await,
+            Some(Work::Paths(vec!["slow".into()], Vec::new()))
+        );
+        assert!(started.elapsed() >= SETTLE);
     }
 
     #[test]
@@ -197,19 +393,63 @@ mod tests {
         assert!(matches!(event, WatchEvent::Rescan(_)));
     }
 
+    async fn watched(root: &Path) -> (Watcher, EventReceiver) {
+        let (tx, rx) = channel(EVENT_CHANNEL_CAPACITY, Duration::from_secs(30));
+        let watcher = spawn(root, Mode::Native, Duration::from_millis(20), tx).expect("watch");
+        (watcher, rx)
+    }
+
+    async fn next(rx: &mut EventReceiver, within: Duration) -> Option<Work> {
+        tokio::time::timeout(within, rx.next_work())
+            .await
+            .ok()
+            .flatten()
+    }
+
     #[tokio::test]
     async fn real_events_arrive_for_a_new_file() {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().canonicalize().expect("canonical");
-        let (tx, mut rx) = channel(EVENT_CHANNEL_CAPACITY);
-        let _watcher = spawn(&root, Duration::from_millis(20), tx).expect("watch");
+        let (_watcher, mut rx) = watched(&root).await;
         std::fs::write(root.join("new.txt"), "Title\nBody.\n").expect("write");
-        let work = tokio::time::timeout(Duration::from_secs(10), rx.next_work())
-            .await
-            .expect("an event within 10 s");
-        match work {
-            Some(Work::Paths(paths)) => assert!(paths.contains(&root.join("new.txt")), "{paths:?}"),
+        match next(&mut rx, Duration::from_secs(10)).await {
+            Some(Work::Paths(paths, _)) => {
+                assert!(paths.contains(&root.join("new.txt")), "{paths:?}")
+            }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn reading_a_file_is_not_a_change() {
+        // Regression: inotify reports opens, and the indexer's own read of a changed file
+        // was taken for a new change, which made it read the file again, forever.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        std::fs::write(root.join("a.txt"), "Title\nBody.\n").expect("write");
+        let (_watcher, mut rx) = watched(&root).await;
+        for _ in 0..3 {
+            std::fs::read(root.join("a.txt")).expect("read");
+        }
+        assert_eq!(next(&mut rx, Duration::from_millis(500)).await, None);
+    }
+
+    #[tokio::test]
+    async fn an_open_file_is_handed_over_when_its_writer_closes_it() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        let (_watcher, mut rx) = watched(&root).await;
+        let mut file = std::fs::File::create(root.join("slow.txt")).expect("create");
+        file.write_all(b"Title\n").expect("write");
+        file.flush().expect("flush");
+        assert_eq!(next(&mut rx, Duration::from_millis(500)).await, None);
+        file.write_all(b"Body.\n").expect("write");
+        drop(file);
+        let work = next(&mut rx, Duration::from_secs(10)).await;
+        assert_eq!(
+            work,
+            Some(Work::Paths(vec![root.join("slow.txt")], Vec::new()))
+        );
     }
 }

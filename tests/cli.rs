@@ -265,13 +265,14 @@ fn bad_configuration_fails_at_start_naming_the_key() {
 }
 
 #[test]
-fn missing_seeds_folder_fails_at_start_naming_it() {
+fn seeds_path_that_is_a_file_fails_at_start_naming_it() {
     let ws = Workspace::empty();
+    std::fs::write(ws.dir.path().join("not-a-folder"), "x").expect("write");
     let mut cmd = seedfeed(ws.dir.path());
     cmd.args([
         "serve",
         "--seeds",
-        "no-such-folder",
+        "not-a-folder",
         "--listen",
         "127.0.0.1:0",
     ]);
@@ -279,7 +280,7 @@ fn missing_seeds_folder_fails_at_start_naming_it() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("no-such-folder") && stderr.contains("seeds.dir"),
+        stderr.contains("not-a-folder") && stderr.contains("seeds.dir"),
         "{stderr}"
     );
 }

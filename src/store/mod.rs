@@ -133,6 +133,7 @@ pub struct Store {
     pending: Vec<DbOp>,
     tombstones: VecDeque<Tombstone>,
     rename_window: Duration,
+    busy: HashSet<PathBuf>,
 }
 
 impl Store {
@@ -153,6 +154,7 @@ impl Store {
             pending: Vec::new(),
             tombstones: VecDeque::new(),
             rename_window: Duration::from_millis(settings.watch.rename_window_ms),
+            busy: HashSet::new(),
         })
     }
 
@@ -205,6 +207,12 @@ impl Store {
     /// Nothing is forgotten below a folder that could not be read: a missing seeds folder (an
     /// unmounted disk) or an unreadable subfolder keeps its articles until it can be read.
     pub fn reconcile_all(&mut self) -> Changes {
+        self.reconcile_all_but(&[])
+    }
+
+    /// [`Store::reconcile_all`], leaving the files in `busy` (being written) as they are.
+    pub fn reconcile_all_but(&mut self, busy: &[PathBuf]) -> Changes {
+        self.set_busy(busy);
         let mut changes = Changes::default();
         if !self.root.is_dir() {
             warn!(path = %self.root.display(), "seeds folder is missing; keeping the last known articles");
@@ -335,8 +343,18 @@ impl Store {
             .collect()
     }
 
+    /// Files being written (their writer has not closed them): walks leave them as they are
+    /// until the watcher hands them over.
+    pub fn set_busy(&mut self, busy: &[PathBuf]) {
+        self.busy = busy.iter().cloned().collect();
+    }
+
     /// Reads, hashes and (when new or changed) parses one article file.
     fn ingest(&mut self, key: &str, path: &Path, changes: &mut Changes) {
+        if self.busy.contains(path) {
+            debug!(file = key, "being written; read when its writer is done");
+            return;
+        }
         let outcome = match scan::read_article(path, self.max_file_bytes) {
             Ok((bytes, md)) => self.apply_content(key, &bytes, &md),
             Err(reason) => self.apply_skip(key, reason),

@@ -50,6 +50,11 @@ impl Workspace {
 
     /// Starts `seedfeed serve` on this workspace with extra arguments.
     pub fn serve(&self, extra: &[&str]) -> Daemon {
+        self.serve_with(extra, &[])
+    }
+
+    /// Starts `seedfeed serve` with extra arguments and environment variables.
+    pub fn serve_with(&self, extra: &[&str], env: &[(&str, &str)]) -> Daemon {
         let mut args: Vec<String> = vec![
             "serve".into(),
             "--seeds".into(),
@@ -60,7 +65,7 @@ impl Workspace {
             "127.0.0.1:0".into(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
-        Daemon::start(self.dir.path(), &args)
+        Daemon::start_with(self.dir.path(), &args, env)
     }
 }
 
@@ -86,9 +91,14 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(cwd: &Path, args: &[String]) -> Self {
+        Self::start_with(cwd, args, &[])
+    }
+
+    pub fn start_with(cwd: &Path, args: &[String], env: &[(&str, &str)]) -> Self {
         let mut child = seedfeed(cwd)
             .args(args)
             .env("SEEDFEED__LOG__LEVEL", "debug")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -144,6 +154,12 @@ impl Daemon {
             std::thread::sleep(Duration::from_millis(20));
         }
         panic!("timed out waiting for {what}; log:\n{}", self.log());
+    }
+
+    /// Kills the process with SIGKILL (a crash: no shutdown code runs) and waits for it.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("wait");
     }
 
     /// Sends SIGTERM and waits for the exit status.
