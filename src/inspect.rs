@@ -28,7 +28,7 @@ pub struct Report {
     /// BCP 47 language.
     pub language: Option<String>,
     /// The encoding the file was read in.
-    pub encoding: Option<&'static str>,
+    pub encoding: Option<String>,
     /// `Source:` metadata.
     pub source: Option<String>,
     /// `Tags:` metadata.
@@ -126,7 +126,10 @@ pub fn to_text(r: &Report) -> String {
             .unwrap_or_else(|| "(none: the feed's author is used)".into())
     ));
     out.push_str(&format!("  language:  {}\n", or_none(&r.language)));
-    out.push_str(&format!("  encoding:  {}\n", r.encoding.unwrap_or("?")));
+    out.push_str(&format!(
+        "  encoding:  {}\n",
+        r.encoding.as_deref().unwrap_or("?")
+    ));
     if let Some(source) = &r.source {
         out.push_str(&format!("  source:    {source}\n"));
     }

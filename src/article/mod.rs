@@ -121,7 +121,7 @@ impl DateSource {
 }
 
 /// A unit of article body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum Block {
     /// A paragraph of plain text.
     Paragraph(String),
@@ -140,8 +140,8 @@ impl Block {
     }
 }
 
-/// What the parser understood from one file.
-#[derive(Debug, Clone, PartialEq)]
+/// What the parser understood from one file (cached as JSON in the state database).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ParsedArticle {
     /// The title, whitespace-collapsed.
     pub title: String,
@@ -153,8 +153,8 @@ pub struct ParsedArticle {
     pub source: Option<String>,
     /// `Tags:` metadata.
     pub tags: Vec<String>,
-    /// The encoding the file was read in.
-    pub encoding: &'static str,
+    /// The encoding the file was read in (`encoding_rs`'s name for it).
+    pub encoding: String,
     /// BCP 47 language tag: detected, or the configured fallback.
     pub language: String,
     /// The body, in order, as plain text.
@@ -284,7 +284,7 @@ pub fn parse(
     {
         return Err(SkipReason::NoBody);
     }
-    article.encoding = decoded.encoding;
+    article.encoding = decoded.encoding.to_string();
     let language = match detected {
         Detected::Done(language) => language,
         Detected::NotYet => detect_language(&article.title, article.blocks.iter().map(Block::text)),
@@ -358,7 +358,7 @@ fn article(title: String, blocks: Vec<Block>) -> ParsedArticle {
         author: None,
         source: None,
         tags: Vec::new(),
-        encoding: "UTF-8",
+        encoding: String::new(),
         language: String::new(),
         blocks,
         html: None,

@@ -1,9 +1,12 @@
-//! The state database: one record per known file, in `redb`.
+//! The state database: one record per known file, and the parsed article of each published
+//! file (so that a restart does not parse again files whose size and mtime are unchanged), in
+//! `redb`.
 //!
 //! redb is an embedded, pure-Rust, copy-on-write B-tree store with ACID transactions: a crash
 //! at any point leaves the last committed transaction intact, it needs no C toolchain (unlike
 //! bundled SQLite) and its key-value model is exactly what is stored here (path → record).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -14,6 +17,16 @@ pub const DB_FILE_NAME: &str = "state.redb";
 
 /// path relative to the seeds dir (with `/` separators) → JSON-encoded [`FileRecord`].
 const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
+
+/// path → JSON-encoded parsed article, valid for the record's hash and the parser fingerprint.
+const ARTICLES: TableDefinition<&str, &[u8]> = TableDefinition::new("articles");
+
+/// Settings the cached articles depend on.
+const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+
+/// Key in [`META`] of the fingerprint of the parser version and options that produced the
+/// cached articles.
+const PARSER_KEY: &str = "parser";
 
 /// What is remembered about one file across restarts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +81,10 @@ pub enum DbError {
 pub enum DbOp {
     /// Insert or replace the record for a path.
     Put(String, FileRecord),
+    /// Store the parsed article of a path (JSON).
+    PutArticle(String, Vec<u8>),
+    /// Drop the parsed article of a path (it is no longer published).
+    DeleteArticle(String),
     /// Forget a path.
     Delete(String),
 }
@@ -123,6 +140,53 @@ impl StateDb {
         Ok(records)
     }
 
+    /// Every cached article (JSON), by path.
+    pub fn load_articles(&self) -> Result<HashMap<String, Vec<u8>>, DbError> {
+        let io = |e: redb::Error| DbError::Io {
+            path: self.path.clone(),
+            source: e,
+        };
+        let txn = self.db.begin_read().map_err(|e| io(e.into()))?;
+        let table = txn.open_table(ARTICLES).map_err(|e| io(e.into()))?;
+        let mut articles = HashMap::new();
+        for row in table.iter().map_err(|e| io(e.into()))? {
+            let (key, value) = row.map_err(|e| io(e.into()))?;
+            articles.insert(key.value().to_string(), value.value().to_vec());
+        }
+        Ok(articles)
+    }
+
+    /// Empties the article cache unless it was made by a parser with this `fingerprint`
+    /// (another seedfeed version or other parse settings would read files differently).
+    /// Returns true when the cache was kept.
+    pub fn keep_articles_if(&self, fingerprint: &str) -> Result<bool, DbError> {
+        let io = |e: redb::Error| DbError::Io {
+            path: self.path.clone(),
+            source: e,
+        };
+        let txn = self.db.begin_write().map_err(|e| io(e.into()))?;
+        let kept = {
+            let mut meta = txn.open_table(META).map_err(|e| io(e.into()))?;
+            let stored = meta
+                .get(PARSER_KEY)
+                .map_err(|e| io(e.into()))?
+                .map(|v| v.value().to_string());
+            if stored.as_deref() == Some(fingerprint) {
+                true
+            } else {
+                meta.insert(PARSER_KEY, fingerprint)
+                    .map_err(|e| io(e.into()))?;
+                false
+            }
+        };
+        if !kept {
+            txn.delete_table(ARTICLES).map_err(|e| io(e.into()))?;
+            txn.open_table(ARTICLES).map_err(|e| io(e.into()))?;
+        }
+        txn.commit().map_err(|e| io(e.into()))?;
+        Ok(kept)
+    }
+
     /// Applies all `ops` in one durable transaction: all or nothing.
     pub fn apply(&self, ops: &[DbOp]) -> Result<(), DbError> {
         let io = |e: redb::Error| DbError::Io {
@@ -132,6 +196,8 @@ impl StateDb {
         let txn = self.db.begin_write().map_err(|e| io(e.into()))?;
         {
             let mut table = txn.open_table(FILES).map_err(|e| io(e.into()))?;
+            let mut articles = txn.open_table(ARTICLES).map_err(|e| io(e.into()))?;
+            txn.open_table(META).map_err(|e| io(e.into()))?;
             for op in ops {
                 match op {
                     DbOp::Put(key, record) => {
@@ -145,8 +211,17 @@ impl StateDb {
                             .insert(key.as_str(), bytes.as_slice())
                             .map_err(|e| io(e.into()))?;
                     }
+                    DbOp::PutArticle(key, json) => {
+                        articles
+                            .insert(key.as_str(), json.as_slice())
+                            .map_err(|e| io(e.into()))?;
+                    }
+                    DbOp::DeleteArticle(key) => {
+                        articles.remove(key.as_str()).map_err(|e| io(e.into()))?;
+                    }
                     DbOp::Delete(key) => {
                         table.remove(key.as_str()).map_err(|e| io(e.into()))?;
+                        articles.remove(key.as_str()).map_err(|e| io(e.into()))?;
                     }
                 }
             }
@@ -187,6 +262,28 @@ mod tests {
             db.load_all().expect("load"),
             vec![("b/c.txt".to_string(), record("2"))]
         );
+    }
+
+    #[test]
+    fn article_cache_is_dropped_when_the_parser_changes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = StateDb::open(dir.path()).expect("open");
+        assert!(!db.keep_articles_if("v1").expect("first fingerprint"));
+        db.apply(&[
+            DbOp::Put("a.txt".into(), record("1")),
+            DbOp::PutArticle("a.txt".into(), b"{}".to_vec()),
+        ])
+        .expect("write");
+        assert!(db.keep_articles_if("v1").expect("same"));
+        assert_eq!(db.load_articles().expect("load").len(), 1);
+        assert!(!db.keep_articles_if("v2").expect("changed"));
+        assert!(db.load_articles().expect("load").is_empty());
+        // The records themselves stay.
+        assert_eq!(db.load_all().expect("records").len(), 1);
+        db.apply(&[DbOp::PutArticle("a.txt".into(), b"{}".to_vec())])
+            .expect("write");
+        db.apply(&[DbOp::Delete("a.txt".into())]).expect("delete");
+        assert!(db.load_articles().expect("load").is_empty());
     }
 
     #[test]

@@ -134,6 +134,8 @@ pub struct Store {
     tombstones: VecDeque<Tombstone>,
     rename_window: Duration,
     busy: HashSet<PathBuf>,
+    /// Parsed articles from the state database, used (and emptied) by the first index.
+    cached: HashMap<String, Vec<u8>>,
 }
 
 impl Store {
@@ -141,10 +143,17 @@ impl Store {
     pub fn open(settings: &Settings, root: &Path) -> anyhow::Result<Self> {
         let db = StateDb::open(&settings.state.dir)?;
         let records = db.load_all()?.into_iter().collect();
+        let parse_options = settings.parse_options();
+        let cached = if db.keep_articles_if(&parser_fingerprint(&parse_options))? {
+            db.load_articles()?
+        } else {
+            info!("parser or parse settings changed since the last run; every file is read again");
+            HashMap::new()
+        };
         Ok(Self {
             root: root.to_path_buf(),
             filter: Filter::new(settings)?,
-            parse_options: settings.parse_options(),
+            parse_options,
             max_file_bytes: settings.seeds.max_file_bytes,
             fold_duplicates: settings.seeds.fold_duplicates,
             db,
@@ -155,6 +164,7 @@ impl Store {
             tombstones: VecDeque::new(),
             rename_window: Duration::from_millis(settings.watch.rename_window_ms),
             busy: HashSet::new(),
+            cached,
         })
     }
 
@@ -235,6 +245,8 @@ impl Store {
         for (key, path) in found {
             self.ingest(&key, &path, &mut changes);
         }
+        // Only the first index can use it: later, every file is in memory.
+        self.cached = HashMap::new();
         self.flush();
         changes
     }
@@ -355,6 +367,10 @@ impl Store {
             debug!(file = key, "being written; read when its writer is done");
             return;
         }
+        if self.load_cached(key, path) {
+            changes.published += 1;
+            return;
+        }
         let outcome = match scan::read_article(path, self.max_file_bytes) {
             Ok((bytes, md)) => self.apply_content(key, &bytes, &md),
             Err(reason) => self.apply_skip(key, reason),
@@ -370,11 +386,7 @@ impl Store {
     fn apply_content(&mut self, key: &str, bytes: &[u8], md: &std::fs::Metadata) -> Outcome {
         let hash = xxhash_rust::xxh3::xxh3_64(bytes);
         let now_ms = Utc::now().timestamp_millis();
-        // Saturating: a file dated centuries away must not overflow.
-        let mtime_ns = md
-            .mtime()
-            .saturating_mul(1_000_000_000)
-            .saturating_add(md.mtime_nsec());
+        let mtime_ns = mtime_ns(md);
         let mut previous = self.records.get(key).cloned();
         let mut revived_from = None;
         if previous.is_none() {
@@ -418,6 +430,10 @@ impl Store {
         .unwrap_or(Err(SkipReason::ParserPanic));
         match parsed {
             Ok(parsed) => {
+                match serde_json::to_vec(&parsed) {
+                    Ok(json) => self.pending.push(DbOp::PutArticle(key.to_string(), json)),
+                    Err(e) => debug!(file = key, error = %e, "article not cached"),
+                }
                 let was_published = self.entries.contains_key(key);
                 self.skipped.remove(key);
                 let entry = Entry {
@@ -442,6 +458,35 @@ impl Store {
         }
     }
 
+    /// Publishes the cached parse of an unchanged file (same size and mtime as when it was
+    /// parsed) without reading it; false when there is none or the file changed.
+    fn load_cached(&mut self, key: &str, path: &Path) -> bool {
+        let Some(json) = self.cached.remove(key) else {
+            return false;
+        };
+        let Some(record) = self.records.get(key).filter(|r| r.hash.is_some()) else {
+            return false;
+        };
+        let unchanged = std::fs::symlink_metadata(path).is_ok_and(|md| {
+            md.is_file() && md.len() == record.size && mtime_ns(&md) == record.mtime_ns
+        });
+        if !unchanged || self.entries.contains_key(key) {
+            return false;
+        }
+        let Ok(article) = serde_json::from_slice::<ParsedArticle>(&json) else {
+            debug!(file = key, "cached article unreadable; parsing the file");
+            return false;
+        };
+        debug!(file = key, id = %record.id, "loaded");
+        let entry = Entry {
+            key: key.to_string(),
+            record: record.clone(),
+            article: Arc::new(article),
+        };
+        self.entries.insert(key.to_string(), entry);
+        true
+    }
+
     fn apply_skip(&mut self, key: &str, reason: SkipReason) -> Outcome {
         if self.skipped.get(key) != Some(&reason) {
             warn!(file = key, reason = %reason, "skipped");
@@ -462,7 +507,10 @@ impl Store {
             );
         }
         match self.entries.remove(key) {
-            Some(_) => Outcome::Removed,
+            Some(_) => {
+                self.pending.push(DbOp::DeleteArticle(key.to_string()));
+                Outcome::Removed
+            }
             None => Outcome::Unchanged,
         }
     }
@@ -533,6 +581,21 @@ impl Store {
             self.pending = ops;
         }
     }
+}
+
+/// A file's modification time in Unix nanoseconds; saturating, so that a file dated
+/// centuries away cannot overflow.
+fn mtime_ns(md: &std::fs::Metadata) -> i64 {
+    md.mtime()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(md.mtime_nsec())
+}
+
+/// Identifies the parser and the settings that shape its output: cached articles made under
+/// another fingerprint are parsed again.
+fn parser_fingerprint(options: &ParseOptions) -> String {
+    let described = format!("{}|{options:?}", env!("CARGO_PKG_VERSION"));
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(described.as_bytes()))
 }
 
 fn log_problems(problems: &[scan::WalkProblem]) {
@@ -829,5 +892,38 @@ mod tests {
         let entry = only_entry(&store);
         assert_ne!(entry.record.id, id);
         assert_eq!(entry.record.id, article_id("b.txt"));
+    }
+
+    #[test]
+    fn restart_uses_the_cached_parse_of_unchanged_files() {
+        let mut f = Fixture::new();
+        let path = f.seeds().join("a.txt");
+        std::fs::write(&path, "Title A\nBody text.\n").expect("write");
+        let mtime = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        let mut store = f.open();
+        store.reconcile_all();
+        drop(store);
+
+        // Same size and mtime: the cache is trusted (the rsync rule) and the file not read,
+        // which this swap of content behind seedfeed's back makes visible.
+        std::fs::write(&path, "Title B\nBody text.\n").expect("write");
+        let file = std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .expect("open");
+        file.set_modified(mtime).expect("set mtime");
+        drop(file);
+        let mut store = f.open();
+        store.reconcile_all();
+        assert_eq!(only_entry(&store).article.title, "Title A");
+        drop(store);
+
+        // Other parse settings invalidate the whole cache.
+        f.settings.dates.default_time = "12:00".into();
+        let mut store = f.open();
+        store.reconcile_all();
+        assert_eq!(only_entry(&store).article.title, "Title B");
     }
 }
