@@ -14,6 +14,8 @@
 //! 7. [`http`]: hyper handlers that only read the current snapshot.
 //! 8. [`daemon`]: the wiring of the stages, and shutdown.
 //!
+//! Around the daemon: [`systemd`] (readiness, watchdog, socket activation).
+//!
 //! [`export`] (`seedfeed build`) and [`inspect`] (`seedfeed inspect`) reuse the same stages.
 
 #![forbid(unsafe_code)]
@@ -28,4 +30,5 @@ pub mod http;
 pub mod inspect;
 pub mod snapshot;
 pub mod store;
+pub mod systemd;
 pub mod watch;
