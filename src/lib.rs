@@ -14,7 +14,8 @@
 //! 7. [`http`]: hyper handlers that only read the current snapshot.
 //! 8. [`daemon`]: the wiring of the stages, and shutdown.
 //!
-//! Around the daemon: [`systemd`] (readiness, watchdog, socket activation).
+//! Around the daemon: [`systemd`] (readiness, watchdog, socket activation) and [`reload`]
+//! (configuration reload on `SIGHUP`).
 //!
 //! [`export`] (`seedfeed build`) and [`inspect`] (`seedfeed inspect`) reuse the same stages.
 
@@ -28,6 +29,7 @@ pub mod export;
 pub mod feed;
 pub mod http;
 pub mod inspect;
+pub mod reload;
 pub mod snapshot;
 pub mod store;
 pub mod systemd;

@@ -137,6 +137,27 @@ impl Store {
         })
     }
 
+    /// Takes the reloadable `[seeds]`, `[dates]` and `[boilerplate]` settings (and the default
+    /// language) of a configuration reload. Parsed articles are dropped, since the rules that
+    /// produced them may have changed: the next [`Store::reconcile_all`] parses every file
+    /// again. Records (ids, first-seen times) are kept, so nothing looks new or redated.
+    ///
+    /// Changes nothing and fails when the seeds folder cannot be read right now: dropping the
+    /// articles then would empty the feeds until the folder is back.
+    pub fn reconfigure(&mut self, settings: &Settings) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.root.is_dir(),
+            "seeds folder {} cannot be read; parse settings not applied",
+            self.root.display()
+        );
+        self.filter = Filter::new(settings)?;
+        self.parse_options = settings.parse_options();
+        self.max_file_bytes = settings.seeds.max_file_bytes;
+        self.fold_duplicates = settings.seeds.fold_duplicates;
+        self.entries.clear();
+        Ok(())
+    }
+
     /// The seeds folder.
     pub fn root(&self) -> &Path {
         &self.root
