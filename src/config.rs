@@ -4,6 +4,7 @@
 //! value that does not fit fails start-up with an error naming the key.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,8 @@ pub const ENV_PREFIX: &str = "SEEDFEED";
 pub const ENV_SEPARATOR: &str = "__";
 /// The configuration file read when no `--config` is given (optional: absent means defaults).
 pub const DEFAULT_CONFIG_PATH: &str = "config/default.toml";
+/// Set by systemd to the unit's `StateDirectory=`; the `state.dir` when no layer sets one.
+pub const STATE_DIRECTORY_ENV: &str = "STATE_DIRECTORY";
 /// Largest accepted `feed.items`: a feed reader has no use for more, and each item costs render time.
 pub const MAX_FEED_ITEMS: usize = 10_000;
 /// Largest accepted `watch.debounce_ms`: beyond a minute the feed no longer follows the folder.
@@ -338,15 +341,31 @@ pub struct Overrides {
 
 impl Settings {
     /// Loads the layered configuration. `file` is `--config`; when `None` the default path is
-    /// read if it exists. An explicitly named file must exist.
+    /// read if it exists. An explicitly named file must exist. When no layer sets `state.dir`,
+    /// `$STATE_DIRECTORY` (systemd's `StateDirectory=`) is used if set.
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
-        Self::load_with_env(file, overrides, Environment::with_prefix(ENV_PREFIX))
+        Self::load_from(
+            file,
+            overrides,
+            Environment::with_prefix(ENV_PREFIX),
+            std::env::var_os(STATE_DIRECTORY_ENV),
+        )
     }
 
+    #[cfg(test)]
     fn load_with_env(
         file: Option<&Path>,
         overrides: &Overrides,
         env: Environment,
+    ) -> Result<Self, ConfigError> {
+        Self::load_from(file, overrides, env, None)
+    }
+
+    fn load_from(
+        file: Option<&Path>,
+        overrides: &Overrides,
+        env: Environment,
+        state_directory: Option<OsString>,
     ) -> Result<Self, ConfigError> {
         let file_source = match file {
             Some(path) => File::from(path).format(FileFormat::Toml).required(true),
@@ -371,7 +390,16 @@ impl Settings {
                 builder = builder.set_override(key, value)?;
             }
         }
-        let settings: Settings = builder.build()?.try_deserialize()?;
+        let config = builder.build()?;
+        // The built-in defaults are serde's, not a layer of `config`: this tells whether a
+        // file, the environment or a flag set `state.dir`.
+        let state_dir_set = config.get::<PathBuf>("state.dir").is_ok();
+        let mut settings: Settings = config.try_deserialize()?;
+        if !state_dir_set {
+            if let Some(dir) = first_state_directory(state_directory) {
+                settings.state.dir = dir;
+            }
+        }
         settings.validate()?;
         Ok(settings)
     }
@@ -614,6 +642,13 @@ impl Settings {
     }
 }
 
+/// The first entry of `$STATE_DIRECTORY` (systemd separates several with `:`).
+fn first_state_directory(var: Option<OsString>) -> Option<PathBuf> {
+    let var = var?;
+    let first = var.to_str()?.split(':').next()?;
+    (!first.is_empty()).then(|| PathBuf::from(first))
+}
+
 fn check_base_url(url: &str) -> Result<(), String> {
     let uri: hyper::Uri = url.parse().map_err(|e| format!("{url:?}: {e}"))?;
     match uri.scheme_str() {
@@ -774,6 +809,33 @@ mod tests {
         let env = HashMap::from([("SEEDFEED__FEED__COLOUR".to_string(), "red".to_string())]);
         let err = load_toml_env("", env).expect_err("unknown env key");
         assert!(chain(&err).contains("colour"), "{}", chain(&err));
+    }
+
+    #[test]
+    fn state_directory_applies_only_when_no_layer_sets_state_dir() {
+        let systemd = Some(OsString::from("/var/lib/seedfeed:/var/lib/other"));
+        let load = |toml: &str, overrides: &Overrides| {
+            let mut file = tempfile::NamedTempFile::new().expect("temp file");
+            file.write_all(toml.as_bytes()).expect("write");
+            let env = Environment::with_prefix(ENV_PREFIX).source(Some(HashMap::new()));
+            Settings::load_from(Some(file.path()), overrides, env, systemd.clone())
+                .expect("loads")
+                .state
+                .dir
+        };
+        let none = Overrides::default();
+        assert_eq!(load("", &none), PathBuf::from("/var/lib/seedfeed"));
+        assert_eq!(
+            load("[state]\ndir = \"state\"\n", &none),
+            PathBuf::from("state")
+        );
+        let flag = Overrides {
+            state_dir: Some("/srv/state".into()),
+            ..Overrides::default()
+        };
+        assert_eq!(load("", &flag), PathBuf::from("/srv/state"));
+        assert_eq!(first_state_directory(Some(OsString::new())), None);
+        assert_eq!(first_state_directory(None), None);
     }
 
     #[test]

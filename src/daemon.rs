@@ -4,6 +4,7 @@
 //! future, so tests start it on port 0 and stop it when they like.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::os::unix::fs::MetadataExt;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -18,8 +19,10 @@ use tracing::{debug, error, info, warn};
 use crate::config::Settings;
 use crate::feed::{self, FeedContext};
 use crate::http::{self, AppState};
+use crate::reload::Reloads;
 use crate::snapshot::{Snapshot, SnapshotCell};
 use crate::store::Store;
+use crate::systemd::{self, Notifier, Watchdog};
 use crate::watch::{self, EventReceiver, Work};
 
 /// How often the indexer checks that the watched seeds folder is still the same folder (it
@@ -94,11 +97,13 @@ impl FolderWatch {
     }
 }
 
-/// Runs the daemon on `listener` until `shutdown` completes.
+/// Runs the daemon on `listener` until `shutdown` completes, taking configuration reloads from
+/// `reloads` and telling systemd how it goes (when `NOTIFY_SOCKET` is set).
 pub async fn run(
     settings: Settings,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
+    reloads: Reloads,
 ) -> anyhow::Result<()> {
     let local = listener
         .local_addr()
@@ -134,8 +139,22 @@ pub async fn run(
         settings.server.cache_max_age,
     ));
     let (stop_tx, stop_rx) = signal::channel(false);
-    let server = tokio::spawn(http::serve(listener, state, stopped(stop_rx.clone())));
+    let server = tokio::spawn(http::serve(
+        listener,
+        Arc::clone(&state),
+        stopped(stop_rx.clone()),
+    ));
     info!(address = %local, base_url = %base_url, seeds = %root.display(), "listening on http://{local}");
+    let notifier = Notifier::from_env();
+    let control = Control {
+        notifier: notifier.clone(),
+        watchdog: Watchdog::new(systemd::watchdog_interval_from_env()),
+        reloads,
+        settings,
+        state,
+        local,
+        status: String::new(),
+    };
     let mut indexer = tokio::spawn(index_loop(
         store,
         Events {
@@ -146,16 +165,22 @@ pub async fn run(
         ctx,
         cell,
         stop_rx,
+        control,
     ));
 
     let mut shutdown = std::pin::pin!(shutdown);
     let outcome = tokio::select! {
         () = &mut shutdown => {
+            // First, so that systemd knows the exit that follows is on purpose.
+            notifier.stopping();
             info!("shutting down");
             stop_tx.send_replace(true);
             indexer.await
         }
-        finished = &mut indexer => finished,
+        finished = &mut indexer => {
+            notifier.stopping();
+            finished
+        }
     };
     stop_tx.send_replace(true);
     let served = server.await;
@@ -177,14 +202,15 @@ struct Events {
     reconcile_every: Duration,
 }
 
-/// Indexes the folder once, then applies watcher events, periodic reconciles and folder
-/// re-arming until told to stop. Dropping the loop drops the watcher.
+/// Indexes the folder once, then applies watcher events, periodic reconciles, folder
+/// re-arming and reloads until told to stop. Dropping the loop drops the watcher.
 async fn index_loop(
     store: Store,
     mut events: Events,
-    ctx: Arc<FeedContext>,
+    mut ctx: Arc<FeedContext>,
     cell: Arc<SnapshotCell>,
     mut stop: signal::Receiver<bool>,
+    mut control: Control,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let first = Work::Rescan(events.receiver.being_written());
@@ -206,6 +232,7 @@ async fn index_loop(
     for timer in [&mut root_check, &mut reconcile] {
         timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     }
+    control.ready(&cell);
     loop {
         let work = tokio::select! {
             work = events.receiver.next_work() => match work {
@@ -222,11 +249,122 @@ async fn index_loop(
                 }
                 Work::Rescan(events.receiver.being_written())
             }
-            _ = stop.wait_for(|stop| *stop) => break,
+            Some(()) = control.reloads.next() => {
+                (store, ctx) = control.reload(store, ctx, &cell).await?;
+                continue;
+            }
+            // Pinged from here, not from a timer task: see `systemd::Watchdog`.
+            () = control.watchdog.tick() => {
+                control.notifier.watchdog();
+                continue;
+            }
+            // The guard `wait_for` returns is not `Send`; dropped here, before arms that await.
+            () = async { let _ = stop.wait_for(|stop| *stop).await; } => break,
         };
         store = index_step(store, work, Arc::clone(&ctx), Arc::clone(&cell)).await?;
+        control.status(&cell);
     }
     Ok(())
+}
+
+/// The index loop's dealings with the outside: systemd notifications and configuration
+/// reloads. Kept apart from the indexing itself.
+struct Control {
+    notifier: Notifier,
+    watchdog: Watchdog,
+    reloads: Reloads,
+    /// The settings in force (restart-only ones as at start-up).
+    settings: Settings,
+    state: Arc<AppState>,
+    /// The address listened on, from which links derive when `server.base_url` is empty.
+    local: SocketAddr,
+    /// The last `STATUS=` sent.
+    status: String,
+}
+
+impl Control {
+    /// Tells systemd the daemon is ready: the first index is published and the socket
+    /// listens (it was bound before the daemon started).
+    fn ready(&mut self, cell: &SnapshotCell) {
+        self.status = status_line(cell);
+        self.notifier.ready(&self.status);
+    }
+
+    /// Sends `STATUS=` when the counts changed; systemd only shows the latest anyway.
+    fn status(&mut self, cell: &SnapshotCell) {
+        let status = status_line(cell);
+        if status != self.status {
+            self.notifier.status(&status);
+            self.status = status;
+        }
+    }
+
+    /// Reads the configuration again and applies what can change live: feed metadata and
+    /// links, `Cache-Control`, the log level, and the file and parse rules, after which every
+    /// file is parsed again and the feeds rendered. A configuration that does not load
+    /// changes nothing.
+    async fn reload(
+        &mut self,
+        store: Store,
+        ctx: Arc<FeedContext>,
+        cell: &Arc<SnapshotCell>,
+    ) -> anyhow::Result<(Store, Arc<FeedContext>)> {
+        info!("reloading the configuration");
+        // A small file read on this task: reloads are rare and the index loop is idle.
+        let Some(settings) = self.reloads.load(&self.settings) else {
+            return Ok((store, ctx));
+        };
+        let ctx = Arc::new(FeedContext::new(
+            &settings,
+            settings.public_base_url(self.local),
+        ));
+        self.state.set_cache_max_age(settings.server.cache_max_age);
+        let started = Instant::now();
+        let store =
+            reload_step(store, settings.clone(), Arc::clone(&ctx), Arc::clone(cell)).await?;
+        self.settings = settings;
+        info!(
+            articles = store.entries().len(),
+            skipped = store.skipped().len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "configuration reloaded"
+        );
+        self.status(cell);
+        Ok((store, ctx))
+    }
+}
+
+fn status_line(cell: &SnapshotCell) -> String {
+    match cell.load() {
+        Some(s) => format!("serving {} articles, {} skipped", s.articles, s.skipped),
+        None => "indexing".to_string(),
+    }
+}
+
+/// Applies reloaded settings to the store, parses every file again and publishes, on a
+/// blocking thread. Publishes even when no article changed: the feed metadata may have.
+async fn reload_step(
+    mut store: Store,
+    settings: Settings,
+    ctx: Arc<FeedContext>,
+    cell: Arc<SnapshotCell>,
+) -> anyhow::Result<Store> {
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = store.reconfigure(&settings) {
+            error!(
+                error = format!("{e:#}"),
+                "file and parse settings not applied"
+            );
+        }
+        store.reconcile_all();
+        publish(&store, &ctx, &cell);
+        store
+    })
+    .await
+    .map_err(|e| {
+        error!(error = %e, "indexer task panicked during a reload");
+        anyhow::anyhow!("indexer task failed: {e}")
+    })
 }
 
 /// Applies one unit of work on a blocking thread and publishes a new snapshot if it changed

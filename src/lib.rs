@@ -14,6 +14,9 @@
 //! 7. [`http`]: hyper handlers that only read the current snapshot.
 //! 8. [`daemon`]: the wiring of the stages, and shutdown.
 //!
+//! Around the daemon: [`systemd`] (readiness, watchdog, socket activation) and [`reload`]
+//! (configuration reload on `SIGHUP`).
+//!
 //! [`export`] (`seedfeed build`) and [`inspect`] (`seedfeed inspect`) reuse the same stages.
 
 #![forbid(unsafe_code)]
@@ -26,6 +29,8 @@ pub mod export;
 pub mod feed;
 pub mod http;
 pub mod inspect;
+pub mod reload;
 pub mod snapshot;
 pub mod store;
+pub mod systemd;
 pub mod watch;

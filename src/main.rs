@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use seedfeed::config::{Overrides, Settings};
+use seedfeed::reload::{LogLevelSetter, Trigger};
 use tracing_subscriber::EnvFilter;
 
 /// Watches a folder of plain-text articles and serves it as RSS and Atom feeds.
@@ -90,13 +91,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
             let settings = args.load()?;
-            init_logging(&settings.log.level);
-            serve(settings)?;
+            let set_log_level = init_logging(&settings.log.level);
+            serve(args, settings, set_log_level)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Build { out, config } => {
             let settings = config.load()?;
-            init_logging(&settings.log.level);
+            // `build` runs once: nothing to reload.
+            let _ = init_logging(&settings.log.level);
             let report = seedfeed::export::build(&settings, &out)?;
             println!(
                 "wrote {} files to {} ({} articles, {} skipped)",
@@ -143,8 +145,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Logs to stderr; colour only on a terminal, and under systemd's journal (`JOURNAL_STREAM`)
-/// without timestamps, since journald adds its own.
-fn init_logging(level: &str) {
+/// without timestamps, since journald adds its own. Returns what swaps the filter on a
+/// configuration reload.
+fn init_logging(level: &str) -> LogLevelSetter {
     use std::io::IsTerminal;
     let filter = EnvFilter::builder()
         .parse(level)
@@ -155,23 +158,85 @@ fn init_logging(level: &str) {
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
     if std::env::var_os("JOURNAL_STREAM").is_some() {
-        builder.without_time().init();
-    } else {
+        let builder = builder.without_time().with_filter_reloading();
+        let handle = builder.reload_handle();
         builder.init();
+        log_level_setter(handle)
+    } else {
+        let builder = builder.with_filter_reloading();
+        let handle = builder.reload_handle();
+        builder.init();
+        log_level_setter(handle)
     }
 }
 
-fn serve(settings: Settings) -> anyhow::Result<()> {
+fn log_level_setter<S: 'static>(
+    handle: tracing_subscriber::reload::Handle<EnvFilter, S>,
+) -> LogLevelSetter {
+    Box::new(move |level| {
+        let filter = EnvFilter::builder()
+            .parse(level)
+            .with_context(|| format!("log.level {level:?}"))?;
+        handle.reload(filter).context("swapping the log filter")
+    })
+}
+
+fn serve(
+    args: ConfigArgs,
+    settings: Settings,
+    set_log_level: LogLevelSetter,
+) -> anyhow::Result<()> {
+    // Before the runtime starts its threads: taking the socket edits the environment.
+    let inherited = seedfeed::systemd::inherited_listener()
+        .context("socket activation (LISTEN_FDS from the service manager)")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(settings.server.listen)
-            .await
-            .with_context(|| format!("listening on {} (server.listen)", settings.server.listen))?;
-        seedfeed::daemon::run(settings, listener, shutdown_signal()).await
+        let listener = match inherited {
+            Some(listener) => {
+                tracing::info!(
+                    "serving the socket passed by the service manager; server.listen ({}) is ignored",
+                    settings.server.listen
+                );
+                listener
+                    .set_nonblocking(true)
+                    .context("preparing the inherited socket")?;
+                tokio::net::TcpListener::from_std(listener)
+                    .context("preparing the inherited socket")?
+            }
+            None => tokio::net::TcpListener::bind(settings.server.listen)
+                .await
+                .with_context(|| {
+                    format!("listening on {} (server.listen)", settings.server.listen)
+                })?,
+        };
+        // A reload reads the same file, environment and flags as this start did.
+        let (trigger, reloads) =
+            seedfeed::reload::channel(Box::new(move || args.load()), set_log_level);
+        reload_on_sighup(trigger);
+        seedfeed::daemon::run(settings, listener, shutdown_signal(), reloads).await
     })
+}
+
+/// Asks for a configuration reload on every SIGHUP. Installed before the first index, since
+/// SIGHUP's default action would end the process.
+fn reload_on_sighup(trigger: Trigger) {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::hangup()) {
+        Ok(mut hangup) => {
+            tokio::spawn(async move {
+                while hangup.recv().await.is_some() {
+                    tracing::info!("SIGHUP received");
+                    trigger.request();
+                }
+            });
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGHUP; configuration changes need a restart");
+        }
+    }
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -1,5 +1,6 @@
 //! The request pipeline: method → route → snapshot lookup → negotiation → conditional → bytes.
 
+use arc_swap::ArcSwap;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::{Method, Request, StatusCode};
@@ -16,20 +17,29 @@ pub const HEALTH_PATH: &str = "/healthz";
 pub struct AppState {
     /// The documents being served.
     pub snapshot: std::sync::Arc<SnapshotCell>,
-    /// `Cache-Control` for documents.
-    pub cache_control: HeaderValue,
+    /// `Cache-Control` for documents; swapped when a reload changes `server.cache_max_age`.
+    pub cache_control: ArcSwap<HeaderValue>,
 }
 
 impl AppState {
     /// State serving `snapshot` with `Cache-Control: public, max-age=<max_age>`.
     pub fn new(snapshot: std::sync::Arc<SnapshotCell>, max_age: u32) -> Self {
-        let cache_control = HeaderValue::from_str(&format!("public, max-age={max_age}"))
-            .unwrap_or_else(|_| HeaderValue::from_static("no-cache"));
         Self {
             snapshot,
-            cache_control,
+            cache_control: ArcSwap::from_pointee(cache_control(max_age)),
         }
     }
+
+    /// Serves `Cache-Control: public, max-age=<max_age>` from the next request on.
+    pub fn set_cache_max_age(&self, max_age: u32) {
+        self.cache_control
+            .store(std::sync::Arc::new(cache_control(max_age)));
+    }
+}
+
+fn cache_control(max_age: u32) -> HeaderValue {
+    HeaderValue::from_str(&format!("public, max-age={max_age}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("no-cache"))
 }
 
 /// Answers one request.
@@ -51,6 +61,7 @@ pub fn handle(req: &Request<Incoming>, state: &AppState) -> HttpResponse {
         return response::plain(StatusCode::NOT_FOUND, "not found\n");
     };
     let headers = req.headers();
+    let cache_control = state.cache_control.load();
     response::document(Delivery {
         resource,
         gzip: encoding::accepts_gzip(headers),
@@ -60,6 +71,6 @@ pub fn handle(req: &Request<Incoming>, state: &AppState) -> HttpResponse {
             resource.last_modified,
         ),
         head,
-        cache_control: &state.cache_control,
+        cache_control: &cache_control,
     })
 }

@@ -168,6 +168,31 @@ impl Store {
         })
     }
 
+    /// Takes the reloadable `[seeds]`, `[dates]` and `[boilerplate]` settings (and the default
+    /// language) of a configuration reload. Parsed articles are dropped, since the rules that
+    /// produced them may have changed: the next [`Store::reconcile_all`] parses every file
+    /// again. Records (ids, first-seen times) are kept, so nothing looks new or redated.
+    ///
+    /// Changes nothing and fails when the seeds folder cannot be read right now: dropping the
+    /// articles then would empty the feeds until the folder is back.
+    pub fn reconfigure(&mut self, settings: &Settings) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.root.is_dir(),
+            "seeds folder {} cannot be read; parse settings not applied",
+            self.root.display()
+        );
+        self.filter = Filter::new(settings)?;
+        self.parse_options = settings.parse_options();
+        // Cached parses made under other parse settings must not be used by the next start.
+        self.db
+            .keep_articles_if(&parser_fingerprint(&self.parse_options))?;
+        self.max_file_bytes = settings.seeds.max_file_bytes;
+        self.fold_duplicates = settings.seeds.fold_duplicates;
+        self.rename_window = Duration::from_millis(settings.watch.rename_window_ms);
+        self.entries.clear();
+        Ok(())
+    }
+
     /// The seeds folder.
     pub fn root(&self) -> &Path {
         &self.root

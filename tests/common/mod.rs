@@ -55,30 +55,61 @@ impl Workspace {
 
     /// Starts `seedfeed serve` with extra arguments and environment variables.
     pub fn serve_with(&self, extra: &[&str], env: &[(&str, &str)]) -> Daemon {
+        let mut cmd = seedfeed(self.dir.path());
+        cmd.args(self.serve_args(extra));
+        cmd.envs(env.iter().copied());
+        Daemon::spawn(cmd)
+    }
+
+    /// The arguments of `seedfeed serve` on this workspace plus `extra`; on port 0 unless
+    /// `extra` has a `--listen`.
+    pub fn serve_args(&self, extra: &[&str]) -> Vec<String> {
         let mut args: Vec<String> = vec![
             "serve".into(),
             "--seeds".into(),
             self.seeds().display().to_string(),
             "--state-dir".into(),
             self.state().display().to_string(),
-            "--listen".into(),
-            "127.0.0.1:0".into(),
         ];
+        if !extra.contains(&"--listen") {
+            args.extend(["--listen".into(), "127.0.0.1:0".into()]);
+        }
         args.extend(extra.iter().map(|s| s.to_string()));
-        Daemon::start_with(self.dir.path(), &args, env)
+        args
     }
 }
 
+/// Variables of the service manager that must not leak from the environment the tests run in
+/// (say, a CI job under systemd) into the daemon.
+pub const SERVICE_MANAGER_VARS: &[&str] = &[
+    "JOURNAL_STREAM",
+    "NOTIFY_SOCKET",
+    "WATCHDOG_USEC",
+    "WATCHDOG_PID",
+    "LISTEN_FDS",
+    "LISTEN_PID",
+    "LISTEN_FDNAMES",
+    "STATE_DIRECTORY",
+];
+
 /// A `Command` for the binary, run in `cwd`, with no `SEEDFEED__*` variables inherited.
 pub fn seedfeed(cwd: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_seedfeed"));
+    command(env!("CARGO_BIN_EXE_seedfeed"), cwd)
+}
+
+/// A `Command` for `program` (the binary, or a wrapper that execs it), run in `cwd`, with
+/// no `SEEDFEED__*` or service-manager variables inherited.
+pub fn command(program: &str, cwd: &Path) -> Command {
+    let mut cmd = Command::new(program);
     cmd.current_dir(cwd);
     for (key, _) in std::env::vars() {
         if key.starts_with("SEEDFEED__") {
             cmd.env_remove(key);
         }
     }
-    cmd.env_remove("JOURNAL_STREAM");
+    for key in SERVICE_MANAGER_VARS {
+        cmd.env_remove(key);
+    }
     cmd
 }
 
@@ -91,14 +122,16 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(cwd: &Path, args: &[String]) -> Self {
-        Self::start_with(cwd, args, &[])
+        let mut cmd = seedfeed(cwd);
+        cmd.args(args);
+        Self::spawn(cmd)
     }
 
-    pub fn start_with(cwd: &Path, args: &[String], env: &[(&str, &str)]) -> Self {
-        let mut child = seedfeed(cwd)
-            .args(args)
+    /// Runs `cmd` (program, arguments and environment set; see [`command`]) and waits until
+    /// it listens and has indexed.
+    pub fn spawn(mut cmd: Command) -> Self {
+        let mut child = cmd
             .env("SEEDFEED__LOG__LEVEL", "debug")
-            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -162,13 +195,28 @@ impl Daemon {
         self.child.wait().expect("wait");
     }
 
-    /// Sends SIGTERM and waits for the exit status.
-    pub fn terminate(mut self) -> ExitStatus {
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends a signal by name (`HUP`, `TERM`) with the `kill` command.
+    pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
             .expect("kill");
-        assert!(status.success());
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// True while the process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("wait").is_none()
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(mut self) -> ExitStatus {
+        self.signal("TERM");
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
