@@ -20,7 +20,8 @@ pid=
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# Starts the daemon on a fresh port; prints seconds until /healthz answers 200.
+# Starts the daemon on a fresh port; sets `elapsed` to the seconds until /healthz answers 200
+# and `rss_kb` to its resident memory then.
 start() {
   local p t0
   p="$(port)"
@@ -28,8 +29,11 @@ start() {
   "$bin" serve --seeds "$corpus" --state-dir "$work/state" --listen "127.0.0.1:$p" \
     >/dev/null 2>"$work/log" &
   pid=$!
-  until curl -sf -o /dev/null "http://127.0.0.1:$p/healthz"; do sleep 0.01; done
-  echo "$(date +%s.%N) - $t0" | bc
+  until curl -sf -o /dev/null "http://127.0.0.1:$p/healthz"; do
+    kill -0 "$pid" 2>/dev/null || { echo "seedfeed exited:" >&2; cat "$work/log" >&2; exit 1; }
+    sleep 0.01
+  done
+  elapsed="$(echo "$(date +%s.%N) - $t0" | bc)"
   rss_kb="$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")"
 }
 
@@ -40,10 +44,10 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 cold=(); warm=()
 for _ in $(seq "$runs"); do
   rm -rf "$work/state"
-  cold+=("$(start)"); stop
-  warm+=("$(start)"); warm_rss="$rss_kb"; stop
+  start; cold+=("$elapsed"); cold_rss="$rss_kb"; stop
+  start; warm+=("$elapsed"); warm_rss="$rss_kb"; stop
 done
 printf 'articles: %s  runs: %s\n' "$n" "$runs"
 printf 'cold start (empty state) : median %.2f s  (%s)\n' "$(printf '%s\n' "${cold[@]}" | median)" "${cold[*]}"
 printf 'warm restart (state kept): median %.2f s  (%s)\n' "$(printf '%s\n' "${warm[@]}" | median)" "${warm[*]}"
-printf 'resident memory after a warm restart: %s MiB\n' "$((warm_rss / 1024))"
+printf 'resident memory when ready: cold %s MiB, warm %s MiB\n' "$((cold_rss / 1024))" "$((warm_rss / 1024))"

@@ -91,6 +91,8 @@ pub struct SeedsSettings {
     pub max_file_bytes: u64,
     /// Publish files with byte-identical content once (the first seen), not once per name.
     pub fold_duplicates: bool,
+    /// Follow symbolic links that point inside the seeds folder (never outside it).
+    pub follow_symlinks: bool,
 }
 
 impl Default for SeedsSettings {
@@ -112,6 +114,7 @@ impl Default for SeedsSettings {
             .to_vec(),
             max_file_bytes: 4 * 1024 * 1024,
             fold_duplicates: true,
+            follow_symlinks: false,
         }
     }
 }

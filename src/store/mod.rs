@@ -336,7 +336,19 @@ impl Store {
     }
 
     fn reconcile_one(&mut self, key: &str, path: &Path, changes: &mut Changes) {
-        match std::fs::symlink_metadata(path) {
+        let metadata = match std::fs::symlink_metadata(path) {
+            Ok(md) if md.is_symlink() && self.filter.follows_symlinks() => {
+                match scan::link_target(&self.root, path) {
+                    Ok((_, target)) => Ok(target),
+                    Err(reason) => {
+                        warn!(path = %path.display(), reason = %reason, "link not followed");
+                        Ok(md)
+                    }
+                }
+            }
+            other => other,
+        };
+        match metadata {
             Ok(md) if md.is_dir() => {
                 let (files, problems) = if self.filter.is_visible(Path::new(key)) {
                     scan::walk(&self.root, path, &self.filter)

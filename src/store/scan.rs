@@ -1,6 +1,8 @@
 //! Which files in the seeds folder are articles, and walking the folder for them.
 
+use std::collections::HashSet;
 use std::io::Read;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
 use globset::GlobSet;
@@ -16,6 +18,7 @@ pub const MAX_DEPTH: usize = 32;
 pub struct Filter {
     extensions: Vec<String>,
     ignore: GlobSet,
+    follow_symlinks: bool,
 }
 
 impl Filter {
@@ -29,7 +32,13 @@ impl Filter {
                 .map(|e| e.to_lowercase())
                 .collect(),
             ignore: settings.ignore_set()?,
+            follow_symlinks: settings.seeds.follow_symlinks,
         })
+    }
+
+    /// True when symbolic links inside the seeds folder are followed (`seeds.follow_symlinks`).
+    pub fn follows_symlinks(&self) -> bool {
+        self.follow_symlinks
     }
 
     /// True when a file or folder name matches an ignore pattern (hidden, editor, partial).
@@ -105,11 +114,33 @@ pub struct WalkProblem {
     pub reason: String,
 }
 
+/// Where a symbolic link leads, when it may be followed: only to a file or folder inside the
+/// seeds folder, so that a link cannot publish `/etc/passwd` or walk the whole disk.
+pub fn link_target(root: &Path, link: &Path) -> Result<(PathBuf, std::fs::Metadata), String> {
+    let target = link
+        .canonicalize()
+        .map_err(|e| format!("broken link: {e}"))?;
+    let canonical_root = root.canonicalize().map_err(|e| e.to_string())?;
+    if !target.starts_with(&canonical_root) {
+        return Err(format!(
+            "link to {} is outside the seeds folder; not followed",
+            target.display()
+        ));
+    }
+    let md = std::fs::metadata(&target).map_err(|e| e.to_string())?;
+    Ok((target, md))
+}
+
 /// Every article file below `dir` (a folder inside or equal to `root`), as absolute paths.
-/// Symbolic links are not followed, so nothing outside the folder can be published.
+/// Symbolic links are followed only with `seeds.follow_symlinks`, and only to targets inside
+/// the seeds folder; a folder reached twice (a link loop) is walked once.
 pub fn walk(root: &Path, dir: &Path, filter: &Filter) -> (Vec<PathBuf>, Vec<WalkProblem>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
+    let mut visited: HashSet<(u64, u64)> = HashSet::new();
+    if let Ok(md) = std::fs::metadata(dir) {
+        visited.insert((md.dev(), md.ino()));
+    }
     let base_depth = dir.strip_prefix(root).map_or(0, |r| r.components().count());
     let mut stack = vec![(dir.to_path_buf(), base_depth)];
     while let Some((folder, depth)) = stack.pop() {
@@ -138,8 +169,25 @@ pub fn walk(root: &Path, dir: &Path, filter: &Filter) -> (Vec<PathBuf>, Vec<Walk
             if filter.is_ignored_name(&entry.file_name().to_string_lossy()) {
                 continue;
             }
-            match entry.file_type() {
+            let file_type = match entry.file_type() {
+                Ok(t) if t.is_symlink() && filter.follows_symlinks() => {
+                    match link_target(root, &path) {
+                        Ok((_, md)) => Ok(md.file_type()),
+                        Err(reason) => {
+                            problems.push(WalkProblem { path, reason });
+                            continue;
+                        }
+                    }
+                }
+                other => other,
+            };
+            match file_type {
                 Ok(t) if t.is_dir() => {
+                    let new = std::fs::metadata(&path)
+                        .is_ok_and(|md| visited.insert((md.dev(), md.ino())));
+                    if !new {
+                        continue;
+                    }
                     if depth + 1 > MAX_DEPTH {
                         problems.push(WalkProblem {
                             path,
@@ -229,5 +277,43 @@ mod tests {
         let keys: Vec<String> = files.iter().filter_map(|p| store_key(root, p)).collect();
         assert_eq!(keys, ["a.txt", "sub/b.txt", "sub/deeper/c.txt"]);
         assert!(problems.is_empty());
+    }
+
+    #[test]
+    fn followed_links_stay_inside_the_seeds_folder_and_loops_end() {
+        let outside = tempfile::tempdir().expect("temp dir");
+        std::fs::write(outside.path().join("secret.txt"), "Secret\nx.\n").expect("write");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        std::fs::create_dir(root.join("real")).expect("mkdir");
+        std::fs::write(root.join("real/a.txt"), "A\nx.\n").expect("write");
+        let link = |target: &Path, name: &str| {
+            std::os::unix::fs::symlink(target, root.join(name)).expect("symlink")
+        };
+        link(&root.join("real"), "alias");
+        link(&root.join("real/a.txt"), "b.txt");
+        link(&outside.path().join("secret.txt"), "leak.txt");
+        link(outside.path(), "leakdir");
+        link(&root, "real/loop");
+
+        let mut settings = Settings::default();
+        settings.seeds.follow_symlinks = true;
+        let filter = Filter::new(&settings).expect("filter");
+        let (files, problems) = walk(&root, &root, &filter);
+        let keys: Vec<String> = files.iter().filter_map(|f| store_key(&root, f)).collect();
+        // The folder is read once, under whichever name the walk met first; the file link is
+        // followed; nothing outside comes in; the loop back to the root ends.
+        assert!(keys.contains(&"b.txt".to_string()), "{keys:?}");
+        assert_eq!(
+            keys.iter().filter(|k| k.ends_with("a.txt")).count(),
+            1,
+            "{keys:?}"
+        );
+        assert!(!keys.iter().any(|k| k.contains("leak")), "{keys:?}");
+        let outside_problems = problems
+            .iter()
+            .filter(|p| p.reason.contains("outside the seeds folder"))
+            .count();
+        assert_eq!(outside_problems, 2, "{problems:?}");
     }
 }
