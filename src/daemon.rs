@@ -222,7 +222,8 @@ async fn index_loop(
         "first index complete"
     );
     let mut root_check = tokio::time::interval(ROOT_CHECK_INTERVAL);
-    // A zero period would spin: "never" is a day, re-armed each time.
+    // `interval` rejects a zero period; with reconciles off the branch below is disabled and
+    // this timer only needs a valid period.
     let period = if events.reconcile_every.is_zero() {
         Duration::from_secs(86_400 * 365)
     } else {
