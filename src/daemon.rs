@@ -213,8 +213,9 @@ async fn index_loop(
     mut control: Control,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    let first = Work::Rescan(events.receiver.being_written());
-    let mut store = index_step(store, first, Arc::clone(&ctx), Arc::clone(&cell)).await?;
+    let first = Step::Work(Work::Rescan);
+    let busy = events.receiver.being_written();
+    let mut store = index_step(store, first, busy, Arc::clone(&ctx), Arc::clone(&cell)).await?;
     info!(
         articles = store.entries().len(),
         skipped = store.skipped().len(),
@@ -242,16 +243,17 @@ async fn index_loop(
             },
             _ = reconcile.tick(), if !events.reconcile_every.is_zero() => {
                 debug!("periodic reconcile");
-                Work::Rescan(events.receiver.being_written())
+                Work::Rescan
             }
             _ = root_check.tick() => {
                 if !events.folder.ensure_armed() {
                     continue;
                 }
-                Work::Rescan(events.receiver.being_written())
+                Work::Rescan
             }
             Some(()) = control.reloads.next() => {
-                (store, ctx) = control.reload(store, ctx, &cell).await?;
+                let busy = events.receiver.being_written();
+                (store, ctx) = control.reload(store, ctx, &cell, busy).await?;
                 continue;
             }
             // Pinged from here, not from a timer task: see `systemd::Watchdog`.
@@ -262,7 +264,9 @@ async fn index_loop(
             // The guard `wait_for` returns is not `Send`; dropped here, before arms that await.
             () = async { let _ = stop.wait_for(|stop| *stop).await; } => break,
         };
-        store = index_step(store, work, Arc::clone(&ctx), Arc::clone(&cell)).await?;
+        let busy = events.receiver.being_written();
+        let step = Step::Work(work);
+        store = index_step(store, step, busy, Arc::clone(&ctx), Arc::clone(&cell)).await?;
         control.status(&cell);
     }
     Ok(())
@@ -309,6 +313,7 @@ impl Control {
         store: Store,
         ctx: Arc<FeedContext>,
         cell: &Arc<SnapshotCell>,
+        busy: Vec<PathBuf>,
     ) -> anyhow::Result<(Store, Arc<FeedContext>)> {
         info!("reloading the configuration");
         // A small file read on this task: reloads are rare and the index loop is idle.
@@ -321,8 +326,8 @@ impl Control {
         ));
         self.state.set_cache_max_age(settings.server.cache_max_age);
         let started = Instant::now();
-        let store =
-            reload_step(store, settings.clone(), Arc::clone(&ctx), Arc::clone(cell)).await?;
+        let step = Step::Reconfigure(Box::new(settings.clone()));
+        let store = index_step(store, step, busy, Arc::clone(&ctx), Arc::clone(cell)).await?;
         self.settings = settings;
         info!(
             articles = store.entries().len(),
@@ -342,49 +347,41 @@ fn status_line(cell: &SnapshotCell) -> String {
     }
 }
 
-/// Applies reloaded settings to the store, parses every file again and publishes, on a
-/// blocking thread. Publishes even when no article changed: the feed metadata may have.
-async fn reload_step(
-    mut store: Store,
-    settings: Settings,
-    ctx: Arc<FeedContext>,
-    cell: Arc<SnapshotCell>,
-) -> anyhow::Result<Store> {
-    tokio::task::spawn_blocking(move || {
-        if let Err(e) = store.reconfigure(&settings) {
-            error!(
-                error = format!("{e:#}"),
-                "file and parse settings not applied"
-            );
-        }
-        store.reconcile_all();
-        publish(&store, &ctx, &cell);
-        store
-    })
-    .await
-    .map_err(|e| {
-        error!(error = %e, "indexer task panicked during a reload");
-        anyhow::anyhow!("indexer task failed: {e}")
-    })
+/// One unit of indexing work.
+enum Step {
+    /// Changes from the watcher, a timer or the folder check.
+    Work(Work),
+    /// Reloaded settings: applied to the store, then every file is parsed again. The feeds
+    /// are rendered even when no article changed, since the feed metadata may have.
+    Reconfigure(Box<Settings>),
 }
 
-/// Applies one unit of work on a blocking thread and publishes a new snapshot if it changed
-/// anything (or if none was published yet).
+/// Applies one step on a blocking thread, leaving the files in `busy` (being written) alone,
+/// and publishes a new snapshot if it changed anything (or if none was published yet).
 async fn index_step(
     mut store: Store,
-    work: Work,
+    step: Step,
+    busy: Vec<PathBuf>,
     ctx: Arc<FeedContext>,
     cell: Arc<SnapshotCell>,
 ) -> anyhow::Result<Store> {
     tokio::task::spawn_blocking(move || {
-        let changes = match &work {
-            Work::Rescan(busy) => store.reconcile_all_but(busy),
-            Work::Paths(paths, busy) => {
-                store.set_busy(busy);
-                store.reconcile_paths(paths)
+        store.set_busy(&busy);
+        let changes = match &step {
+            Step::Work(Work::Rescan) => store.reconcile_all(),
+            Step::Work(Work::Paths(paths)) => store.reconcile_paths(paths),
+            Step::Reconfigure(settings) => {
+                if let Err(e) = store.reconfigure(settings) {
+                    error!(
+                        error = format!("{e:#}"),
+                        "file and parse settings not applied"
+                    );
+                }
+                store.reconcile_all()
             }
         };
-        if changes.any() || cell.load().is_none() {
+        let reconfigured = matches!(step, Step::Reconfigure(_));
+        if changes.any() || reconfigured || cell.load().is_none() {
             publish(&store, &ctx, &cell);
         }
         store

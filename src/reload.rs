@@ -108,8 +108,8 @@ impl Reloads {
 
 /// `loaded` with the settings that only take effect at start-up put back to their `running`
 /// values, each change logged at `warn`: the listening socket (`server.listen`), the watched
-/// folder (`seeds.dir`), the state database (`state.dir`) and the watcher
-/// (`watch.debounce_ms`).
+/// folder (`seeds.dir`), the state database (`state.dir`) and the watcher and its timers
+/// (`watch.debounce_ms`, `mode`, `poll_interval_ms`, `write_settle_ms`, `reconcile_secs`).
 pub fn keep_restart_only(running: &Settings, mut loaded: Settings) -> Settings {
     fn keep<T: PartialEq + Clone + std::fmt::Debug>(key: &str, running: &T, loaded: &mut T) {
         if running != loaded {
@@ -129,10 +129,27 @@ pub fn keep_restart_only(running: &Settings, mut loaded: Settings) -> Settings {
     );
     keep("seeds.dir", &running.seeds.dir, &mut loaded.seeds.dir);
     keep("state.dir", &running.state.dir, &mut loaded.state.dir);
+    let (watch, new) = (&running.watch, &mut loaded.watch);
     keep(
         "watch.debounce_ms",
-        &running.watch.debounce_ms,
-        &mut loaded.watch.debounce_ms,
+        &watch.debounce_ms,
+        &mut new.debounce_ms,
+    );
+    keep("watch.mode", &watch.mode, &mut new.mode);
+    keep(
+        "watch.poll_interval_ms",
+        &watch.poll_interval_ms,
+        &mut new.poll_interval_ms,
+    );
+    keep(
+        "watch.write_settle_ms",
+        &watch.write_settle_ms,
+        &mut new.write_settle_ms,
+    );
+    keep(
+        "watch.reconcile_secs",
+        &watch.reconcile_secs,
+        &mut new.reconcile_secs,
     );
     loaded
 }
@@ -149,6 +166,10 @@ mod tests {
         loaded.seeds.dir = "elsewhere".into();
         loaded.state.dir = "other-state".into();
         loaded.watch.debounce_ms = 500;
+        loaded.watch.mode = crate::config::WatchMode::Poll;
+        loaded.watch.write_settle_ms = 9_000;
+        loaded.watch.reconcile_secs = 1;
+        loaded.watch.rename_window_ms = 1;
         loaded.feed.title = "New title".into();
         loaded.server.cache_max_age = 5;
         let applied = keep_restart_only(&running, loaded);
@@ -156,6 +177,11 @@ mod tests {
         assert_eq!(applied.seeds.dir, running.seeds.dir);
         assert_eq!(applied.state.dir, running.state.dir);
         assert_eq!(applied.watch.debounce_ms, running.watch.debounce_ms);
+        assert_eq!(applied.watch.mode, running.watch.mode);
+        assert_eq!(applied.watch.write_settle_ms, running.watch.write_settle_ms);
+        assert_eq!(applied.watch.reconcile_secs, running.watch.reconcile_secs);
+        // Applied live by the store.
+        assert_eq!(applied.watch.rename_window_ms, 1);
         assert_eq!(applied.feed.title, "New title");
         assert_eq!(applied.server.cache_max_age, 5);
     }

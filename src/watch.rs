@@ -19,8 +19,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind};
-use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, RecommendedCache, new_debouncer_opt};
+use notify::{Config, PollWatcher, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{
+    DebounceEventHandler, DebounceEventResult, RecommendedCache, new_debouncer_opt,
+};
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::time::Instant;
 use tracing::{debug, warn};
@@ -100,11 +102,10 @@ impl EventSender {
 /// One round of work for the indexer: merged paths, or a whole-folder reconcile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Work {
-    /// Re-examine these paths; files met in folders walked meanwhile that are in the second
-    /// list are being written and are left alone.
-    Paths(Vec<PathBuf>, Vec<PathBuf>),
-    /// Re-read everything, except these files, which are being written.
-    Rescan(Vec<PathBuf>),
+    /// Re-examine these paths.
+    Paths(Vec<PathBuf>),
+    /// Re-read everything.
+    Rescan,
 }
 
 impl EventReceiver {
@@ -140,18 +141,16 @@ impl EventReceiver {
                 !settled
             });
             if rescan {
-                return Some(Work::Rescan(self.being_written()));
+                return Some(Work::Rescan);
             }
             if !paths.is_empty() {
-                return Some(Work::Paths(
-                    paths.into_iter().collect(),
-                    self.being_written(),
-                ));
+                return Some(Work::Paths(paths.into_iter().collect()));
             }
         }
     }
 
-    /// Files written to and not closed yet.
+    /// Files written to and not closed yet: whatever work comes, these are left alone until
+    /// they are handed over.
     pub fn being_written(&self) -> Vec<PathBuf> {
         self.being_written.keys().cloned().collect()
     }
@@ -204,33 +203,33 @@ pub fn spawn(
     sender: EventSender,
 ) -> notify::Result<Watcher> {
     let handler = move |result: DebounceEventResult| sender.send(to_event(result));
-    let debouncer: Box<dyn std::any::Any + Send> = match mode {
+    let debouncer = match mode {
         Mode::Native => {
-            let mut debouncer = new_debouncer_opt::<_, RecommendedWatcher, _>(
-                debounce,
-                None,
-                handler,
-                RecommendedCache::new(),
-                notify::Config::default(),
-            )?;
-            debouncer.watch(root, RecursiveMode::Recursive)?;
-            Box::new(debouncer)
+            debounced::<RecommendedWatcher>(root, debounce, handler, Config::default())?
         }
-        Mode::Poll(interval) => {
-            let mut debouncer = new_debouncer_opt::<_, PollWatcher, _>(
-                debounce,
-                None,
-                handler,
-                RecommendedCache::new(),
-                notify::Config::default().with_poll_interval(interval),
-            )?;
-            debouncer.watch(root, RecursiveMode::Recursive)?;
-            Box::new(debouncer)
-        }
+        Mode::Poll(interval) => debounced::<PollWatcher>(
+            root,
+            debounce,
+            handler,
+            Config::default().with_poll_interval(interval),
+        )?,
     };
     Ok(Watcher {
         _debouncer: debouncer,
     })
+}
+
+/// A debouncer over the watcher type `W`, watching `root` recursively.
+fn debounced<W: notify::Watcher + Send + 'static>(
+    root: &Path,
+    debounce: Duration,
+    handler: impl DebounceEventHandler,
+    config: Config,
+) -> notify::Result<Box<dyn std::any::Any + Send>> {
+    let mut debouncer =
+        new_debouncer_opt::<_, W, _>(debounce, None, handler, RecommendedCache::new(), config)?;
+    debouncer.watch(root, RecursiveMode::Recursive)?;
+    Ok(Box::new(debouncer))
 }
 
 /// Whether an event leaves its file being written, done, or says nothing about it.
@@ -323,10 +322,7 @@ mod tests {
         tx.send(ready(&["a", "c"]));
         assert_eq!(
             rx.next_work().await,
-            Some(Work::Paths(
-                vec!["a".into(), "b".into(), "c".into()],
-                Vec::new()
-            ))
+            Some(Work::Paths(vec!["a".into(), "b".into(), "c".into()]))
         );
     }
 
@@ -336,13 +332,10 @@ mod tests {
         tx.send(ready(&["a"]));
         // The queue holds one batch: this one is dropped, and must not be lost silently.
         tx.send(ready(&["b"]));
-        assert_eq!(rx.next_work().await, Some(Work::Rescan(Vec::new())));
+        assert_eq!(rx.next_work().await, Some(Work::Rescan));
         // The flag is consumed: the next batch is ordinary again.
         tx.send(ready(&["c"]));
-        assert_eq!(
-            rx.next_work().await,
-            Some(Work::Paths(vec!["c".into()], Vec::new()))
-        );
+        assert_eq!(rx.next_work().await, Some(Work::Paths(vec!["c".into()])));
     }
 
     #[tokio::test]
@@ -350,7 +343,7 @@ mod tests {
         let (tx, mut rx) = channel(4, SETTLE);
         tx.send(ready(&["a"]));
         tx.send(WatchEvent::Rescan("test".into()));
-        assert_eq!(rx.next_work().await, Some(Work::Rescan(Vec::new())));
+        assert_eq!(rx.next_work().await, Some(Work::Rescan));
     }
 
     #[tokio::test]
@@ -368,23 +361,20 @@ mod tests {
         tx.send(ready(&["closed"]));
         assert_eq!(
             rx.next_work().await,
-            Some(Work::Paths(vec!["closed".into()], vec!["slow".into()]))
+            Some(Work::Paths(vec!["closed".into()]))
         );
-        // A rescan meanwhile leaves the open file alone.
+        assert_eq!(rx.being_written(), [PathBuf::from("slow")]);
+        // A rescan meanwhile still holds the open file back.
         tx.send(WatchEvent::Rescan("test".into()));
-        assert_eq!(
-            rx.next_work().await,
-            Some(Work::Rescan(vec!["slow".into()]))
-        );
+        assert_eq!(rx.next_work().await, Some(Work::Rescan));
+        assert_eq!(rx.being_written(), [PathBuf::from("slow")]);
         // More writes push the deadline back; then quiet time hands the file over.
         tokio::time::sleep(SETTLE / 2).await;
         tx.send(writing(&["slow"]));
         let started = Instant::now();
-        assert_eq!(
-            rx.next_work().await,
-            Some(Work::Paths(vec!["slow".into()], Vec::new()))
-        );
+        assert_eq!(rx.next_work().await, Some(Work::Paths(vec!["slow".into()])));
         assert!(started.elapsed() >= SETTLE);
+        assert!(rx.being_written().is_empty());
     }
 
     #[test]
@@ -413,7 +403,7 @@ mod tests {
         let (_watcher, mut rx) = watched(&root).await;
         std::fs::write(root.join("new.txt"), "Title\nBody.\n").expect("write");
         match next(&mut rx, Duration::from_secs(10)).await {
-            Some(Work::Paths(paths, _)) => {
+            Some(Work::Paths(paths)) => {
                 assert!(paths.contains(&root.join("new.txt")), "{paths:?}")
             }
             other => panic!("unexpected {other:?}"),
@@ -447,9 +437,6 @@ mod tests {
         file.write_all(b"Body.\n").expect("write");
         drop(file);
         let work = next(&mut rx, Duration::from_secs(10)).await;
-        assert_eq!(
-            work,
-            Some(Work::Paths(vec![root.join("slow.txt")], Vec::new()))
-        );
+        assert_eq!(work, Some(Work::Paths(vec![root.join("slow.txt")])));
     }
 }

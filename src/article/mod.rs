@@ -210,25 +210,9 @@ pub struct ParseOptions {
 }
 
 impl Default for ParseOptions {
-    /// The built-in defaults, as `config/default.toml` states them.
+    /// The built-in defaults, the ones `config/default.toml` states.
     fn default() -> Self {
-        let boilerplate = clean::Boilerplate::default();
-        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let language_boilerplate = clean::DEFAULT_LANGUAGE_MARKERS
-            .iter()
-            .map(|(tag, m)| {
-                let markers =
-                    boilerplate.extended(&owned(m.lines), &owned(m.prefixes), &owned(m.phrases));
-                (tag.to_string(), markers)
-            })
-            .collect();
-        Self {
-            default_language: "en".into(),
-            dates: DateRules::default(),
-            month_first_languages: vec!["en".into()],
-            boilerplate,
-            language_boilerplate,
-        }
+        crate::config::Settings::default().parse_options()
     }
 }
 
@@ -270,12 +254,9 @@ pub fn parse(
         return Err(SkipReason::Empty);
     }
     let text = split_long_lines(&decoded.text);
-    let (mut article, found, detected) = match format {
+    let (mut article, found, language) = match format {
         Format::Text => parse_text(&text, options)?,
-        Format::Markdown => {
-            let (article, found) = parse_markdown(&text)?;
-            (article, found, Detected::NotYet)
-        }
+        Format::Markdown => parse_markdown(&text)?,
     };
     if !article
         .blocks
@@ -285,10 +266,6 @@ pub fn parse(
         return Err(SkipReason::NoBody);
     }
     article.encoding = decoded.encoding.to_string();
-    let language = match detected {
-        Detected::Done(language) => language,
-        Detected::NotYet => detect_language(&article.title, article.blocks.iter().map(Block::text)),
-    };
     article.language = language.unwrap_or_else(|| options.default_language.clone());
     let rules = options.date_rules(&article.language);
     article.date = found.and_then(|(d, source)| Some((d.to_utc(&rules)?, source)));
@@ -367,21 +344,15 @@ fn article(title: String, blocks: Vec<Block>) -> ParsedArticle {
     }
 }
 
-/// A date as found in a file, before the article's language says how to read it.
-type FoundIn = Option<(FoundDate, DateSource)>;
+/// What a format's reader returns: the article, the date as found in the file (read once the
+/// language says how), and the detected language (`None`: the detector was not confident).
+type Read = (
+    ParsedArticle,
+    Option<(FoundDate, DateSource)>,
+    Option<String>,
+);
 
-/// Whether a format's reader already ran language detection (it is the costliest step).
-enum Detected {
-    /// Ran, with this result (`None`: not confident).
-    Done(Option<String>),
-    /// Still to run on the parsed article.
-    NotYet,
-}
-
-fn parse_text(
-    text: &str,
-    options: &ParseOptions,
-) -> Result<(ParsedArticle, FoundIn, Detected), SkipReason> {
+fn parse_text(text: &str, options: &ParseOptions) -> Result<Read, SkipReason> {
     let lines: Vec<&str> = text.lines().collect();
     let title_index = lines
         .iter()
@@ -411,10 +382,10 @@ fn parse_text(
     article.tags = meta.tags;
     article.stripped = stripped;
     let found = meta.date.map(|d| (d, DateSource::Metadata));
-    Ok((article, found, Detected::Done(language)))
+    Ok((article, found, language))
 }
 
-fn parse_markdown(text: &str) -> Result<(ParsedArticle, FoundIn), SkipReason> {
+fn parse_markdown(text: &str) -> Result<Read, SkipReason> {
     let md = markdown::parse(text)?;
     let title = md
         .title
@@ -425,7 +396,9 @@ fn parse_markdown(text: &str) -> Result<(ParsedArticle, FoundIn), SkipReason> {
     article.tags = md.front.tags;
     article.summary = md.front.summary;
     article.html = Some(md.html);
-    Ok((article, md.front.date.map(|d| (d, DateSource::FrontMatter))))
+    let language = detect_language(&article.title, article.blocks.iter().map(Block::text));
+    let found = md.front.date.map(|d| (d, DateSource::FrontMatter));
+    Ok((article, found, language))
 }
 
 /// Collapses runs of white space to one space and trims.

@@ -119,85 +119,81 @@ impl StateDb {
 
     /// Every stored record.
     pub fn load_all(&self) -> Result<Vec<(String, FileRecord)>, DbError> {
-        let io = |e: redb::Error| DbError::Io {
-            path: self.path.clone(),
-            source: e,
-        };
-        let txn = self.db.begin_read().map_err(|e| io(e.into()))?;
-        let table = txn.open_table(FILES).map_err(|e| io(e.into()))?;
-        let mut records = Vec::new();
-        for row in table.iter().map_err(|e| io(e.into()))? {
-            let (key, value) = row.map_err(|e| io(e.into()))?;
-            let key = key.value().to_string();
-            let record =
-                serde_json::from_slice(value.value()).map_err(|source| DbError::Record {
+        self.rows(FILES)?
+            .into_iter()
+            .map(|(key, bytes)| match serde_json::from_slice(&bytes) {
+                Ok(record) => Ok((key, record)),
+                Err(source) => Err(DbError::Record {
                     path: self.path.clone(),
-                    key: key.clone(),
+                    key,
                     source,
-                })?;
-            records.push((key, record));
-        }
-        Ok(records)
+                }),
+            })
+            .collect()
     }
 
     /// Every cached article (JSON), by path.
     pub fn load_articles(&self) -> Result<HashMap<String, Vec<u8>>, DbError> {
-        let io = |e: redb::Error| DbError::Io {
-            path: self.path.clone(),
-            source: e,
-        };
-        let txn = self.db.begin_read().map_err(|e| io(e.into()))?;
-        let table = txn.open_table(ARTICLES).map_err(|e| io(e.into()))?;
-        let mut articles = HashMap::new();
-        for row in table.iter().map_err(|e| io(e.into()))? {
-            let (key, value) = row.map_err(|e| io(e.into()))?;
-            articles.insert(key.value().to_string(), value.value().to_vec());
+        Ok(self.rows(ARTICLES)?.into_iter().collect())
+    }
+
+    /// Every row of a path-keyed table, in one read transaction.
+    fn rows(
+        &self,
+        definition: TableDefinition<&str, &[u8]>,
+    ) -> Result<Vec<(String, Vec<u8>)>, DbError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let table = txn.open_table(definition).map_err(|e| self.io(e))?;
+        let mut rows = Vec::new();
+        for row in table.iter().map_err(|e| self.io(e))? {
+            let (key, value) = row.map_err(|e| self.io(e))?;
+            rows.push((key.value().to_string(), value.value().to_vec()));
         }
-        Ok(articles)
+        Ok(rows)
+    }
+
+    /// A redb failure on this database.
+    fn io(&self, e: impl Into<redb::Error>) -> DbError {
+        DbError::Io {
+            path: self.path.clone(),
+            source: e.into(),
+        }
     }
 
     /// Empties the article cache unless it was made by a parser with this `fingerprint`
     /// (another seedfeed version or other parse settings would read files differently).
     /// Returns true when the cache was kept.
     pub fn keep_articles_if(&self, fingerprint: &str) -> Result<bool, DbError> {
-        let io = |e: redb::Error| DbError::Io {
-            path: self.path.clone(),
-            source: e,
-        };
-        let txn = self.db.begin_write().map_err(|e| io(e.into()))?;
+        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         let kept = {
-            let mut meta = txn.open_table(META).map_err(|e| io(e.into()))?;
+            let mut meta = txn.open_table(META).map_err(|e| self.io(e))?;
             let stored = meta
                 .get(PARSER_KEY)
-                .map_err(|e| io(e.into()))?
+                .map_err(|e| self.io(e))?
                 .map(|v| v.value().to_string());
             if stored.as_deref() == Some(fingerprint) {
                 true
             } else {
                 meta.insert(PARSER_KEY, fingerprint)
-                    .map_err(|e| io(e.into()))?;
+                    .map_err(|e| self.io(e))?;
                 false
             }
         };
         if !kept {
-            txn.delete_table(ARTICLES).map_err(|e| io(e.into()))?;
-            txn.open_table(ARTICLES).map_err(|e| io(e.into()))?;
+            txn.delete_table(ARTICLES).map_err(|e| self.io(e))?;
+            txn.open_table(ARTICLES).map_err(|e| self.io(e))?;
         }
-        txn.commit().map_err(|e| io(e.into()))?;
+        txn.commit().map_err(|e| self.io(e))?;
         Ok(kept)
     }
 
     /// Applies all `ops` in one durable transaction: all or nothing.
     pub fn apply(&self, ops: &[DbOp]) -> Result<(), DbError> {
-        let io = |e: redb::Error| DbError::Io {
-            path: self.path.clone(),
-            source: e,
-        };
-        let txn = self.db.begin_write().map_err(|e| io(e.into()))?;
+        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         {
-            let mut table = txn.open_table(FILES).map_err(|e| io(e.into()))?;
-            let mut articles = txn.open_table(ARTICLES).map_err(|e| io(e.into()))?;
-            txn.open_table(META).map_err(|e| io(e.into()))?;
+            let mut table = txn.open_table(FILES).map_err(|e| self.io(e))?;
+            let mut articles = txn.open_table(ARTICLES).map_err(|e| self.io(e))?;
+            txn.open_table(META).map_err(|e| self.io(e))?;
             for op in ops {
                 match op {
                     DbOp::Put(key, record) => {
@@ -209,24 +205,24 @@ impl StateDb {
                             })?;
                         table
                             .insert(key.as_str(), bytes.as_slice())
-                            .map_err(|e| io(e.into()))?;
+                            .map_err(|e| self.io(e))?;
                     }
                     DbOp::PutArticle(key, json) => {
                         articles
                             .insert(key.as_str(), json.as_slice())
-                            .map_err(|e| io(e.into()))?;
+                            .map_err(|e| self.io(e))?;
                     }
                     DbOp::DeleteArticle(key) => {
-                        articles.remove(key.as_str()).map_err(|e| io(e.into()))?;
+                        articles.remove(key.as_str()).map_err(|e| self.io(e))?;
                     }
                     DbOp::Delete(key) => {
-                        table.remove(key.as_str()).map_err(|e| io(e.into()))?;
-                        articles.remove(key.as_str()).map_err(|e| io(e.into()))?;
+                        table.remove(key.as_str()).map_err(|e| self.io(e))?;
+                        articles.remove(key.as_str()).map_err(|e| self.io(e))?;
                     }
                 }
             }
         }
-        txn.commit().map_err(|e| io(e.into()))
+        txn.commit().map_err(|e| self.io(e))
     }
 }
 

@@ -242,12 +242,6 @@ impl Store {
     /// Nothing is forgotten below a folder that could not be read: a missing seeds folder (an
     /// unmounted disk) or an unreadable subfolder keeps its articles until it can be read.
     pub fn reconcile_all(&mut self) -> Changes {
-        self.reconcile_all_but(&[])
-    }
-
-    /// [`Store::reconcile_all`], leaving the files in `busy` (being written) as they are.
-    pub fn reconcile_all_but(&mut self, busy: &[PathBuf]) -> Changes {
-        self.set_busy(busy);
         let mut changes = Changes::default();
         if !self.root.is_dir() {
             warn!(path = %self.root.display(), "seeds folder is missing; keeping the last known articles");
@@ -312,11 +306,14 @@ impl Store {
     pub fn reconcile_paths(&mut self, paths: &[PathBuf]) -> Changes {
         let mut changes = Changes::default();
         self.expire_tombstones();
-        // Vanished paths first, so that the other half of a rename finds their tombstones.
-        let (gone, present): (Vec<&PathBuf>, Vec<&PathBuf>) = paths
+        // Each path is examined once; vanished ones go first, so that the other half of a
+        // rename finds their tombstones.
+        let mut examined: Vec<(&PathBuf, std::io::Result<std::fs::Metadata>)> = paths
             .iter()
-            .partition(|p| std::fs::symlink_metadata(p).is_err());
-        for path in gone.into_iter().chain(present) {
+            .map(|p| (p, std::fs::symlink_metadata(p)))
+            .collect();
+        examined.sort_by_key(|(_, md)| md.is_ok());
+        for (path, metadata) in examined {
             let Some(key) = scan::store_key(&self.root, path) else {
                 debug!(path = %path.display(), "event outside the seeds folder or non-UTF-8 name; ignored");
                 continue;
@@ -329,14 +326,21 @@ impl Store {
                 changes.removed += all.removed;
                 continue;
             }
-            self.reconcile_one(&key, path, &mut changes);
+            self.reconcile_one(&key, path, metadata, &mut changes);
         }
         self.flush();
         changes
     }
 
-    fn reconcile_one(&mut self, key: &str, path: &Path, changes: &mut Changes) {
-        let metadata = match std::fs::symlink_metadata(path) {
+    /// Applies what `metadata` (the path's `symlink_metadata`) says happened to one path.
+    fn reconcile_one(
+        &mut self,
+        key: &str,
+        path: &Path,
+        metadata: std::io::Result<std::fs::Metadata>,
+        changes: &mut Changes,
+    ) {
+        let metadata = match metadata {
             Ok(md) if md.is_symlink() && self.filter.follows_symlinks() => {
                 match scan::link_target(&self.root, path) {
                     Ok((_, target)) => Ok(target),
