@@ -17,11 +17,13 @@ use tokio::sync::watch as signal;
 use tracing::{debug, error, info, warn};
 
 use crate::config::Settings;
+use crate::feed::html::MAX_INDEX_ARTICLES;
 use crate::feed::{self, FeedContext};
 use crate::http::{self, AppState};
+use crate::pages::Pages;
 use crate::reload::Reloads;
 use crate::snapshot::{Snapshot, SnapshotCell};
-use crate::store::Store;
+use crate::store::{Entry, Store};
 use crate::systemd::{self, Notifier, Watchdog};
 use crate::watch::{self, EventReceiver, Work};
 
@@ -393,15 +395,21 @@ async fn index_step(
     })
 }
 
-/// Renders the store and swaps the result in; on a render error the previous snapshot stays.
-pub fn publish(store: &Store, ctx: &FeedContext, cell: &SnapshotCell) {
+/// Renders the store's feeds and index and swaps them in; on a render error the previous
+/// snapshot stays. Costs O(feed items + index entries), whatever the number of articles.
+pub fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell) {
     let started = Instant::now();
+    let published = store.published_len();
     // A renderer bug must not take the daemon down: the last good feeds stay in service.
     // Rendering only reads the store, so a panic leaves nothing half-changed behind.
-    let publication = store.publication();
-    let published = publication.published.len();
     let rendered = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        feed::render(publication.published.iter().copied(), ctx)
+        let items = store.feed_items(ctx.items);
+        let newest: Vec<&Entry> = store
+            .newest()
+            .take(MAX_INDEX_ARTICLES)
+            .map(|e| &**e)
+            .collect();
+        feed::render(&items, &newest, published, ctx)
     }));
     let rendered = match rendered {
         Ok(Ok(rendered)) => rendered,
@@ -415,10 +423,24 @@ pub fn publish(store: &Store, ctx: &FeedContext, cell: &SnapshotCell) {
         }
     };
     let previous = cell.load();
+    // The page cache lives as long as the feed context: a reload that changes links or
+    // titles starts a new one.
+    let pages = previous
+        .as_ref()
+        .and_then(|p| p.pages.clone())
+        .filter(|pages| Arc::ptr_eq(pages.context(), ctx))
+        .unwrap_or_else(|| {
+            Arc::new(Pages::new(
+                store.published_ids(),
+                store.bodies(),
+                Arc::clone(ctx),
+            ))
+        });
     let snapshot = Snapshot::build(
         rendered,
-        feed::status::render(store, &publication),
+        feed::status::render(store),
         previous.as_deref(),
+        pages,
         published,
         store.skipped().len(),
         SystemTime::now(),

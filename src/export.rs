@@ -7,7 +7,7 @@ use anyhow::Context;
 use crate::config::Settings;
 use crate::daemon::seeds_root;
 use crate::feed::{self, FeedContext};
-use crate::store::Store;
+use crate::store::{Entry, Store};
 
 /// What a build wrote.
 #[derive(Debug)]
@@ -32,15 +32,27 @@ pub fn build(settings: &Settings, out: &Path) -> anyhow::Result<BuildReport> {
     })?;
     store.reconcile_all();
     let ctx = FeedContext::new(settings, settings.public_base_url(settings.server.listen));
-    let published = store.publication().published;
-    let rendered = feed::render(published.iter().copied(), &ctx)?;
+    let items = store.feed_items(ctx.items);
+    let newest: Vec<&Entry> = store.newest().map(|e| &**e).collect();
+    let rendered = feed::render(&items, &newest, newest.len(), &ctx)?;
+    let bodies = store.bodies();
+    let pages = newest.iter().filter_map(|entry| match bodies.get(entry) {
+        Ok(article) => Some((
+            feed::article_path(&entry.record.id),
+            feed::html::article_page(entry, &article, &ctx),
+        )),
+        Err(reason) => {
+            tracing::warn!(file = %entry.key, reason = %reason, "page not written: cannot read the file again");
+            None
+        }
+    });
     let documents = [
         (feed::RSS_PATH.to_string(), rendered.rss),
         (feed::ATOM_PATH.to_string(), rendered.atom),
         (feed::INDEX_PATH.to_string(), rendered.index),
     ]
     .into_iter()
-    .chain(rendered.pages);
+    .chain(pages);
     let mut files = Vec::new();
     for (path, body) in documents {
         let file = out.join(file_for(&path));
@@ -52,7 +64,7 @@ pub fn build(settings: &Settings, out: &Path) -> anyhow::Result<BuildReport> {
         files.push(file);
     }
     Ok(BuildReport {
-        articles: published.len(),
+        articles: store.published_len(),
         skipped: store.skipped().len(),
         files,
     })

@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use crate::article::{self, DateSource};
 use crate::config::Settings;
-use crate::feed::text::summary;
 use crate::store::{article_id, scan};
 
 /// The report on one file (the `--json` object).
@@ -88,7 +87,7 @@ pub fn inspect(path: &Path, settings: &Settings) -> Report {
             let (date, source) = a.date.unwrap_or((Utc::now(), DateSource::FirstSeen));
             report.date = Some(date.to_rfc3339_opts(SecondsFormat::Secs, true));
             report.date_source = Some(source);
-            report.summary = Some(summary(&a));
+            report.summary = Some(a.summary_text());
             report.paragraphs = a.paragraphs().map(str::to_string).collect();
             report.headings = a.headings().map(str::to_string).collect();
             report.list_items = a.list_items().map(str::to_string).collect();

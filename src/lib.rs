@@ -11,24 +11,29 @@
 //! 4. [`store`]: the index of published articles and the `redb` state database behind it.
 //! 5. [`feed`]: the articles rendered to RSS, Atom and HTML, once per change.
 //! 6. [`snapshot`]: rendered bytes, pre-compressed, behind an atomic swap.
-//! 7. [`http`]: hyper handlers that only read the current snapshot.
-//! 8. [`daemon`]: the wiring of the stages, and shutdown.
+//! 7. [`pages`]: article pages, rendered on first request into a bounded cache (a folder of
+//!    100,000 articles would otherwise mean 100,000 pages rendered on every start).
+//! 8. [`http`]: hyper handlers that only read the current snapshot and the page cache.
+//! 9. [`daemon`]: the wiring of the stages, and shutdown.
 //!
 //! Around the daemon: [`systemd`] (readiness, watchdog, socket activation) and [`reload`]
 //! (configuration reload on `SIGHUP`).
 //!
-//! [`export`] (`seedfeed build`) and [`inspect`] (`seedfeed inspect`) reuse the same stages.
+//! [`export`] (`seedfeed build`) and [`inspect`] (`seedfeed inspect`) reuse the same stages;
+//! [`cache`] is the bounded map behind the body and page caches.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod article;
+pub mod cache;
 pub mod config;
 pub mod daemon;
 pub mod export;
 pub mod feed;
 pub mod http;
 pub mod inspect;
+pub mod pages;
 pub mod reload;
 pub mod snapshot;
 pub mod store;

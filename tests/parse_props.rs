@@ -90,10 +90,12 @@ fn render_one(parsed: article::ParsedArticle, size: usize) {
             size: size as u64,
             mtime_ns: 0,
         },
-        article: Arc::new(parsed),
+        meta: Arc::new(parsed.meta()),
     };
     let ctx = FeedContext::new(&Settings::default(), "http://127.0.0.1:8080".into());
-    let rendered = feed::render(std::iter::once(&entry), &ctx).expect("renders");
+    let entry = Arc::new(entry);
+    let items = [(Arc::clone(&entry), Arc::new(parsed))];
+    let rendered = feed::render(&items, &[&entry], 1, &ctx).expect("renders");
     for doc in [&rendered.rss, &rendered.atom] {
         common::strict_xml(doc);
         let parsed = common::feed_rs(doc.as_bytes());

@@ -576,3 +576,54 @@ fn an_over_long_title_is_cut_in_feeds_and_whole_on_its_page() {
             .contains(&format!("<h1>{title}</h1>"))
     );
 }
+
+/// Article pages are rendered on request (not on every change): they must still follow the
+/// file, validate, and disappear with it.
+#[test]
+fn article_pages_follow_edits_validate_and_leave_with_their_file() {
+    let ws = Workspace::empty();
+    std::fs::write(ws.seeds().join("a.txt"), "First title\nFirst body.\n").expect("write");
+    std::fs::write(ws.seeds().join("copy.txt"), "First title\nFirst body.\n").expect("write");
+    let daemon = ws.serve(&[]);
+    let feed = feed_rs(daemon.get("/feed.atom").body.as_slice());
+    assert_eq!(feed.entries.len(), 1, "the identical copy is folded");
+    let path = site_path(&feed.entries[0].links[0].href);
+
+    let page = daemon.get(&path);
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("<h1>First title</h1>"));
+    let etag = page.header("etag").expect("etag").to_string();
+    let again = daemon.request("GET", &path, &[("If-None-Match", &etag)]);
+    assert_eq!(again.status, 304, "a cached page validates");
+    let gz = daemon.request("GET", &path, &[("Accept-Encoding", "gzip")]);
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+
+    // The folded copy has no page of its own.
+    let copy_id = urn_path("copy.txt");
+    assert_eq!(daemon.get(&copy_id).status, 404);
+
+    std::fs::write(ws.seeds().join("a.txt"), "Second title\nSecond body.\n").expect("edit");
+    daemon.wait_for(
+        |d| d.get(&path).text().contains("<h1>Second title</h1>"),
+        "the edited page",
+    );
+    let edited = daemon.request("GET", &path, &[("If-None-Match", &etag)]);
+    assert_eq!(edited.status, 200, "the old ETag no longer matches");
+    // Now copy.txt is the only holder of the first content: it is published.
+    daemon.wait_for(|d| d.get(&copy_id).status == 200, "the copy's own page");
+
+    std::fs::remove_file(ws.seeds().join("a.txt")).expect("delete");
+    daemon.wait_for(|d| d.get(&path).status == 404, "the deleted page");
+}
+
+/// The page path of the article at `key`, from the documented id rule.
+fn urn_path(key: &str) -> String {
+    let namespace = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        b"https://seedfeed.invalid/article",
+    );
+    format!(
+        "/articles/{}.html",
+        uuid::Uuid::new_v5(&namespace, key.as_bytes())
+    )
+}

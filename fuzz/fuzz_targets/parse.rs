@@ -48,9 +48,11 @@ fuzz_target!(|bytes: &[u8]| {
                 size: bytes.len() as u64,
                 mtime_ns: 0,
             },
-            article: Arc::new(parsed),
+            meta: Arc::new(parsed.meta()),
         };
-        let rendered = feed::render(std::iter::once(&entry), &fixture.ctx).expect("renders");
+        let entry = Arc::new(entry);
+        let items = [(Arc::clone(&entry), Arc::new(parsed))];
+        let rendered = feed::render(&items, &[&entry], 1, &fixture.ctx).expect("renders");
         for doc in [&rendered.rss, &rendered.atom] {
             if let Err(e) = roxmltree::Document::parse(doc) {
                 panic!("ill-formed feed: {e}\n{doc}");

@@ -192,6 +192,69 @@ impl ParsedArticle {
             _ => None,
         })
     }
+
+    /// The summary: the one its front matter gives, else its first paragraph (or list
+    /// item), cut at a word boundary after [`SUMMARY_CHARS`] characters.
+    pub fn summary_text(&self) -> String {
+        let text = self.summary.as_deref().or_else(|| {
+            self.paragraphs()
+                .next()
+                .or_else(|| self.list_items().next())
+        });
+        text.map(|t| truncate_words(t, SUMMARY_CHARS))
+            .unwrap_or_default()
+    }
+
+    /// Everything but the body.
+    pub fn meta(&self) -> ArticleMeta {
+        ArticleMeta {
+            title: self.title.clone(),
+            date: self.date,
+            author: self.author.clone(),
+            source: self.source.clone(),
+            tags: self.tags.clone(),
+            language: self.language.clone(),
+            summary: self.summary_text(),
+        }
+    }
+}
+
+/// Longest summary (in characters, before the ellipsis) taken from the first paragraph.
+pub const SUMMARY_CHARS: usize = 280;
+
+/// Cuts `text` to at most `max` characters at a word boundary, adding `…` when cut.
+pub fn truncate_words(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
+    let head = &text[..cut];
+    let at_word = head
+        .rfind(char::is_whitespace)
+        .filter(|&i| i > 0)
+        .map_or(head, |i| &head[..i]);
+    format!("{}…", at_word.trim_end_matches([',', ';', ':', ' ']))
+}
+
+/// What the index keeps of an article, in memory and in the state database: everything the
+/// feeds' ordering, the index page and filters need, but not the body, which is read from the
+/// file again when a page or feed item needs it.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ArticleMeta {
+    /// The title, whitespace-collapsed.
+    pub title: String,
+    /// The date found in the file, with where it came from.
+    pub date: Option<(DateTime<Utc>, DateSource)>,
+    /// The author named in the file.
+    pub author: Option<String>,
+    /// `Source:` metadata.
+    pub source: Option<String>,
+    /// `Tags:` metadata.
+    pub tags: Vec<String>,
+    /// BCP 47 language tag: detected, or the configured fallback.
+    pub language: String,
+    /// The summary shown in feeds and on the index ([`ParsedArticle::summary_text`]).
+    pub summary: String,
 }
 
 /// What parsing needs from the configuration.

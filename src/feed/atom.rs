@@ -4,7 +4,10 @@ use atom_syndication::{Content, Entry as AtomEntry, Feed, Generator, Link, Perso
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{ATOM_PATH, FeedContext, GENERATOR, INDEX_PATH, RenderError, article_path, text};
+use super::{
+    ATOM_PATH, FeedContext, FeedItem, GENERATOR, INDEX_PATH, RenderError, article_path, text,
+};
+use crate::article::ParsedArticle;
 use crate::store::Entry;
 
 /// The feed's own id: a name-based UUID of its public URL, stable while the URL is.
@@ -15,9 +18,9 @@ pub fn feed_id(ctx: &FeedContext) -> String {
     )
 }
 
-/// Renders the Atom document for `entries` (already sorted and limited).
+/// Renders the Atom document for `items` (already sorted and limited).
 pub fn render(
-    entries: &[&Entry],
+    items: &[FeedItem],
     ctx: &FeedContext,
     updated: DateTime<Utc>,
 ) -> Result<String, RenderError> {
@@ -36,7 +39,10 @@ pub fn render(
             link("alternate", ctx.url(INDEX_PATH), "text/html"),
         ],
         subtitle: Some(Text::plain(ctx.description.clone())),
-        entries: entries.iter().map(|e| entry(e, ctx)).collect(),
+        entries: items
+            .iter()
+            .map(|(e, article)| entry(e, article, ctx))
+            .collect(),
         lang: Some(ctx.language.clone()),
         ..Feed::default()
     };
@@ -48,13 +54,13 @@ pub fn render(
     super::document("Atom", written)
 }
 
-fn entry(entry: &Entry, ctx: &FeedContext) -> AtomEntry {
-    let article = &entry.article;
-    let lang = Some(article.language.clone());
+fn entry(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> AtomEntry {
+    let meta = &entry.meta;
+    let lang = Some(meta.language.clone());
     AtomEntry {
         title: Text {
             lang: lang.clone(),
-            ..Text::plain(text::feed_title(article))
+            ..Text::plain(text::feed_title(&meta.title))
         },
         id: format!("urn:uuid:{}", entry.record.id),
         updated: entry.updated().fixed_offset(),
@@ -67,7 +73,7 @@ fn entry(entry: &Entry, ctx: &FeedContext) -> AtomEntry {
         )],
         summary: Some(Text {
             lang: lang.clone(),
-            ..Text::plain(text::summary(article))
+            ..Text::plain(meta.summary.clone())
         }),
         content: Some(Content {
             content_type: Some("html".into()),

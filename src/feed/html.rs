@@ -3,8 +3,9 @@
 
 use std::fmt::Write;
 
-use super::text::{body_html, escape_html, feed_title, summary};
+use super::text::{body_html, escape_html, feed_title};
 use super::{ATOM_PATH, FeedContext, RSS_PATH, article_path};
+use crate::article::ParsedArticle;
 use crate::store::Entry;
 
 /// Most articles listed on the index page; older ones stay reachable from their own pages.
@@ -53,8 +54,9 @@ fn dateline(entry: &Entry, ctx: &FeedContext) -> String {
     )
 }
 
-/// The index page: articles newest first, each with its summary.
-pub fn index_page(entries: &[&Entry], ctx: &FeedContext) -> String {
+/// The index page: the newest of `published` articles first (`entries`, of which at most
+/// [`MAX_INDEX_ARTICLES`] are listed), each with its summary.
+pub fn index_page(entries: &[&Entry], published: usize, ctx: &FeedContext) -> String {
     let mut out = String::new();
     head(&mut out, &ctx.title, &ctx.language, ctx);
     let _ = write!(
@@ -66,25 +68,26 @@ pub fn index_page(entries: &[&Entry], ctx: &FeedContext) -> String {
     feed_links(&mut out, ctx);
     out.push_str("<main>\n<ol>\n");
     for entry in entries.iter().take(MAX_INDEX_ARTICLES) {
-        let lang = escape_html(&entry.article.language);
+        let lang = escape_html(&entry.meta.language);
         let _ = writeln!(
             out,
             "<li lang=\"{lang}\" dir=\"auto\"><h2><a href=\"{href}\">{title}</a></h2>\
              <p class=\"meta\">{meta}</p><p>{summary}</p></li>",
             href = escape_html(&ctx.url(&article_path(&entry.record.id))),
-            title = escape_html(&feed_title(&entry.article)),
+            title = escape_html(&feed_title(&entry.meta.title)),
             meta = dateline(entry, ctx),
-            summary = escape_html(&summary(&entry.article)),
+            summary = escape_html(&entry.meta.summary),
         );
     }
     out.push_str("</ol>\n");
+    let listed = entries.len().min(MAX_INDEX_ARTICLES);
     if entries.is_empty() {
         out.push_str("<p>No articles yet.</p>\n");
-    } else if entries.len() > MAX_INDEX_ARTICLES {
+    } else if published > listed {
         let _ = writeln!(
             out,
             "<p>{} older articles are not listed here.</p>",
-            entries.len() - MAX_INDEX_ARTICLES
+            published - listed
         );
     }
     out.push_str("</main>\n</body>\n</html>\n");
@@ -92,8 +95,7 @@ pub fn index_page(entries: &[&Entry], ctx: &FeedContext) -> String {
 }
 
 /// One article's page.
-pub fn article_page(entry: &Entry, ctx: &FeedContext) -> String {
-    let article = &entry.article;
+pub fn article_page(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> String {
     let mut out = String::new();
     head(&mut out, &article.title, &article.language, ctx);
     let _ = write!(

@@ -9,8 +9,11 @@ pub mod rss;
 pub mod status;
 pub mod text;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
+use crate::article::ParsedArticle;
 use crate::config::Settings;
 use crate::store::Entry;
 
@@ -65,11 +68,15 @@ impl FeedContext {
 
     /// The author shown for an entry.
     pub fn author_of<'a>(&'a self, entry: &'a Entry) -> &'a str {
-        entry.article.author.as_deref().unwrap_or(&self.author)
+        entry.meta.author.as_deref().unwrap_or(&self.author)
     }
 }
 
-/// All documents of one render, by site path.
+/// One feed item: the published entry and its body.
+pub type FeedItem = (Arc<Entry>, Arc<ParsedArticle>);
+
+/// The documents rendered on every change: the feeds and the index. Article pages are
+/// rendered when requested (see [`crate::pages`]).
 #[derive(Debug, Clone)]
 pub struct Rendered {
     /// `/feed.rss`.
@@ -78,8 +85,6 @@ pub struct Rendered {
     pub atom: String,
     /// `/`.
     pub index: String,
-    /// One page per published article: (path, HTML).
-    pub pages: Vec<(String, String)>,
     /// The newest update time among the feed's items (the feeds' own `updated`).
     pub updated: DateTime<Utc>,
 }
@@ -104,39 +109,24 @@ fn document<E: std::fmt::Display>(
     String::from_utf8(bytes).map_err(|e| error(e.to_string()))
 }
 
-/// Sorts entries newest first: by publication date, then first-seen time, then path.
-pub fn newest_first<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<&'a Entry> {
-    let mut sorted: Vec<&Entry> = entries.collect();
-    sorted.sort_by(|a, b| {
-        b.published()
-            .0
-            .cmp(&a.published().0)
-            .then_with(|| b.first_seen().cmp(&a.first_seen()))
-            .then_with(|| a.key.cmp(&b.key))
-    });
-    sorted
-}
-
-/// Renders every document for the given entries.
-pub fn render<'a>(
-    entries: impl Iterator<Item = &'a Entry>,
+/// Renders the feeds of `items` (the newest published articles, newest first) and the index
+/// of `newest` (the newest published entries, at least [`html::MAX_INDEX_ARTICLES`] of them
+/// when there are that many) out of `published` in all.
+pub fn render(
+    items: &[FeedItem],
+    newest: &[&Entry],
+    published: usize,
     ctx: &FeedContext,
 ) -> Result<Rendered, RenderError> {
-    let all = newest_first(entries);
-    let in_feed = &all[..all.len().min(ctx.items)];
-    let updated = in_feed
+    let updated = items
         .iter()
-        .map(|e| e.updated())
+        .map(|(entry, _)| entry.updated())
         .max()
         .unwrap_or(DateTime::UNIX_EPOCH);
     Ok(Rendered {
-        rss: rss::render(in_feed, ctx, updated)?,
-        atom: atom::render(in_feed, ctx, updated)?,
-        index: html::index_page(&all, ctx),
-        pages: all
-            .iter()
-            .map(|e| (article_path(&e.record.id), html::article_page(e, ctx)))
-            .collect(),
+        rss: rss::render(items, ctx, updated)?,
+        atom: atom::render(items, ctx, updated)?,
+        index: html::index_page(newest, published, ctx),
         updated,
     })
 }

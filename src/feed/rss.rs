@@ -6,16 +6,22 @@ use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Channel, Guid, Item};
 
-use super::{FeedContext, GENERATOR, INDEX_PATH, RSS_PATH, RenderError, article_path, text};
+use super::{
+    FeedContext, FeedItem, GENERATOR, INDEX_PATH, RSS_PATH, RenderError, article_path, text,
+};
+use crate::article::ParsedArticle;
 use crate::store::Entry;
 
-/// Renders the RSS document for `entries` (already sorted and limited).
+/// Renders the RSS document for `items` (already sorted and limited).
 pub fn render(
-    entries: &[&Entry],
+    items: &[FeedItem],
     ctx: &FeedContext,
     updated: DateTime<Utc>,
 ) -> Result<String, RenderError> {
-    let items = entries.iter().map(|e| item(e, ctx)).collect();
+    let items = items
+        .iter()
+        .map(|(entry, article)| item(entry, article, ctx))
+        .collect();
     let channel = Channel {
         title: ctx.title.clone(),
         link: ctx.url(INDEX_PATH),
@@ -38,13 +44,13 @@ pub fn render(
     super::document("RSS", written)
 }
 
-fn item(entry: &Entry, ctx: &FeedContext) -> Item {
-    let article = &entry.article;
+fn item(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> Item {
+    let meta = &entry.meta;
     let (published, _) = entry.published();
     Item {
-        title: Some(text::feed_title(article)),
+        title: Some(text::feed_title(&meta.title)),
         link: Some(ctx.url(&article_path(&entry.record.id))),
-        description: Some(text::escape_html(&text::summary(article))),
+        description: Some(text::escape_html(&meta.summary)),
         guid: Some(Guid {
             value: format!("urn:uuid:{}", entry.record.id),
             permalink: false,
@@ -53,7 +59,7 @@ fn item(entry: &Entry, ctx: &FeedContext) -> Item {
         content: Some(text::body_html(article)),
         dublin_core_ext: Some(DublinCoreExtension {
             creators: vec![ctx.author_of(entry).to_string()],
-            languages: vec![article.language.clone()],
+            languages: vec![meta.language.clone()],
             ..DublinCoreExtension::default()
         }),
         ..Item::default()

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::store::{Publication, Store};
+use crate::store::Store;
 
 /// Path of the status document.
 pub const STATUS_PATH: &str = "/status";
@@ -28,9 +28,9 @@ struct Duplicate<'a> {
 
 /// The status document: published count, every skipped file with its reason, and every
 /// duplicate folded into another file.
-pub fn render(store: &Store, publication: &Publication<'_>) -> String {
+pub fn render(store: &Store) -> String {
     let status = Status {
-        articles: publication.published.len(),
+        articles: store.published_len(),
         skipped: store
             .skipped()
             .iter()
@@ -39,10 +39,10 @@ pub fn render(store: &Store, publication: &Publication<'_>) -> String {
                 reason: reason.to_string(),
             })
             .collect(),
-        duplicates: publication
-            .duplicates
+        duplicates: store
+            .duplicates()
             .iter()
-            .map(|&(path, duplicate_of)| Duplicate { path, duplicate_of })
+            .map(|(path, duplicate_of)| Duplicate { path, duplicate_of })
             .collect(),
     };
     // Serializing plain strings and numbers cannot fail.

@@ -2,10 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::article::{Block, ParsedArticle};
+use crate::article::{Block, ParsedArticle, truncate_words};
 
-/// Longest summary (in characters, before the ellipsis) taken from the first paragraph.
-pub const SUMMARY_CHARS: usize = 280;
 /// Longest title (in characters, before the ellipsis) in feeds and the index; the article's
 /// own page shows the whole title.
 pub const MAX_FEED_TITLE_CHARS: usize = 200;
@@ -26,36 +24,9 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// Cuts `text` to at most `max` characters at a word boundary, adding `…` when cut.
-pub fn truncate_words(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let cut = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
-    let head = &text[..cut];
-    let at_word = head
-        .rfind(char::is_whitespace)
-        .filter(|&i| i > 0)
-        .map_or(head, |i| &head[..i]);
-    format!("{}…", at_word.trim_end_matches([',', ';', ':', ' ']))
-}
-
 /// The title as feeds show it: cut at a word boundary when over-long.
-pub fn feed_title(article: &ParsedArticle) -> String {
-    truncate_words(&article.title, MAX_FEED_TITLE_CHARS)
-}
-
-/// The article's summary: the one its front matter gives, else its first paragraph (or list
-/// item), cut at a word boundary.
-pub fn summary(article: &ParsedArticle) -> String {
-    let text = article.summary.as_deref().or_else(|| {
-        article
-            .paragraphs()
-            .next()
-            .or_else(|| article.list_items().next())
-    });
-    text.map(|t| truncate_words(t, SUMMARY_CHARS))
-        .unwrap_or_default()
+pub fn feed_title(title: &str) -> String {
+    truncate_words(title, MAX_FEED_TITLE_CHARS)
 }
 
 /// The article body as HTML: the Markdown rendering when there is one, else `<h2>` headings,

@@ -1,5 +1,6 @@
 //! The HTTP endpoint (hyper 1, HTTP/1.1): an accept loop with a connection limit, per-connection
-//! timeouts and graceful shutdown. Handlers only read the current snapshot.
+//! timeouts and graceful shutdown. Handlers only read the current snapshot (and render an
+//! article page on its first request).
 
 pub mod conditional;
 pub mod encoding;
@@ -61,8 +62,8 @@ pub async fn serve(
         };
         let state = Arc::clone(&state);
         let service = service_fn(move |req| {
-            let response = router::handle(&req, &state);
-            async move { Ok::<_, Infallible>(response) }
+            let state = Arc::clone(&state);
+            async move { Ok::<_, Infallible>(router::handle(&req, &state).await) }
         });
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())

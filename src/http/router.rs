@@ -1,4 +1,7 @@
-//! The request pipeline: method → route → snapshot lookup → negotiation → conditional → bytes.
+//! The request pipeline: method → route → snapshot lookup (or the page cache) → negotiation →
+//! conditional → bytes.
+
+use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use hyper::body::Incoming;
@@ -7,7 +10,8 @@ use hyper::{Method, Request, StatusCode};
 
 use super::response::{self, Delivery, HttpResponse};
 use super::{conditional, encoding};
-use crate::snapshot::SnapshotCell;
+use crate::pages::{self, PageError};
+use crate::snapshot::{Resource, Snapshot, SnapshotCell};
 
 /// Path of the health check.
 pub const HEALTH_PATH: &str = "/healthz";
@@ -16,14 +20,14 @@ pub const HEALTH_PATH: &str = "/healthz";
 #[derive(Debug)]
 pub struct AppState {
     /// The documents being served.
-    pub snapshot: std::sync::Arc<SnapshotCell>,
+    pub snapshot: Arc<SnapshotCell>,
     /// `Cache-Control` for documents; swapped when a reload changes `server.cache_max_age`.
     pub cache_control: ArcSwap<HeaderValue>,
 }
 
 impl AppState {
     /// State serving `snapshot` with `Cache-Control: public, max-age=<max_age>`.
-    pub fn new(snapshot: std::sync::Arc<SnapshotCell>, max_age: u32) -> Self {
+    pub fn new(snapshot: Arc<SnapshotCell>, max_age: u32) -> Self {
         Self {
             snapshot,
             cache_control: ArcSwap::from_pointee(cache_control(max_age)),
@@ -32,8 +36,7 @@ impl AppState {
 
     /// Serves `Cache-Control: public, max-age=<max_age>` from the next request on.
     pub fn set_cache_max_age(&self, max_age: u32) {
-        self.cache_control
-            .store(std::sync::Arc::new(cache_control(max_age)));
+        self.cache_control.store(Arc::new(cache_control(max_age)));
     }
 }
 
@@ -43,7 +46,7 @@ fn cache_control(max_age: u32) -> HeaderValue {
 }
 
 /// Answers one request.
-pub fn handle(req: &Request<Incoming>, state: &AppState) -> HttpResponse {
+pub async fn handle(req: &Request<Incoming>, state: &AppState) -> HttpResponse {
     let head = match *req.method() {
         Method::GET => false,
         Method::HEAD => true,
@@ -57,13 +60,17 @@ pub fn handle(req: &Request<Incoming>, state: &AppState) -> HttpResponse {
     if path == HEALTH_PATH {
         return response::plain(StatusCode::OK, "ok\n");
     }
-    let Some(resource) = snapshot.resources.get(path) else {
-        return response::plain(StatusCode::NOT_FOUND, "not found\n");
+    let resource = match snapshot.resources.get(path) {
+        Some(resource) => Arc::clone(resource),
+        None => match article_page(&snapshot, path).await {
+            Ok(page) => page,
+            Err(response) => return response,
+        },
     };
     let headers = req.headers();
     let cache_control = state.cache_control.load();
     response::document(Delivery {
-        resource,
+        resource: &resource,
         gzip: encoding::accepts_gzip(headers),
         not_modified: conditional::not_modified(
             headers,
@@ -72,5 +79,31 @@ pub fn handle(req: &Request<Incoming>, state: &AppState) -> HttpResponse {
         ),
         head,
         cache_control: &cache_control,
+    })
+}
+
+/// An article page: from the page cache, else rendered on a blocking thread (it reads the
+/// article's file).
+async fn article_page(snapshot: &Snapshot, path: &str) -> Result<Arc<Resource>, HttpResponse> {
+    let not_found = || response::plain(StatusCode::NOT_FOUND, "not found\n");
+    let (Some(id), Some(pages)) = (pages::page_id(path), snapshot.pages.clone()) else {
+        return Err(not_found());
+    };
+    let rendered = match pages.cached(id) {
+        Ok(Some(page)) => Ok(page),
+        Ok(None) => {
+            let id = id.to_string();
+            tokio::task::spawn_blocking(move || pages.page(&id))
+                .await
+                .unwrap_or_else(|_| Err(PageError::NotFound))
+        }
+        Err(e) => Err(e),
+    };
+    rendered.map_err(|e| match e {
+        PageError::NotFound => not_found(),
+        PageError::Unreadable(reason) => {
+            tracing::warn!(path, reason = %reason, "article page not rendered");
+            response::plain(StatusCode::NOT_FOUND, "not found\n")
+        }
     })
 }

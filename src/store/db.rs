@@ -1,12 +1,11 @@
-//! The state database: one record per known file, and the parsed article of each published
-//! file (so that a restart does not parse again files whose size and mtime are unchanged), in
+//! The state database: one record per known file, and the metadata of each published article
+//! (so that a restart does not read again files whose size and mtime are unchanged), in
 //! `redb`.
 //!
 //! redb is an embedded, pure-Rust, copy-on-write B-tree store with ACID transactions: a crash
 //! at any point leaves the last committed transaction intact, it needs no C toolchain (unlike
 //! bundled SQLite) and its key-value model is exactly what is stored here (path → record).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -18,8 +17,18 @@ pub const DB_FILE_NAME: &str = "state.redb";
 /// path relative to the seeds dir (with `/` separators) → JSON-encoded [`FileRecord`].
 const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
 
-/// path → JSON-encoded parsed article, valid for the record's hash and the parser fingerprint.
-const ARTICLES: TableDefinition<&str, &[u8]> = TableDefinition::new("articles");
+/// path → JSON-encoded [`crate::article::ArticleMeta`], valid for the record's size and mtime
+/// and the parser fingerprint.
+const ARTICLES: TableDefinition<&str, &[u8]> = TableDefinition::new("article_meta");
+
+/// The whole parsed articles that versions before 0.2 cached (bodies included, ten times the
+/// size): dropped on open.
+const LEGACY_ARTICLES: TableDefinition<&str, &[u8]> = TableDefinition::new("articles");
+
+/// Memory redb may use to cache database pages. Its default (1 GiB) would let the cache alone
+/// exceed the daemon's memory budget; rows are read once at start-up and written in batches,
+/// so a small cache costs nothing measurable.
+pub const STATE_DB_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Settings the cached articles depend on.
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
@@ -81,12 +90,29 @@ pub enum DbError {
 pub enum DbOp {
     /// Insert or replace the record for a path.
     Put(String, FileRecord),
-    /// Store the parsed article of a path (JSON).
-    PutArticle(String, Vec<u8>),
-    /// Drop the parsed article of a path (it is no longer published).
-    DeleteArticle(String),
+    /// Store the article metadata of a path (JSON).
+    PutMeta(String, Vec<u8>),
+    /// Drop the article metadata of a path (it is no longer published).
+    DeleteMeta(String),
     /// Forget a path.
     Delete(String),
+}
+
+/// Reads cached article metadata; see [`StateDb::meta_reader`].
+pub struct MetaReader {
+    table: redb::ReadOnlyTable<&'static str, &'static [u8]>,
+}
+
+impl MetaReader {
+    /// The cached metadata (JSON) of the article at `key`; `None` when there is none or it
+    /// cannot be read (the file is then read and parsed instead).
+    pub fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.table
+            .get(key)
+            .ok()
+            .flatten()
+            .map(|v| v.value().to_vec())
+    }
 }
 
 /// The open state database.
@@ -105,11 +131,22 @@ impl StateDb {
         };
         std::fs::create_dir_all(state_dir)
             .map_err(|e| open_err(redb::DatabaseError::Storage(redb::StorageError::Io(e))))?;
-        let db = Database::create(&path).map_err(open_err)?;
+        let db = Database::builder()
+            .set_cache_size(STATE_DB_CACHE_BYTES)
+            .create(&path)
+            .map_err(open_err)?;
         let state = Self { db, path };
+        state.drop_legacy_articles()?;
         // Create the table so that reads of a fresh database find it.
         state.apply(&[])?;
         Ok(state)
+    }
+
+    /// Drops the table of whole parsed articles that older versions kept.
+    fn drop_legacy_articles(&self) -> Result<(), DbError> {
+        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        txn.delete_table(LEGACY_ARTICLES).map_err(|e| self.io(e))?;
+        txn.commit().map_err(|e| self.io(e))
     }
 
     /// The database file.
@@ -132,9 +169,12 @@ impl StateDb {
             .collect()
     }
 
-    /// Every cached article (JSON), by path.
-    pub fn load_articles(&self) -> Result<HashMap<String, Vec<u8>>, DbError> {
-        Ok(self.rows(ARTICLES)?.into_iter().collect())
+    /// A consistent read view of the cached article metadata, for one thread's lookups (so
+    /// that a start does not hold every row in memory at once).
+    pub fn meta_reader(&self) -> Result<MetaReader, DbError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let table = txn.open_table(ARTICLES).map_err(|e| self.io(e))?;
+        Ok(MetaReader { table })
     }
 
     /// Every row of a path-keyed table, in one read transaction.
@@ -163,7 +203,7 @@ impl StateDb {
     /// Empties the article cache unless it was made by a parser with this `fingerprint`
     /// (another seedfeed version or other parse settings would read files differently).
     /// Returns true when the cache was kept.
-    pub fn keep_articles_if(&self, fingerprint: &str) -> Result<bool, DbError> {
+    pub fn keep_meta_if(&self, fingerprint: &str) -> Result<bool, DbError> {
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         let kept = {
             let mut meta = txn.open_table(META).map_err(|e| self.io(e))?;
@@ -207,12 +247,12 @@ impl StateDb {
                             .insert(key.as_str(), bytes.as_slice())
                             .map_err(|e| self.io(e))?;
                     }
-                    DbOp::PutArticle(key, json) => {
+                    DbOp::PutMeta(key, json) => {
                         articles
                             .insert(key.as_str(), json.as_slice())
                             .map_err(|e| self.io(e))?;
                     }
-                    DbOp::DeleteArticle(key) => {
+                    DbOp::DeleteMeta(key) => {
                         articles.remove(key.as_str()).map_err(|e| self.io(e))?;
                     }
                     DbOp::Delete(key) => {
@@ -264,22 +304,23 @@ mod tests {
     fn article_cache_is_dropped_when_the_parser_changes() {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = StateDb::open(dir.path()).expect("open");
-        assert!(!db.keep_articles_if("v1").expect("first fingerprint"));
+        assert!(!db.keep_meta_if("v1").expect("first fingerprint"));
         db.apply(&[
             DbOp::Put("a.txt".into(), record("1")),
-            DbOp::PutArticle("a.txt".into(), b"{}".to_vec()),
+            DbOp::PutMeta("a.txt".into(), b"{}".to_vec()),
         ])
         .expect("write");
-        assert!(db.keep_articles_if("v1").expect("same"));
-        assert_eq!(db.load_articles().expect("load").len(), 1);
-        assert!(!db.keep_articles_if("v2").expect("changed"));
-        assert!(db.load_articles().expect("load").is_empty());
+        assert!(db.keep_meta_if("v1").expect("same"));
+        let reader = || db.meta_reader().expect("reader");
+        assert_eq!(reader().get("a.txt"), Some(b"{}".to_vec()));
+        assert!(!db.keep_meta_if("v2").expect("changed"));
+        assert_eq!(reader().get("a.txt"), None);
         // The records themselves stay.
         assert_eq!(db.load_all().expect("records").len(), 1);
-        db.apply(&[DbOp::PutArticle("a.txt".into(), b"{}".to_vec())])
+        db.apply(&[DbOp::PutMeta("a.txt".into(), b"{}".to_vec())])
             .expect("write");
         db.apply(&[DbOp::Delete("a.txt".into())]).expect("delete");
-        assert!(db.load_articles().expect("load").is_empty());
+        assert_eq!(reader().get("a.txt"), None);
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! The index of published articles and the state database behind it.
 //!
 //! The store is owned by one task (the daemon's indexer); it reads files, parses them, keeps
-//! what was understood in memory and what must survive a restart (ids, first-seen times,
-//! content hashes) in the state database, one transaction per batch of changes.
+//! each article's metadata in memory (bodies are read again on demand, see [`bodies`]) and
+//! what must survive a restart (ids, first-seen times, content hashes, metadata) in the state
+//! database, one transaction per batch of changes.
 
+pub mod bodies;
 pub mod db;
+pub mod index;
 pub mod scan;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -17,9 +20,11 @@ use chrono::{DateTime, TimeZone, Utc};
 use tracing::{debug, error, info, warn};
 use uuid::Uuid;
 
-use crate::article::{self, DateSource, Format, ParseOptions, ParsedArticle, SkipReason};
+use crate::article::{ArticleMeta, DateSource, ParseOptions, ParsedArticle, SkipReason};
 use crate::config::Settings;
+use bodies::{BODY_CACHE_EXTRA, Bodies};
 use db::{DbOp, FileRecord, StateDb};
+use index::{Index, PublishedIds};
 use scan::Filter;
 
 /// A published article: what the parser understood plus what the store remembers.
@@ -29,14 +34,14 @@ pub struct Entry {
     pub key: String,
     /// The persistent record (id, first-seen time, ...).
     pub record: FileRecord,
-    /// The parsed article.
-    pub article: Arc<ParsedArticle>,
+    /// What the parser understood, body aside.
+    pub meta: Arc<ArticleMeta>,
 }
 
 impl Entry {
     /// Publication date and where it came from: the file's own date, else first-seen time.
     pub fn published(&self) -> (DateTime<Utc>, DateSource) {
-        self.article.date.unwrap_or_else(|| {
+        self.meta.date.unwrap_or_else(|| {
             (
                 millis_to_utc(self.record.first_seen_ms),
                 DateSource::FirstSeen,
@@ -70,15 +75,6 @@ fn millis_to_utc(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
-/// The entries to publish, and the duplicates folded away.
-#[derive(Debug, Default)]
-pub struct Publication<'a> {
-    /// Entries in the feeds, by path.
-    pub published: Vec<&'a Entry>,
-    /// Files folded into another with the same content: (file, the one published).
-    pub duplicates: Vec<(&'a str, &'a str)>,
-}
-
 /// How many articles a batch published, updated and removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Changes {
@@ -95,6 +91,12 @@ impl Changes {
     pub fn any(&self) -> bool {
         self.published + self.updated + self.removed > 0
     }
+
+    fn add(&mut self, other: Changes) {
+        self.published += other.published;
+        self.updated += other.updated;
+        self.removed += other.removed;
+    }
 }
 
 /// What happened to one file.
@@ -104,6 +106,31 @@ enum Outcome {
     Updated,
     Removed,
 }
+
+/// One file examined, before the store is changed: the part of indexing that only reads
+/// (the file, its hash, its parse) and so runs on every core at once.
+enum Prepared {
+    /// Being written; read when its writer is done.
+    Busy,
+    /// Same size and mtime as when its metadata was cached: published without reading it.
+    Cached(ArticleMeta),
+    /// Same size and mtime as its published entry (full scans only): nothing to do.
+    Unchanged,
+    /// Read (and parsed unless its content is the published one).
+    Read {
+        hash: u64,
+        size: u64,
+        mtime_ns: i64,
+        parsed: Option<Result<ParsedArticle, SkipReason>>,
+    },
+    /// Could not be read.
+    Unreadable(SkipReason),
+}
+
+/// Files examined per parallel batch: bounds the parsed articles held at once.
+pub const PARSE_BATCH: usize = 2048;
+/// Most threads parsing at once (the machine's cores, up to this).
+pub const MAX_PARSE_THREADS: usize = 8;
 
 /// A file that vanished recently, remembered so that the same content reappearing under
 /// another name (a rename seen as delete + create, or a move between subfolders) or the
@@ -125,17 +152,22 @@ pub struct Store {
     filter: Filter,
     parse_options: ParseOptions,
     max_file_bytes: u64,
-    fold_duplicates: bool,
     db: StateDb,
     records: HashMap<String, FileRecord>,
-    entries: BTreeMap<String, Entry>,
+    index: Index,
     skipped: BTreeMap<String, SkipReason>,
     pending: Vec<DbOp>,
     tombstones: VecDeque<Tombstone>,
     rename_window: Duration,
     busy: HashSet<PathBuf>,
-    /// Parsed articles from the state database, used (and emptied) by the first index.
-    cached: HashMap<String, Vec<u8>>,
+    /// True while the state database's article metadata may be used: from a start whose
+    /// parser fingerprint matched until the first index is done (later, every file is in
+    /// memory).
+    use_cached_meta: bool,
+    bodies: Arc<Bodies>,
+    /// True until the first full index is done: per-file lines are debug-level meanwhile, so
+    /// that a start over 100,000 files does not log 100,000 lines.
+    first_index: bool,
 }
 
 impl Store {
@@ -144,27 +176,32 @@ impl Store {
         let db = StateDb::open(&settings.state.dir)?;
         let records = db.load_all()?.into_iter().collect();
         let parse_options = settings.parse_options();
-        let cached = if db.keep_articles_if(&parser_fingerprint(&parse_options))? {
-            db.load_articles()?
-        } else {
+        let use_cached_meta = db.keep_meta_if(&parser_fingerprint(&parse_options))?;
+        if !use_cached_meta {
             info!("parser or parse settings changed since the last run; every file is read again");
-            HashMap::new()
-        };
+        }
+        let bodies = Bodies::new(
+            root,
+            parse_options.clone(),
+            settings.seeds.max_file_bytes,
+            settings.feed.items + BODY_CACHE_EXTRA,
+        );
         Ok(Self {
             root: root.to_path_buf(),
             filter: Filter::new(settings)?,
             parse_options,
             max_file_bytes: settings.seeds.max_file_bytes,
-            fold_duplicates: settings.seeds.fold_duplicates,
             db,
             records,
-            entries: BTreeMap::new(),
+            index: Index::new(settings.seeds.fold_duplicates),
             skipped: BTreeMap::new(),
             pending: Vec::new(),
             tombstones: VecDeque::new(),
             rename_window: Duration::from_millis(settings.watch.rename_window_ms),
             busy: HashSet::new(),
-            cached,
+            use_cached_meta,
+            bodies: Arc::new(bodies),
+            first_index: true,
         })
     }
 
@@ -183,13 +220,17 @@ impl Store {
         );
         self.filter = Filter::new(settings)?;
         self.parse_options = settings.parse_options();
-        // Cached parses made under other parse settings must not be used by the next start.
+        // Cached metadata made under other parse settings must not be used by the next start.
         self.db
-            .keep_articles_if(&parser_fingerprint(&self.parse_options))?;
+            .keep_meta_if(&parser_fingerprint(&self.parse_options))?;
         self.max_file_bytes = settings.seeds.max_file_bytes;
-        self.fold_duplicates = settings.seeds.fold_duplicates;
         self.rename_window = Duration::from_millis(settings.watch.rename_window_ms);
-        self.entries.clear();
+        self.bodies.reconfigure(
+            self.parse_options.clone(),
+            self.max_file_bytes,
+            settings.feed.items + BODY_CACHE_EXTRA,
+        );
+        self.index.clear(settings.seeds.fold_duplicates);
         Ok(())
     }
 
@@ -198,38 +239,55 @@ impl Store {
         &self.root
     }
 
-    /// Published articles, by key.
-    pub fn entries(&self) -> impl ExactSizeIterator<Item = &Entry> {
-        self.entries.values()
+    /// Every article entry (published or folded into an identical copy), by key.
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = &Arc<Entry>> {
+        self.index.entries()
     }
 
-    /// What to publish: every entry, except that with `seeds.fold_duplicates` files with
-    /// byte-identical content appear once, as the copy seen first; the others are listed as
-    /// duplicates of it.
-    pub fn publication(&self) -> Publication<'_> {
-        let mut publication = Publication::default();
-        if !self.fold_duplicates {
-            publication.published = self.entries.values().collect();
-            return publication;
-        }
-        // For each content hash, the entry seen first (ties broken by path).
-        let mut originals: HashMap<Option<u64>, &Entry> =
-            HashMap::with_capacity(self.entries.len());
-        for entry in self.entries.values() {
-            let slot = originals.entry(entry.record.hash).or_insert(entry);
-            if (entry.record.first_seen_ms, &entry.key) < (slot.record.first_seen_ms, &slot.key) {
-                *slot = entry;
+    /// Published entries, newest first (by publication date, then first-seen time, then
+    /// path). With `seeds.fold_duplicates`, files with byte-identical content appear once, as
+    /// the copy seen first.
+    pub fn newest(&self) -> impl Iterator<Item = &Arc<Entry>> {
+        self.index.newest()
+    }
+
+    /// Number of published entries.
+    pub fn published_len(&self) -> usize {
+        self.index.published_len()
+    }
+
+    /// Files folded into another with the same content: path → path of the one published.
+    pub fn duplicates(&self) -> &BTreeMap<String, String> {
+        self.index.duplicates()
+    }
+
+    /// Published entries by id, shared with the page handlers (always the same object).
+    pub fn published_ids(&self) -> Arc<PublishedIds> {
+        self.index.published_ids()
+    }
+
+    /// Article bodies on demand, shared with the page handlers (always the same object).
+    pub fn bodies(&self) -> Arc<Bodies> {
+        Arc::clone(&self.bodies)
+    }
+
+    /// The newest `n` published entries with their bodies. An entry whose file cannot be
+    /// read or parsed right now (changed or removed since it was indexed; the watcher will
+    /// catch up) is left out with a log line, and the next one takes its place.
+    pub fn feed_items(&self, n: usize) -> Vec<(Arc<Entry>, Arc<ParsedArticle>)> {
+        let mut items = Vec::with_capacity(n);
+        for entry in self.index.newest() {
+            if items.len() == n {
+                break;
+            }
+            match self.bodies.get(entry) {
+                Ok(article) => items.push((Arc::clone(entry), article)),
+                Err(reason) => {
+                    warn!(file = %entry.key, reason = %reason, "left out of this render: cannot read it again");
+                }
             }
         }
-        for entry in self.entries.values() {
-            match originals.get(&entry.record.hash) {
-                Some(original) if original.key != entry.key => publication
-                    .duplicates
-                    .push((entry.key.as_str(), original.key.as_str())),
-                _ => publication.published.push(entry),
-            }
-        }
-        publication
+        items
     }
 
     /// Files that are not published, with the reason.
@@ -238,10 +296,12 @@ impl Store {
     }
 
     /// Reads the whole folder: new and changed files are (re)parsed, vanished ones removed.
+    /// Files whose size and modification time are those last indexed are not read again.
     ///
     /// Nothing is forgotten below a folder that could not be read: a missing seeds folder (an
     /// unmounted disk) or an unreadable subfolder keeps its articles until it can be read.
     pub fn reconcile_all(&mut self) -> Changes {
+        let started = Instant::now();
         let mut changes = Changes::default();
         if !self.root.is_dir() {
             warn!(path = %self.root.display(), "seeds folder is missing; keeping the last known articles");
@@ -261,12 +321,19 @@ impl Store {
         let seen: HashSet<String> = found.iter().map(|(key, _)| key.clone()).collect();
         let known: Vec<String> = self.records.keys().cloned().collect();
         self.forget_missing(known, &seen, &problems, &mut changes);
-        for (key, path) in found {
-            self.ingest(&key, &path, &mut changes);
-        }
-        // Only the first index can use it: later, every file is in memory.
-        self.cached = HashMap::new();
+        self.ingest_all(&found, true, &mut changes);
+        self.use_cached_meta = false;
         self.flush();
+        if std::mem::take(&mut self.first_index) {
+            info!(
+                files = found.len(),
+                published = self.index.published_len(),
+                skipped = self.skipped.len(),
+                duplicates = self.index.duplicates().len(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "seeds folder indexed"
+            );
+        }
         changes
     }
 
@@ -321,9 +388,7 @@ impl Store {
             if key.is_empty() {
                 // The seeds folder itself changed (created, removed, replaced).
                 let all = self.reconcile_all();
-                changes.published += all.published;
-                changes.updated += all.updated;
-                changes.removed += all.removed;
+                changes.add(all);
                 continue;
             }
             self.reconcile_one(&key, path, metadata, &mut changes);
@@ -360,20 +425,17 @@ impl Store {
                     (Vec::new(), Vec::new())
                 };
                 log_problems(&problems);
-                let present: HashSet<String> = files
-                    .iter()
-                    .filter_map(|f| scan::store_key(&self.root, f))
+                let found: Vec<(String, PathBuf)> = files
+                    .into_iter()
+                    .filter_map(|f| Some((scan::store_key(&self.root, &f)?, f)))
                     .collect();
+                let present: HashSet<String> = found.iter().map(|(k, _)| k.clone()).collect();
                 let known = self.keys_under(key);
                 self.forget_missing(known, &present, &problems, changes);
-                for file in files {
-                    if let Some(file_key) = scan::store_key(&self.root, &file) {
-                        self.ingest(&file_key, &file, changes);
-                    }
-                }
+                self.ingest_all(&found, false, changes);
             }
             Ok(md) if md.is_file() && self.filter.is_article(Path::new(key)) => {
-                self.ingest(key, path, changes);
+                self.ingest_all(&[(key.to_string(), path.to_path_buf())], false, changes);
             }
             Ok(_) => self.forget(key, changes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -402,19 +464,124 @@ impl Store {
         self.busy = busy.iter().cloned().collect();
     }
 
-    /// Reads, hashes and (when new or changed) parses one article file.
-    fn ingest(&mut self, key: &str, path: &Path, changes: &mut Changes) {
-        if self.busy.contains(path) {
-            debug!(file = key, "being written; read when its writer is done");
-            return;
+    /// Indexes `files` (key, path): read, hashed and parsed in parallel batches, then applied
+    /// to the store in order. `trust_stat` (full scans) skips reading files whose size and
+    /// modification time are the ones last indexed; events always read the file.
+    fn ingest_all(&mut self, files: &[(String, PathBuf)], trust_stat: bool, changes: &mut Changes) {
+        for batch in files.chunks(PARSE_BATCH) {
+            let prepared = self.prepare_batch(batch, trust_stat);
+            for ((key, _), prepared) in batch.iter().zip(prepared) {
+                self.apply(key, prepared, changes);
+            }
         }
-        if self.load_cached(key, path) {
-            changes.published += 1;
-            return;
+    }
+
+    /// Examines a batch of files on up to [`MAX_PARSE_THREADS`] threads; results in order.
+    fn prepare_batch(&self, batch: &[(String, PathBuf)], trust_stat: bool) -> Vec<Prepared> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(MAX_PARSE_THREADS);
+        let prepare_slice = |slice: &[(String, PathBuf)]| -> Vec<Prepared> {
+            let reader = self
+                .use_cached_meta
+                .then(|| self.db.meta_reader())
+                .and_then(|r| {
+                    r.map_err(
+                        |e| warn!(error = %e, "cached metadata unreadable; reading the files"),
+                    )
+                    .ok()
+                });
+            slice
+                .iter()
+                .map(|(key, path)| self.prepare(key, path, trust_stat, reader.as_ref()))
+                .collect()
+        };
+        if threads < 2 || batch.len() < 2 * threads {
+            return prepare_slice(batch);
         }
-        let outcome = match scan::read_article(path, self.max_file_bytes) {
-            Ok((bytes, md)) => self.apply_content(key, &bytes, &md),
-            Err(reason) => self.apply_skip(key, reason),
+        let per_thread = batch.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = batch
+                .chunks(per_thread)
+                .map(|slice| (slice.len(), scope.spawn(move || prepare_slice(slice))))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|(len, worker)| {
+                    // Parser panics are caught per file; this is any other bug in a worker.
+                    worker.join().unwrap_or_else(|_| {
+                        error!("a parsing thread panicked (a seedfeed bug); its files are skipped");
+                        (0..len)
+                            .map(|_| Prepared::Unreadable(SkipReason::ParserPanic))
+                            .collect()
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The read-only part of indexing one file; `cached` reads the metadata cached by the
+    /// last run.
+    fn prepare(
+        &self,
+        key: &str,
+        path: &Path,
+        trust_stat: bool,
+        cached: Option<&db::MetaReader>,
+    ) -> Prepared {
+        if !self.busy.is_empty() && self.busy.contains(path) {
+            return Prepared::Busy;
+        }
+        let record = self.records.get(key).filter(|r| r.hash.is_some());
+        let published = self.index.contains(key);
+        let cached = cached.filter(|_| !published);
+        if let Some(record) = record.filter(|_| trust_stat && (published || cached.is_some())) {
+            let unchanged = std::fs::symlink_metadata(path).is_ok_and(|md| {
+                md.is_file() && md.len() == record.size && mtime_ns(&md) == record.mtime_ns
+            });
+            if unchanged && published {
+                return Prepared::Unchanged;
+            }
+            if let Some(meta) = cached
+                .filter(|_| unchanged)
+                .and_then(|reader| reader.get(key))
+                .and_then(|json| serde_json::from_slice(&json).ok())
+            {
+                return Prepared::Cached(meta);
+            }
+        }
+        match scan::read_article(path, self.max_file_bytes) {
+            Ok((bytes, md)) => {
+                let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+                let same_content = published && record.is_some_and(|r| r.hash == Some(hash));
+                Prepared::Read {
+                    hash,
+                    size: md.len(),
+                    mtime_ns: mtime_ns(&md),
+                    parsed: (!same_content)
+                        .then(|| bodies::parse_guarded(&bytes, key, &self.parse_options)),
+                }
+            }
+            Err(reason) => Prepared::Unreadable(reason),
+        }
+    }
+
+    /// The part of indexing one file that changes the store.
+    fn apply(&mut self, key: &str, prepared: Prepared, changes: &mut Changes) {
+        let outcome = match prepared {
+            Prepared::Busy => {
+                debug!(file = key, "being written; read when its writer is done");
+                Outcome::Unchanged
+            }
+            Prepared::Unchanged => Outcome::Unchanged,
+            Prepared::Cached(meta) => self.apply_cached(key, meta),
+            Prepared::Read {
+                hash,
+                size,
+                mtime_ns,
+                parsed,
+            } => self.apply_content(key, hash, size, mtime_ns, parsed),
+            Prepared::Unreadable(reason) => self.apply_skip(key, reason),
         };
         match outcome {
             Outcome::Published => changes.published += 1,
@@ -424,10 +591,30 @@ impl Store {
         }
     }
 
-    fn apply_content(&mut self, key: &str, bytes: &[u8], md: &std::fs::Metadata) -> Outcome {
-        let hash = xxhash_rust::xxh3::xxh3_64(bytes);
+    /// Publishes the cached metadata of a file unchanged since it was indexed.
+    fn apply_cached(&mut self, key: &str, meta: ArticleMeta) -> Outcome {
+        let Some(record) = self.records.get(key).cloned() else {
+            return Outcome::Unchanged;
+        };
+        debug!(file = key, id = %record.id, "loaded");
+        self.skipped.remove(key);
+        self.index.insert(Entry {
+            key: key.to_string(),
+            record,
+            meta: Arc::new(meta),
+        });
+        Outcome::Published
+    }
+
+    fn apply_content(
+        &mut self,
+        key: &str,
+        hash: u64,
+        size: u64,
+        mtime_ns: i64,
+        parsed: Option<Result<ParsedArticle, SkipReason>>,
+    ) -> Outcome {
         let now_ms = Utc::now().timestamp_millis();
-        let mtime_ns = mtime_ns(md);
         let mut previous = self.records.get(key).cloned();
         let mut revived_from = None;
         if previous.is_none() {
@@ -441,7 +628,7 @@ impl Store {
             first_seen_ms: now_ms,
             changed_ms: None,
             hash: Some(hash),
-            size: md.len(),
+            size,
             mtime_ns,
         });
         // A record without a hash belongs to a file never read successfully: not a change.
@@ -456,76 +643,50 @@ impl Store {
             record.changed_ms = Some(now_ms);
         }
         record.hash = Some(hash);
-        record.size = md.len();
+        record.size = size;
         record.mtime_ns = mtime_ns;
         if previous.as_ref() != Some(&record) || revived_from.is_some() {
             self.set_record(key, record.clone());
         }
-        if !content_changed && self.entries.contains_key(key) {
+        if !content_changed && self.index.contains(key) {
             return Outcome::Unchanged;
         }
-        // A parser bug must cost one file, not the daemon: a panic becomes a skip reason.
-        let parsed = std::panic::catch_unwind(|| {
-            article::parse(bytes, Format::of(Path::new(key)), &self.parse_options)
-        })
-        .unwrap_or(Err(SkipReason::ParserPanic));
+        let Some(parsed) = parsed else {
+            // Not parsed because the content was the published one; nothing else to do.
+            return Outcome::Unchanged;
+        };
         match parsed {
             Ok(parsed) => {
-                match serde_json::to_vec(&parsed) {
-                    Ok(json) => self.pending.push(DbOp::PutArticle(key.to_string(), json)),
-                    Err(e) => debug!(file = key, error = %e, "article not cached"),
+                let meta = parsed.meta();
+                match serde_json::to_vec(&meta) {
+                    Ok(json) => self.pending.push(DbOp::PutMeta(key.to_string(), json)),
+                    Err(e) => debug!(file = key, error = %e, "article metadata not cached"),
                 }
-                let was_published = self.entries.contains_key(key);
+                self.bodies.remember(key, hash, Arc::new(parsed));
+                let was_published = self.index.contains(key);
                 self.skipped.remove(key);
-                let entry = Entry {
-                    key: key.to_string(),
-                    record,
-                    article: Arc::new(parsed),
-                };
+                let quiet = self.first_index;
                 let outcome = if was_published {
-                    info!(file = key, id = %entry.record.id, title = %entry.article.title, "updated");
+                    info!(file = key, id = %record.id, title = %meta.title, "updated");
                     Outcome::Updated
-                } else if previous.is_some() && !content_changed && revived_from.is_none() {
-                    debug!(file = key, id = %entry.record.id, "loaded");
+                } else if quiet
+                    || (previous.is_some() && !content_changed && revived_from.is_none())
+                {
+                    debug!(file = key, id = %record.id, title = %meta.title, "published");
                     Outcome::Published
                 } else {
-                    info!(file = key, id = %entry.record.id, title = %entry.article.title, "published");
+                    info!(file = key, id = %record.id, title = %meta.title, "published");
                     Outcome::Published
                 };
-                self.entries.insert(key.to_string(), entry);
+                self.index.insert(Entry {
+                    key: key.to_string(),
+                    record,
+                    meta: Arc::new(meta),
+                });
                 outcome
             }
             Err(reason) => self.apply_skip(key, reason),
         }
-    }
-
-    /// Publishes the cached parse of an unchanged file (same size and mtime as when it was
-    /// parsed) without reading it; false when there is none or the file changed.
-    fn load_cached(&mut self, key: &str, path: &Path) -> bool {
-        let Some(json) = self.cached.remove(key) else {
-            return false;
-        };
-        let Some(record) = self.records.get(key).filter(|r| r.hash.is_some()) else {
-            return false;
-        };
-        let unchanged = std::fs::symlink_metadata(path).is_ok_and(|md| {
-            md.is_file() && md.len() == record.size && mtime_ns(&md) == record.mtime_ns
-        });
-        if !unchanged || self.entries.contains_key(key) {
-            return false;
-        }
-        let Ok(article) = serde_json::from_slice::<ParsedArticle>(&json) else {
-            debug!(file = key, "cached article unreadable; parsing the file");
-            return false;
-        };
-        debug!(file = key, id = %record.id, "loaded");
-        let entry = Entry {
-            key: key.to_string(),
-            record: record.clone(),
-            article: Arc::new(article),
-        };
-        self.entries.insert(key.to_string(), entry);
-        true
     }
 
     fn apply_skip(&mut self, key: &str, reason: SkipReason) -> Outcome {
@@ -547,9 +708,9 @@ impl Store {
                 },
             );
         }
-        match self.entries.remove(key) {
+        match self.index.remove(key) {
             Some(_) => {
-                self.pending.push(DbOp::DeleteArticle(key.to_string()));
+                self.pending.push(DbOp::DeleteMeta(key.to_string()));
                 Outcome::Removed
             }
             None => Outcome::Unchanged,
@@ -559,7 +720,7 @@ impl Store {
     /// Drops everything known about `key` (the file is gone), keeping a tombstone for
     /// `watch.rename_window_ms` in case the same content comes back.
     fn forget(&mut self, key: &str, changes: &mut Changes) {
-        if let Some(entry) = self.entries.remove(key) {
+        if let Some(entry) = self.index.remove(key) {
             info!(file = key, id = %entry.record.id, "removed");
             changes.removed += 1;
         }
@@ -604,8 +765,10 @@ impl Store {
     fn set_record(&mut self, key: &str, record: FileRecord) {
         self.pending
             .push(DbOp::Put(key.to_string(), record.clone()));
-        if let Some(entry) = self.entries.get_mut(key) {
+        if let Some(entry) = self.index.get(key) {
+            let mut entry = Entry::clone(entry);
             entry.record = record.clone();
+            self.index.insert(entry);
         }
         self.records.insert(key.to_string(), record);
     }
@@ -632,10 +795,13 @@ fn mtime_ns(md: &std::fs::Metadata) -> i64 {
         .saturating_add(md.mtime_nsec())
 }
 
+/// Version of what the metadata cache holds; bumped when [`ArticleMeta`] changes shape.
+const CACHE_SCHEMA: u32 = 2;
+
 /// Identifies the parser and the settings that shape its output: cached articles made under
 /// another fingerprint are parsed again.
 fn parser_fingerprint(options: &ParseOptions) -> String {
-    let described = format!("{}|{options:?}", env!("CARGO_PKG_VERSION"));
+    let described = format!("{}|{CACHE_SCHEMA}|{options:?}", env!("CARGO_PKG_VERSION"));
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(described.as_bytes()))
 }
 
@@ -674,9 +840,9 @@ mod tests {
     }
 
     fn only_entry(store: &Store) -> Entry {
-        let entries: Vec<&Entry> = store.entries().collect();
+        let entries: Vec<&Arc<Entry>> = store.entries().collect();
         assert_eq!(entries.len(), 1);
-        entries[0].clone()
+        Entry::clone(entries[0])
     }
 
     #[test]
@@ -713,7 +879,7 @@ mod tests {
         let changes = store.reconcile_paths(&[file]);
         assert_eq!(changes.updated, 1);
         let after = only_entry(&store);
-        assert_eq!(after.article.title, "New title");
+        assert_eq!(after.meta.title, "New title");
         assert_eq!(after.record.id, before.record.id);
         assert_eq!(after.published(), before.published());
         assert!(after.updated() > before.updated());
@@ -797,14 +963,15 @@ mod tests {
         std::fs::write(fx.seeds().join("a.txt"), "Same\nBody.\n").expect("write");
         std::fs::write(fx.seeds().join("c.txt"), "Other\nBody.\n").expect("write");
         store.reconcile_all();
-        let publication = store.publication();
-        let published: Vec<&str> = publication
-            .published
-            .iter()
-            .map(|e| e.key.as_str())
-            .collect();
+        let mut published: Vec<&str> = store.newest().map(|e| e.key.as_str()).collect();
+        published.sort_unstable();
         assert_eq!(published, ["b.txt", "c.txt"], "b.txt was seen first");
-        assert_eq!(publication.duplicates, [("a.txt", "b.txt")]);
+        let duplicates: Vec<(&str, &str)> = store
+            .duplicates()
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        assert_eq!(duplicates, [("a.txt", "b.txt")]);
     }
 
     #[test]
@@ -815,9 +982,8 @@ mod tests {
         std::fs::write(fx.seeds().join("b.txt"), "Same\nBody.\n").expect("write");
         let mut store = fx.open();
         store.reconcile_all();
-        let publication = store.publication();
-        assert_eq!(publication.published.len(), 2);
-        assert!(publication.duplicates.is_empty());
+        assert_eq!(store.published_len(), 2);
+        assert!(store.duplicates().is_empty());
     }
 
     #[test]
@@ -958,13 +1124,13 @@ mod tests {
         drop(file);
         let mut store = f.open();
         store.reconcile_all();
-        assert_eq!(only_entry(&store).article.title, "Title A");
+        assert_eq!(only_entry(&store).meta.title, "Title A");
         drop(store);
 
         // Other parse settings invalidate the whole cache.
         f.settings.dates.default_time = "12:00".into();
         let mut store = f.open();
         store.reconcile_all();
-        assert_eq!(only_entry(&store).article.title, "Title B");
+        assert_eq!(only_entry(&store).meta.title, "Title B");
     }
 }

@@ -1,0 +1,106 @@
+//! Article bodies on demand. The index keeps only each article's metadata in memory; a body is
+//! needed for the feeds' newest items and for an article's page, so it is kept in a small
+//! cache after parsing and otherwise read from the file and parsed again (the file is the
+//! source of truth; its parse takes a fraction of a millisecond).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::article::{self, Format, ParseOptions, ParsedArticle, SkipReason};
+use crate::cache::BoundedCache;
+
+use super::{Entry, scan};
+
+/// Bodies cached beyond the feed's own items, for article pages being read.
+pub const BODY_CACHE_EXTRA: usize = 256;
+
+/// What re-reading a file needs; replaced on a configuration reload.
+#[derive(Debug)]
+struct Source {
+    root: PathBuf,
+    options: ParseOptions,
+    max_file_bytes: u64,
+}
+
+/// Parsed bodies by (path, content hash), shared by the indexer and the page handlers.
+#[derive(Debug)]
+pub struct Bodies {
+    source: RwLock<Arc<Source>>,
+    cache: Mutex<BoundedCache<(String, u64), Arc<ParsedArticle>>>,
+}
+
+impl Bodies {
+    /// Bodies of the files below `root`, parsed with `options`, caching at most `capacity`.
+    pub fn new(root: &Path, options: ParseOptions, max_file_bytes: u64, capacity: usize) -> Self {
+        Self {
+            source: RwLock::new(Arc::new(Source {
+                root: root.to_path_buf(),
+                options,
+                max_file_bytes,
+            })),
+            cache: Mutex::new(BoundedCache::new(capacity)),
+        }
+    }
+
+    /// Takes new parse settings; bodies parsed under the old ones are dropped.
+    pub fn reconfigure(&self, options: ParseOptions, max_file_bytes: u64, capacity: usize) {
+        let mut source = self
+            .source
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *source = Arc::new(Source {
+            root: source.root.clone(),
+            options,
+            max_file_bytes,
+        });
+        self.lock_cache().reset(capacity);
+    }
+
+    /// Keeps the body just parsed from the file at `key` whose bytes hash to `hash`.
+    pub fn remember(&self, key: &str, hash: u64, article: Arc<ParsedArticle>) {
+        self.lock_cache().insert((key.to_string(), hash), article);
+    }
+
+    /// The body of `entry`: cached, else read from its file and parsed. A file that changed
+    /// since it was indexed gives its new body (the watcher will index it shortly) but is
+    /// not cached under the old hash.
+    pub fn get(&self, entry: &Entry) -> Result<Arc<ParsedArticle>, SkipReason> {
+        let hash = entry.record.hash.unwrap_or_default();
+        let cache_key = (entry.key.clone(), hash);
+        if let Some(article) = self.lock_cache().get(&cache_key) {
+            return Ok(Arc::clone(article));
+        }
+        let source = Arc::clone(
+            &self
+                .source
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        let path = source.root.join(&entry.key);
+        let (bytes, _) = scan::read_article(&path, source.max_file_bytes)?;
+        let article = Arc::new(parse_guarded(&bytes, &entry.key, &source.options)?);
+        if xxhash_rust::xxh3::xxh3_64(&bytes) == hash {
+            self.lock_cache().insert(cache_key, Arc::clone(&article));
+        }
+        Ok(article)
+    }
+
+    fn lock_cache(
+        &self,
+    ) -> std::sync::MutexGuard<'_, BoundedCache<(String, u64), Arc<ParsedArticle>>> {
+        self.cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Parses one file's bytes; a parser bug costs that file, not the daemon: a panic becomes a
+/// skip reason.
+pub fn parse_guarded(
+    bytes: &[u8],
+    key: &str,
+    options: &ParseOptions,
+) -> Result<ParsedArticle, SkipReason> {
+    std::panic::catch_unwind(|| article::parse(bytes, Format::of(Path::new(key)), options))
+        .unwrap_or(Err(SkipReason::ParserPanic))
+}

@@ -1,0 +1,323 @@
+//! The in-memory index of articles: entries by path, the published ones ordered newest first,
+//! copies with identical content folded into the one seen first, and the id → entry map that
+//! article pages are served from. Every change costs O(log n) (plus the few files sharing one
+//! content hash), so one changed file never walks the whole folder again.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, RwLock};
+
+use super::Entry;
+
+/// Published entries by article id, shared with the HTTP handlers that serve article pages.
+#[derive(Debug, Default)]
+pub struct PublishedIds(RwLock<HashMap<u128, Arc<Entry>>>);
+
+impl PublishedIds {
+    /// The published entry with this id (the UUID in its page path), with the id's number.
+    pub fn get(&self, id: &str) -> Option<(u128, Arc<Entry>)> {
+        let number = uuid::Uuid::parse_str(id).ok()?.as_u128();
+        let map = self
+            .0
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.get(&number).map(|entry| (number, Arc::clone(entry)))
+    }
+
+    /// Number of published entries.
+    pub fn len(&self) -> usize {
+        self.0
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
+    }
+
+    /// True when nothing is published.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<u128, Arc<Entry>>> {
+        self.0
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The numeric form of an entry's id (ids are UUIDs; a malformed one maps to its hash, which
+/// no page path can name).
+fn id_number(entry: &Entry) -> u128 {
+    uuid::Uuid::parse_str(&entry.record.id).map_or_else(
+        |_| u128::from(xxhash_rust::xxh3::xxh3_64(entry.record.id.as_bytes())),
+        |id| id.as_u128(),
+    )
+}
+
+/// An entry in feed order: newest publication date first, then latest first-seen time, then
+/// path.
+#[derive(Debug, Clone)]
+struct Newest(Arc<Entry>);
+
+impl Newest {
+    fn sort_key(&self) -> (Reverse<chrono::DateTime<chrono::Utc>>, Reverse<i64>, &str) {
+        let e = &self.0;
+        (
+            Reverse(e.published().0),
+            Reverse(e.record.first_seen_ms),
+            &e.key,
+        )
+    }
+}
+
+impl PartialEq for Newest {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Newest {}
+
+impl PartialOrd for Newest {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Newest {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.sort_key().cmp(&other.sort_key())
+    }
+}
+
+/// Articles by path, with the published ones in feed order.
+#[derive(Debug)]
+pub struct Index {
+    entries: BTreeMap<String, Arc<Entry>>,
+    newest: BTreeSet<Newest>,
+    /// Entries by content hash, when identical copies are folded.
+    groups: HashMap<u64, Vec<Arc<Entry>>>,
+    /// Folded copies: path → path of the copy published instead.
+    duplicates: BTreeMap<String, String>,
+    fold_duplicates: bool,
+    ids: Arc<PublishedIds>,
+}
+
+impl Index {
+    /// An empty index; `fold_duplicates` publishes identical content once.
+    pub fn new(fold_duplicates: bool) -> Self {
+        Self {
+            entries: BTreeMap::new(),
+            newest: BTreeSet::new(),
+            groups: HashMap::new(),
+            duplicates: BTreeMap::new(),
+            fold_duplicates,
+            ids: Arc::new(PublishedIds::default()),
+        }
+    }
+
+    /// The id map shared with page handlers; it stays the same object for the index's life.
+    pub fn published_ids(&self) -> Arc<PublishedIds> {
+        Arc::clone(&self.ids)
+    }
+
+    /// Empties the index, switching duplicate folding on or off.
+    pub fn clear(&mut self, fold_duplicates: bool) {
+        self.entries.clear();
+        self.newest.clear();
+        self.groups.clear();
+        self.duplicates.clear();
+        self.fold_duplicates = fold_duplicates;
+        self.ids.write().clear();
+    }
+
+    /// The entry at `key`.
+    pub fn get(&self, key: &str) -> Option<&Arc<Entry>> {
+        self.entries.get(key)
+    }
+
+    /// True when `key` has an entry (published or folded).
+    pub fn contains(&self, key: &str) -> bool {
+        self.entries.contains_key(key)
+    }
+
+    /// Every entry, published or folded, by path.
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = &Arc<Entry>> {
+        self.entries.values()
+    }
+
+    /// Published entries, newest first.
+    pub fn newest(&self) -> impl Iterator<Item = &Arc<Entry>> {
+        self.newest.iter().map(|n| &n.0)
+    }
+
+    /// Number of published entries.
+    pub fn published_len(&self) -> usize {
+        self.newest.len()
+    }
+
+    /// Folded copies: path → path of the copy published instead.
+    pub fn duplicates(&self) -> &BTreeMap<String, String> {
+        &self.duplicates
+    }
+
+    /// Adds or replaces the entry at its key.
+    pub fn insert(&mut self, entry: Entry) {
+        self.remove(&entry.key);
+        let entry = Arc::new(entry);
+        self.entries.insert(entry.key.clone(), Arc::clone(&entry));
+        match entry.record.hash.filter(|_| self.fold_duplicates) {
+            Some(hash) => {
+                self.groups.entry(hash).or_default().push(entry);
+                self.settle(hash);
+            }
+            None => self.publish(entry),
+        }
+    }
+
+    /// Removes the entry at `key`, returning it.
+    pub fn remove(&mut self, key: &str) -> Option<Arc<Entry>> {
+        let entry = self.entries.remove(key)?;
+        self.unpublish(&entry);
+        self.duplicates.remove(key);
+        if let Some(hash) = entry.record.hash.filter(|_| self.fold_duplicates) {
+            if let Some(group) = self.groups.get_mut(&hash) {
+                group.retain(|e| e.key != key);
+                if group.is_empty() {
+                    self.groups.remove(&hash);
+                } else {
+                    self.settle(hash);
+                }
+            }
+        }
+        Some(entry)
+    }
+
+    /// Publishes the copy of `hash` seen first (ties broken by path) and folds the others.
+    fn settle(&mut self, hash: u64) {
+        let Some(group) = self.groups.get_mut(&hash) else {
+            return;
+        };
+        group.sort_by(|a, b| {
+            (a.record.first_seen_ms, &a.key).cmp(&(b.record.first_seen_ms, &b.key))
+        });
+        let group = group.clone();
+        let Some((original, copies)) = group.split_first() else {
+            return;
+        };
+        self.duplicates.remove(&original.key);
+        self.publish(Arc::clone(original));
+        for copy in copies {
+            self.unpublish(copy);
+            self.duplicates
+                .insert(copy.key.clone(), original.key.clone());
+        }
+    }
+
+    fn publish(&mut self, entry: Arc<Entry>) {
+        self.ids
+            .write()
+            .insert(id_number(&entry), Arc::clone(&entry));
+        self.newest.insert(Newest(entry));
+    }
+
+    fn unpublish(&mut self, entry: &Arc<Entry>) {
+        let mut ids = self.ids.write();
+        let id = id_number(entry);
+        if ids.get(&id).is_some_and(|e| Arc::ptr_eq(e, entry)) {
+            ids.remove(&id);
+        }
+        drop(ids);
+        self.newest.remove(&Newest(Arc::clone(entry)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::{ArticleMeta, DateSource};
+    use crate::store::{FileRecord, article_id};
+    use chrono::{TimeZone, Utc};
+
+    fn entry(key: &str, day: Option<u32>, first_seen_ms: i64, hash: u64) -> Entry {
+        Entry {
+            key: key.to_string(),
+            record: FileRecord {
+                id: article_id(key),
+                first_seen_ms,
+                changed_ms: None,
+                hash: Some(hash),
+                size: 1,
+                mtime_ns: 0,
+            },
+            meta: Arc::new(ArticleMeta {
+                title: key.to_string(),
+                date: day.map(|d| {
+                    let date = Utc.with_ymd_and_hms(2025, 4, d, 0, 0, 0).single();
+                    (date.unwrap_or_default(), DateSource::Metadata)
+                }),
+                author: None,
+                source: None,
+                tags: Vec::new(),
+                language: "en".into(),
+                summary: String::new(),
+            }),
+        }
+    }
+
+    fn newest_keys(index: &Index) -> Vec<&str> {
+        index.newest().map(|e| e.key.as_str()).collect()
+    }
+
+    #[test]
+    fn published_entries_come_newest_first() {
+        let mut index = Index::new(true);
+        index.insert(entry("b.txt", Some(3), 10, 1));
+        index.insert(entry("a.txt", Some(5), 10, 2));
+        index.insert(entry("c.txt", Some(3), 20, 3));
+        index.insert(entry("d.txt", Some(3), 20, 4));
+        assert_eq!(newest_keys(&index), ["a.txt", "c.txt", "d.txt", "b.txt"]);
+        // Redating moves an entry, replacing its old position.
+        index.insert(entry("b.txt", Some(9), 10, 1));
+        assert_eq!(newest_keys(&index), ["b.txt", "a.txt", "c.txt", "d.txt"]);
+        index.remove("a.txt");
+        assert_eq!(newest_keys(&index), ["b.txt", "c.txt", "d.txt"]);
+        assert_eq!(index.published_ids().len(), 3);
+    }
+
+    #[test]
+    fn identical_copies_publish_the_first_seen_until_it_goes() {
+        let mut index = Index::new(true);
+        index.insert(entry("late.txt", Some(1), 20, 7));
+        index.insert(entry("early.txt", Some(1), 10, 7));
+        assert_eq!(newest_keys(&index), ["early.txt"]);
+        assert_eq!(
+            index.duplicates().get("late.txt").map(String::as_str),
+            Some("early.txt")
+        );
+        let ids = index.published_ids();
+        assert!(ids.get(&article_id("early.txt")).is_some());
+        assert!(ids.get(&article_id("late.txt")).is_none());
+
+        index.remove("early.txt");
+        assert_eq!(newest_keys(&index), ["late.txt"]);
+        assert!(index.duplicates().is_empty());
+        assert!(ids.get(&article_id("late.txt")).is_some());
+
+        // A changed copy leaves the group and is published on its own.
+        index.insert(entry("early.txt", Some(1), 10, 7));
+        index.insert(entry("late.txt", Some(2), 20, 8));
+        assert_eq!(newest_keys(&index), ["late.txt", "early.txt"]);
+    }
+
+    #[test]
+    fn without_folding_every_copy_is_published() {
+        let mut index = Index::new(false);
+        index.insert(entry("a.txt", Some(1), 10, 7));
+        index.insert(entry("b.txt", Some(1), 20, 7));
+        assert_eq!(index.published_len(), 2);
+        assert!(index.duplicates().is_empty());
+        index.clear(true);
+        assert_eq!(index.published_len(), 0);
+        assert!(index.published_ids().is_empty());
+    }
+}
