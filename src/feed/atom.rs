@@ -73,7 +73,7 @@ fn entry(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> AtomEntry
         )],
         summary: Some(Text {
             lang: lang.clone(),
-            ..Text::plain(meta.summary.clone())
+            ..Text::plain(article.summary_text())
         }),
         content: Some(Content {
             content_type: Some("html".into()),

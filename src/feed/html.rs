@@ -1,10 +1,11 @@
 //! The HTML index and article pages: semantic, responsive, no JavaScript, with feed
 //! autodiscovery links.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::text::{body_html, escape_html, feed_title};
-use super::{ATOM_PATH, FeedContext, RSS_PATH, article_path};
+use super::{ATOM_PATH, FeedContext, FeedItem, RSS_PATH, article_path};
 use crate::article::ParsedArticle;
 use crate::store::Entry;
 
@@ -55,8 +56,18 @@ fn dateline(entry: &Entry, ctx: &FeedContext) -> String {
 }
 
 /// The index page: the newest of `published` articles first (`entries`, of which at most
-/// [`MAX_INDEX_ARTICLES`] are listed), each with its summary.
-pub fn index_page(entries: &[&Entry], published: usize, ctx: &FeedContext) -> String {
+/// [`MAX_INDEX_ARTICLES`] are listed); those in the feeds (`items`, whose bodies are at hand)
+/// with their summary.
+pub fn index_page(
+    entries: &[&Entry],
+    items: &[FeedItem],
+    published: usize,
+    ctx: &FeedContext,
+) -> String {
+    let bodies: HashMap<&str, &ParsedArticle> = items
+        .iter()
+        .map(|(entry, article)| (entry.key.as_str(), &**article))
+        .collect();
     let mut out = String::new();
     head(&mut out, &ctx.title, &ctx.language, ctx);
     let _ = write!(
@@ -72,11 +83,15 @@ pub fn index_page(entries: &[&Entry], published: usize, ctx: &FeedContext) -> St
         let _ = writeln!(
             out,
             "<li lang=\"{lang}\" dir=\"auto\"><h2><a href=\"{href}\">{title}</a></h2>\
-             <p class=\"meta\">{meta}</p><p>{summary}</p></li>",
+             <p class=\"meta\">{meta}</p>{summary}</li>",
             href = escape_html(&ctx.url(&article_path(&entry.record.id))),
             title = escape_html(&feed_title(&entry.meta.title)),
             meta = dateline(entry, ctx),
-            summary = escape_html(&entry.meta.summary),
+            summary = bodies
+                .get(entry.key.as_str())
+                .map_or(String::new(), |article| {
+                    format!("<p>{}</p>", escape_html(&article.summary_text()))
+                }),
         );
     }
     out.push_str("</ol>\n");

@@ -126,7 +126,7 @@ pub fn render(
     Ok(Rendered {
         rss: rss::render(items, ctx, updated)?,
         atom: atom::render(items, ctx, updated)?,
-        index: html::index_page(newest, published, ctx),
+        index: html::index_page(newest, items, published, ctx),
         updated,
     })
 }

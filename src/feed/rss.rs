@@ -50,7 +50,7 @@ fn item(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> Item {
     Item {
         title: Some(text::feed_title(&meta.title)),
         link: Some(ctx.url(&article_path(&entry.record.id))),
-        description: Some(text::escape_html(&meta.summary)),
+        description: Some(text::escape_html(&article.summary_text())),
         guid: Some(Guid {
             value: format!("urn:uuid:{}", entry.record.id),
             permalink: false,

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 /// File name of the database inside the state directory.
@@ -154,19 +154,26 @@ impl StateDb {
         &self.path
     }
 
-    /// Every stored record.
+    /// Every stored record, decoded as it is read (no copy of the raw rows is held).
     pub fn load_all(&self) -> Result<Vec<(String, FileRecord)>, DbError> {
-        self.rows(FILES)?
-            .into_iter()
-            .map(|(key, bytes)| match serde_json::from_slice(&bytes) {
-                Ok(record) => Ok((key, record)),
-                Err(source) => Err(DbError::Record {
-                    path: self.path.clone(),
-                    key,
-                    source,
-                }),
-            })
-            .collect()
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let table = txn.open_table(FILES).map_err(|e| self.io(e))?;
+        let mut records = Vec::with_capacity(table.len().map_err(|e| self.io(e))? as usize);
+        for row in table.iter().map_err(|e| self.io(e))? {
+            let (key, value) = row.map_err(|e| self.io(e))?;
+            let key = key.value().to_string();
+            match serde_json::from_slice(value.value()) {
+                Ok(record) => records.push((key, record)),
+                Err(source) => {
+                    return Err(DbError::Record {
+                        path: self.path.clone(),
+                        key,
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(records)
     }
 
     /// A consistent read view of the cached article metadata, for one thread's lookups (so
@@ -175,21 +182,6 @@ impl StateDb {
         let txn = self.db.begin_read().map_err(|e| self.io(e))?;
         let table = txn.open_table(ARTICLES).map_err(|e| self.io(e))?;
         Ok(MetaReader { table })
-    }
-
-    /// Every row of a path-keyed table, in one read transaction.
-    fn rows(
-        &self,
-        definition: TableDefinition<&str, &[u8]>,
-    ) -> Result<Vec<(String, Vec<u8>)>, DbError> {
-        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
-        let table = txn.open_table(definition).map_err(|e| self.io(e))?;
-        let mut rows = Vec::new();
-        for row in table.iter().map_err(|e| self.io(e))? {
-            let (key, value) = row.map_err(|e| self.io(e))?;
-            rows.push((key.value().to_string(), value.value().to_vec()));
-        }
-        Ok(rows)
     }
 
     /// A redb failure on this database.

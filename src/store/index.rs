@@ -259,7 +259,6 @@ mod tests {
                 source: None,
                 tags: Vec::new(),
                 language: "en".into(),
-                summary: String::new(),
             }),
         }
     }

@@ -127,7 +127,8 @@ enum Prepared {
     Unreadable(SkipReason),
 }
 
-/// Files examined per parallel batch: bounds the parsed articles held at once.
+/// Files examined per parallel batch, and written to the state database per transaction:
+/// bounds the parsed articles and pending writes held at once.
 pub const PARSE_BATCH: usize = 2048;
 /// Most threads parsing at once (the machine's cores, up to this).
 pub const MAX_PARSE_THREADS: usize = 8;
@@ -318,9 +319,11 @@ impl Store {
             }
         }
         // Vanished files first: their tombstones let renamed ones keep their ids.
-        let seen: HashSet<String> = found.iter().map(|(key, _)| key.clone()).collect();
-        let known: Vec<String> = self.records.keys().cloned().collect();
-        self.forget_missing(known, &seen, &problems, &mut changes);
+        let seen: HashSet<&str> = found.iter().map(|(key, _)| key.as_str()).collect();
+        let known = self.records.keys().cloned();
+        let missing: Vec<String> = known.filter(|k| !seen.contains(k.as_str())).collect();
+        drop(seen);
+        self.forget_missing(missing, &problems, &mut changes);
         self.ingest_all(&found, true, &mut changes);
         self.use_cached_meta = false;
         self.flush();
@@ -337,12 +340,11 @@ impl Store {
         changes
     }
 
-    /// Forgets the `known` keys that a walk did not find, except below folders it could not
-    /// read.
+    /// Forgets the `missing` keys (known, but not found by a walk), except below folders the
+    /// walk could not read.
     fn forget_missing(
         &mut self,
-        known: Vec<String>,
-        found: &HashSet<String>,
+        missing: Vec<String>,
         problems: &[scan::WalkProblem],
         changes: &mut Changes,
     ) {
@@ -362,8 +364,8 @@ impl Store {
                         .is_some_and(|r| r.starts_with('/'))
             })
         };
-        for key in known {
-            if !found.contains(&key) && !protected(&key) {
+        for key in missing {
+            if !protected(&key) {
                 self.forget(&key, changes);
             }
         }
@@ -429,9 +431,13 @@ impl Store {
                     .into_iter()
                     .filter_map(|f| Some((scan::store_key(&self.root, &f)?, f)))
                     .collect();
-                let present: HashSet<String> = found.iter().map(|(k, _)| k.clone()).collect();
                 let known = self.keys_under(key);
-                self.forget_missing(known, &present, &problems, changes);
+                let present: HashSet<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
+                let missing: Vec<String> = known
+                    .into_iter()
+                    .filter(|k| !present.contains(k.as_str()))
+                    .collect();
+                self.forget_missing(missing, &problems, changes);
                 self.ingest_all(&found, false, changes);
             }
             Ok(md) if md.is_file() && self.filter.is_article(Path::new(key)) => {
@@ -473,6 +479,9 @@ impl Store {
             for ((key, _), prepared) in batch.iter().zip(prepared) {
                 self.apply(key, prepared, changes);
             }
+            // One transaction per batch bounds the pending writes (a first index of 100,000
+            // files would otherwise hold all their metadata twice until the end).
+            self.flush();
         }
     }
 
@@ -796,7 +805,7 @@ fn mtime_ns(md: &std::fs::Metadata) -> i64 {
 }
 
 /// Version of what the metadata cache holds; bumped when [`ArticleMeta`] changes shape.
-const CACHE_SCHEMA: u32 = 2;
+const CACHE_SCHEMA: u32 = 3;
 
 /// Identifies the parser and the settings that shape its output: cached articles made under
 /// another fingerprint are parsed again.
@@ -929,7 +938,7 @@ mod tests {
         }];
         let known: Vec<String> = store.records.keys().cloned().collect();
         let mut changes = Changes::default();
-        store.forget_missing(known, &HashSet::new(), &problems, &mut changes);
+        store.forget_missing(known, &problems, &mut changes);
         assert_eq!(changes, Changes::default());
         assert_eq!(store.entries().len(), 1);
     }
@@ -948,7 +957,7 @@ mod tests {
         }];
         let known: Vec<String> = store.records.keys().cloned().collect();
         let mut changes = Changes::default();
-        store.forget_missing(known, &HashSet::new(), &problems, &mut changes);
+        store.forget_missing(known, &problems, &mut changes);
         assert_eq!(changes.removed, 1, "subway.txt is not below sub/");
         assert!(store.records.contains_key("sub/a.txt"));
     }
