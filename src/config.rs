@@ -141,6 +141,16 @@ impl Default for ServerSettings {
     }
 }
 
+/// Default `feed.detect_languages`: the languages most news is written in. Each language of
+/// the Latin script costs the detector about 2 µs per article (it compares a trigram profile
+/// per candidate), and detection was half of the parse time with all 69 it knows; languages
+/// of other scripts cost almost nothing, the script narrowing them down first.
+pub const DEFAULT_DETECT_LANGUAGES: &[&str] = &[
+    "en", "fr", "de", "es", "it", "pt", "nl", "ca", "sv", "da", "nb", "fi", "pl", "cs", "ro", "hu",
+    "tr", "id", "vi", "ru", "uk", "bg", "sr", "el", "he", "ar", "fa", "ur", "hi", "bn", "ta", "th",
+    "zh", "ja", "ko",
+];
+
 /// `[feed]`: what the feeds say about themselves.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -151,6 +161,9 @@ pub struct FeedSettings {
     pub description: String,
     /// Language of the feed, and of any article whose language cannot be detected.
     pub language: String,
+    /// Languages (BCP 47 tags) an article may be detected as; empty for every language the
+    /// detector knows.
+    pub detect_languages: Vec<String>,
     /// Author of articles that name none.
     pub author: String,
     /// How many articles a feed holds, newest first.
@@ -163,6 +176,10 @@ impl Default for FeedSettings {
             title: "seedfeed".into(),
             description: "Articles from the seeds folder".into(),
             language: "en".into(),
+            detect_languages: DEFAULT_DETECT_LANGUAGES
+                .iter()
+                .map(|t| t.to_string())
+                .collect(),
             author: "seedfeed".into(),
             items: 50,
         }
@@ -564,6 +581,12 @@ impl Settings {
                 format!("{bad:?} is not a language tag (like \"en\")"),
             );
         }
+        if let Err(bad) = crate::article::lang::detector(&self.feed.detect_languages) {
+            return invalid(
+                "feed.detect_languages",
+                format!("{bad:?} is not a language the detector knows (like \"en\" or \"fr\")"),
+            );
+        }
         for (key, value) in [
             ("feed.title", &self.feed.title),
             ("feed.description", &self.feed.description),
@@ -601,6 +624,8 @@ impl Settings {
             .collect();
         ParseOptions {
             default_language: self.feed.language.clone(),
+            detector: crate::article::lang::detector(&self.feed.detect_languages)
+                .unwrap_or_default(),
             dates: DateRules {
                 timezone: self.dates.timezone.parse().unwrap_or(defaults.timezone),
                 default_time: chrono::NaiveTime::parse_from_str(&self.dates.default_time, "%H:%M")

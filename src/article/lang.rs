@@ -5,13 +5,30 @@
 /// sample), and the trigram profile of 80-odd words of prose is already decisive.
 pub const DETECT_SAMPLE_BYTES: usize = 512;
 
+/// A detector choosing among the languages `tags` (BCP 47, as [`detect`] reports them), or
+/// among every language it knows when `tags` is empty; the first unknown tag is the error.
+pub fn detector(tags: &[String]) -> Result<whatlang::Detector, String> {
+    if tags.is_empty() {
+        return Ok(whatlang::Detector::new());
+    }
+    let mut allowed = Vec::with_capacity(tags.len());
+    for tag in tags {
+        let lang = whatlang::Lang::all()
+            .iter()
+            .find(|lang| bcp47(**lang).is_some_and(|t| t.eq_ignore_ascii_case(tag)))
+            .ok_or_else(|| tag.clone())?;
+        allowed.push(*lang);
+    }
+    Ok(whatlang::Detector::with_allowlist(allowed))
+}
+
 /// The article's language as a BCP 47 primary tag (`fr`), when the detector is confident.
-pub fn detect(text: &str) -> Option<&'static str> {
+pub fn detect(detector: &whatlang::Detector, text: &str) -> Option<&'static str> {
     let mut end = text.len().min(DETECT_SAMPLE_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let info = whatlang::detect(&text[..end])?;
+    let info = detector.detect(&text[..end])?;
     if !info.is_reliable() {
         return None;
     }
@@ -99,6 +116,24 @@ fn bcp47(lang: whatlang::Lang) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn detect(text: &str) -> Option<&'static str> {
+        super::detect(&whatlang::Detector::new(), text)
+    }
+
+    #[test]
+    fn an_allowlist_limits_the_candidates_and_rejects_unknown_tags() {
+        let german = "Der Stadtrat hat am Dienstagabend den Haushalt der Stadt für das \
+                      kommende Jahr beschlossen, nach einer langen Debatte über die Schulen.";
+        let all = detector(&[]).expect("every language");
+        assert_eq!(super::detect(&all, german), Some("de"));
+        let no_german = detector(&["en".into(), "fr".into()]).expect("known tags");
+        assert_ne!(super::detect(&no_german, german), Some("de"));
+        assert_eq!(
+            detector(&["en".into(), "xx".into()]).err(),
+            Some("xx".into())
+        );
+    }
 
     #[test]
     fn detects_french_and_english() {

@@ -259,6 +259,8 @@ pub struct ArticleMeta {
 pub struct ParseOptions {
     /// Language used when detection is not confident.
     pub default_language: String,
+    /// The language detector, limited to `feed.detect_languages`.
+    pub detector: whatlang::Detector,
     /// How zoneless, timeless and slashed dates are read.
     pub dates: DateRules,
     /// Languages whose slashed dates are month first whatever `dates.day_first` says.
@@ -316,7 +318,7 @@ pub fn parse(
     let text = split_long_lines(&decoded.text);
     let (mut article, found, language) = match format {
         Format::Text => parse_text(&text, options)?,
-        Format::Markdown => parse_markdown(&text)?,
+        Format::Markdown => parse_markdown(&text, options)?,
     };
     if !article
         .blocks
@@ -374,8 +376,12 @@ fn split_long_lines(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// The language of a title and the first few kilobytes of text after it.
-fn detect_language<'a>(title: &str, texts: impl Iterator<Item = &'a str>) -> Option<String> {
+/// The language of a title and the first few hundred bytes of text after it.
+fn detect_language<'a>(
+    detector: &whatlang::Detector,
+    title: &str,
+    texts: impl Iterator<Item = &'a str>,
+) -> Option<String> {
     let mut sample = title.to_string();
     for text in texts {
         if sample.len() >= lang::DETECT_SAMPLE_BYTES {
@@ -384,7 +390,7 @@ fn detect_language<'a>(title: &str, texts: impl Iterator<Item = &'a str>) -> Opt
         sample.push('\n');
         sample.push_str(text);
     }
-    lang::detect(&sample).map(str::to_string)
+    lang::detect(detector, &sample).map(str::to_string)
 }
 
 /// An article with only what every format fills in; the rest is set by [`parse`].
@@ -426,7 +432,7 @@ fn parse_text(text: &str, options: &ParseOptions) -> Result<Read, SkipReason> {
     let texts: Vec<&str> = raw.iter().map(|b| b.text.as_str()).collect();
     // The language picks the boilerplate markers, so it is read before stripping: chrome is
     // a few short lines and does not sway the detector.
-    let language = detect_language(&title, texts.iter().copied());
+    let language = detect_language(&options.detector, &title, texts.iter().copied());
     let (start, end) = options
         .boilerplate(language.as_deref())
         .article_bounds(&texts);
@@ -445,7 +451,7 @@ fn parse_text(text: &str, options: &ParseOptions) -> Result<Read, SkipReason> {
     Ok((article, found, language))
 }
 
-fn parse_markdown(text: &str) -> Result<Read, SkipReason> {
+fn parse_markdown(text: &str, options: &ParseOptions) -> Result<Read, SkipReason> {
     let md = markdown::parse(text)?;
     let title = md
         .title
@@ -456,7 +462,11 @@ fn parse_markdown(text: &str) -> Result<Read, SkipReason> {
     article.tags = md.front.tags;
     article.summary = md.front.summary;
     article.html = Some(md.html);
-    let language = detect_language(&article.title, article.blocks.iter().map(Block::text));
+    let language = detect_language(
+        &options.detector,
+        &article.title,
+        article.blocks.iter().map(Block::text),
+    );
     let found = md.front.date.map(|d| (d, DateSource::FrontMatter));
     Ok((article, found, language))
 }
