@@ -122,7 +122,7 @@ pub async fn run(
         watch::EVENT_CHANNEL_CAPACITY,
         Duration::from_millis(settings.watch.write_settle_ms),
     );
-    let mut folder = FolderWatch {
+    let folder = FolderWatch {
         root: root.clone(),
         mode: settings.watch.watch_mode(),
         debounce: Duration::from_millis(settings.watch.debounce_ms),
@@ -130,8 +130,6 @@ pub async fn run(
         watcher: None,
         armed_on: None,
     };
-    // Armed before the first walk, so nothing written during it is missed.
-    folder.ensure_armed();
     let reconcile_every = Duration::from_secs(settings.watch.reconcile_secs);
 
     let ctx = Arc::new(FeedContext::new(&settings, base_url.clone()));
@@ -208,13 +206,21 @@ struct Events {
 /// re-arming and reloads until told to stop. Dropping the loop drops the watcher.
 async fn index_loop(
     store: Store,
-    mut events: Events,
+    events: Events,
     mut ctx: Arc<FeedContext>,
     cell: Arc<SnapshotCell>,
     mut stop: signal::Receiver<bool>,
     mut control: Control,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
+    // Arming walks the whole tree too (inotify watches every folder): done on another thread
+    // while the first index runs, then the folder is compared once more, after the feeds are
+    // served, for what changed between the two (a stat per file; changed files only are read).
+    let mut folder = events.folder;
+    let arming = tokio::task::spawn_blocking(move || {
+        folder.ensure_armed();
+        folder
+    });
     let first = Step::Work(Work::Rescan);
     let busy = events.receiver.being_written();
     let mut store = index_step(store, first, busy, Arc::clone(&ctx), Arc::clone(&cell)).await?;
@@ -224,6 +230,12 @@ async fn index_loop(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "first index complete"
     );
+    let mut events = Events {
+        folder: arming
+            .await
+            .context("arming the watcher on the seeds folder")?,
+        ..events
+    };
     let mut root_check = tokio::time::interval(ROOT_CHECK_INTERVAL);
     // `interval` rejects a zero period; with reconciles off the branch below is disabled and
     // this timer only needs a valid period.
@@ -237,6 +249,9 @@ async fn index_loop(
         timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     }
     control.ready(&cell);
+    let busy = events.receiver.being_written();
+    let catch_up = Step::Work(Work::Rescan);
+    store = index_step(store, catch_up, busy, Arc::clone(&ctx), Arc::clone(&cell)).await?;
     loop {
         let work = tokio::select! {
             work = events.receiver.next_work() => match work {

@@ -16,6 +16,13 @@ pub struct PublishedIds(RwLock<HashMap<u128, Arc<Entry>>>);
 impl PublishedIds {
     /// The published entry with this id (the UUID in its page path), with the id's number.
     pub fn get(&self, id: &str) -> Option<(u128, Arc<Entry>)> {
+        // Only the form ids are written in (lowercase, hyphenated), so that each page has
+        // one URL; `parse_str` alone also takes uppercase, braced and unhyphenated forms.
+        let canonical = id.len() == uuid::fmt::Hyphenated::LENGTH
+            && !id.bytes().any(|b| b.is_ascii_uppercase());
+        if !canonical {
+            return None;
+        }
         let number = uuid::Uuid::parse_str(id).ok()?.as_u128();
         let map = self
             .0
@@ -197,6 +204,13 @@ impl Index {
         let Some(group) = self.groups.get_mut(&hash) else {
             return;
         };
+        if let [only] = group.as_slice() {
+            // The usual case: content no other file has.
+            let only = Arc::clone(only);
+            self.duplicates.remove(&only.key);
+            self.publish(only);
+            return;
+        }
         group.sort_by(|a, b| {
             (a.record.first_seen_ms, &a.key).cmp(&(b.record.first_seen_ms, &b.key))
         });
@@ -295,6 +309,10 @@ mod tests {
         );
         let ids = index.published_ids();
         assert!(ids.get(&article_id("early.txt")).is_some());
+        let upper = article_id("early.txt").to_uppercase();
+        assert!(ids.get(&upper).is_none(), "one URL per page");
+        let simple = article_id("early.txt").replace('-', "");
+        assert!(ids.get(&simple).is_none(), "one URL per page");
         assert!(ids.get(&article_id("late.txt")).is_none());
 
         index.remove("early.txt");
