@@ -417,8 +417,20 @@ pub fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell) {
     let published = store.published_len();
     // A renderer bug must not take the daemon down: the last good feeds stay in service.
     // Rendering only reads the store, so a panic leaves nothing half-changed behind.
+    let previous = cell.load();
+    let items = match store.feed_items(ctx.items) {
+        Ok(items) => items,
+        // With feeds in service, keep them; the first render publishes what it could read.
+        Err(e) if previous.is_some() => {
+            error!(error = %e, "still serving the previous feeds");
+            return;
+        }
+        Err(e) => {
+            error!(error = %e, found = e.items.len(), "publishing the articles that could be read");
+            e.items
+        }
+    };
     let rendered = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        let items = store.feed_items(ctx.items);
         let newest: Vec<&Entry> = store
             .newest()
             .take(MAX_INDEX_ARTICLES)
@@ -437,7 +449,6 @@ pub fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell) {
             return;
         }
     };
-    let previous = cell.load();
     // The page cache lives as long as the feed context: a reload that changes links or
     // titles starts a new one.
     let pages = previous

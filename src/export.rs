@@ -32,7 +32,7 @@ pub fn build(settings: &Settings, out: &Path) -> anyhow::Result<BuildReport> {
     })?;
     store.reconcile_all();
     let ctx = FeedContext::new(settings, settings.public_base_url(settings.server.listen));
-    let items = store.feed_items(ctx.items);
+    let items = store.feed_items(ctx.items)?;
     let newest: Vec<&Entry> = store.newest().map(|e| &**e).collect();
     let rendered = feed::render(&items, &newest, newest.len(), &ctx)?;
     let bodies = store.bodies();

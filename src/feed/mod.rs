@@ -9,11 +9,8 @@ pub mod rss;
 pub mod status;
 pub mod text;
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 
-use crate::article::ParsedArticle;
 use crate::config::Settings;
 use crate::store::Entry;
 
@@ -72,8 +69,7 @@ impl FeedContext {
     }
 }
 
-/// One feed item: the published entry and its body.
-pub type FeedItem = (Arc<Entry>, Arc<ParsedArticle>);
+pub use crate::store::FeedItem;
 
 /// The documents rendered on every change: the feeds and the index. Article pages are
 /// rendered when requested (see [`crate::pages`]).

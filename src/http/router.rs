@@ -7,6 +7,7 @@ use arc_swap::ArcSwap;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::{Method, Request, StatusCode};
+use tokio::sync::Semaphore;
 
 use super::response::{self, Delivery, HttpResponse};
 use super::{conditional, encoding};
@@ -23,7 +24,14 @@ pub struct AppState {
     pub snapshot: Arc<SnapshotCell>,
     /// `Cache-Control` for documents; swapped when a reload changes `server.cache_max_age`.
     pub cache_control: ArcSwap<HeaderValue>,
+    /// Article pages being rendered at once (each reads and parses a file on a blocking
+    /// thread); further first requests wait for a permit.
+    pub page_renders: Arc<Semaphore>,
 }
+
+/// Article pages rendered at once: enough to keep both cores busy on a burst of first
+/// requests, few enough that they cannot crowd the indexer out of the blocking thread pool.
+pub const MAX_PAGE_RENDERS: usize = 8;
 
 impl AppState {
     /// State serving `snapshot` with `Cache-Control: public, max-age=<max_age>`.
@@ -31,6 +39,7 @@ impl AppState {
         Self {
             snapshot,
             cache_control: ArcSwap::from_pointee(cache_control(max_age)),
+            page_renders: Arc::new(Semaphore::new(MAX_PAGE_RENDERS)),
         }
     }
 
@@ -62,7 +71,7 @@ pub async fn handle(req: &Request<Incoming>, state: &AppState) -> HttpResponse {
     }
     let resource = match snapshot.resources.get(path) {
         Some(resource) => Arc::clone(resource),
-        None => match article_page(&snapshot, path).await {
+        None => match article_page(&snapshot, path, &state.page_renders).await {
             Ok(page) => page,
             Err(response) => return response,
         },
@@ -84,7 +93,11 @@ pub async fn handle(req: &Request<Incoming>, state: &AppState) -> HttpResponse {
 
 /// An article page: from the page cache, else rendered on a blocking thread (it reads the
 /// article's file).
-async fn article_page(snapshot: &Snapshot, path: &str) -> Result<Arc<Resource>, HttpResponse> {
+async fn article_page(
+    snapshot: &Snapshot,
+    path: &str,
+    renders: &Arc<Semaphore>,
+) -> Result<Arc<Resource>, HttpResponse> {
     let not_found = || response::plain(StatusCode::NOT_FOUND, "not found\n");
     let (Some(id), Some(pages)) = (pages::page_id(path), snapshot.pages.clone()) else {
         return Err(not_found());
@@ -92,18 +105,23 @@ async fn article_page(snapshot: &Snapshot, path: &str) -> Result<Arc<Resource>, 
     let rendered = match pages.cached(id) {
         Ok(Some(page)) => Ok(page),
         Ok(None) => {
+            // The semaphore is never closed; if it were, rendering without a permit is safe.
+            let _permit = Arc::clone(renders).acquire_owned().await.ok();
             let id = id.to_string();
             tokio::task::spawn_blocking(move || pages.page(&id))
                 .await
-                .unwrap_or_else(|_| Err(PageError::NotFound))
+                .unwrap_or_else(|e| {
+                    tracing::error!(path, error = %e, "article page rendering panicked (a seedfeed bug)");
+                    Err(PageError::NotFound)
+                })
         }
         Err(e) => Err(e),
     };
-    rendered.map_err(|e| match e {
-        PageError::NotFound => not_found(),
-        PageError::Unreadable(reason) => {
-            tracing::warn!(path, reason = %reason, "article page not rendered");
-            response::plain(StatusCode::NOT_FOUND, "not found\n")
+    rendered.map_err(|e| {
+        if let PageError::Unreadable(reason) = &e {
+            // The watcher will catch up with the file; any client can ask, so not a warning.
+            tracing::debug!(path, reason = %reason, "article page not rendered");
         }
+        not_found()
     })
 }

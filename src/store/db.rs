@@ -19,7 +19,7 @@ const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
 
 /// path → JSON-encoded [`crate::article::ArticleMeta`], valid for the record's size and mtime
 /// and the parser fingerprint.
-const ARTICLES: TableDefinition<&str, &[u8]> = TableDefinition::new("article_meta");
+const ARTICLE_META: TableDefinition<&str, &[u8]> = TableDefinition::new("article_meta");
 
 /// The whole parsed articles that versions before 0.2 cached (bodies included, ten times the
 /// size): dropped on open.
@@ -180,7 +180,7 @@ impl StateDb {
     /// that a start does not hold every row in memory at once).
     pub fn meta_reader(&self) -> Result<MetaReader, DbError> {
         let txn = self.db.begin_read().map_err(|e| self.io(e))?;
-        let table = txn.open_table(ARTICLES).map_err(|e| self.io(e))?;
+        let table = txn.open_table(ARTICLE_META).map_err(|e| self.io(e))?;
         Ok(MetaReader { table })
     }
 
@@ -212,8 +212,8 @@ impl StateDb {
             }
         };
         if !kept {
-            txn.delete_table(ARTICLES).map_err(|e| self.io(e))?;
-            txn.open_table(ARTICLES).map_err(|e| self.io(e))?;
+            txn.delete_table(ARTICLE_META).map_err(|e| self.io(e))?;
+            txn.open_table(ARTICLE_META).map_err(|e| self.io(e))?;
         }
         txn.commit().map_err(|e| self.io(e))?;
         Ok(kept)
@@ -224,7 +224,7 @@ impl StateDb {
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         {
             let mut table = txn.open_table(FILES).map_err(|e| self.io(e))?;
-            let mut articles = txn.open_table(ARTICLES).map_err(|e| self.io(e))?;
+            let mut articles = txn.open_table(ARTICLE_META).map_err(|e| self.io(e))?;
             txn.open_table(META).map_err(|e| self.io(e))?;
             for op in ops {
                 match op {

@@ -9,9 +9,12 @@ use std::sync::{Arc, RwLock};
 
 use super::Entry;
 
+/// Published entries by the number of their id.
+type IdMap = HashMap<u128, Arc<Entry>>;
+
 /// Published entries by article id, shared with the HTTP handlers that serve article pages.
 #[derive(Debug, Default)]
-pub struct PublishedIds(RwLock<HashMap<u128, Arc<Entry>>>);
+pub struct PublishedIds(RwLock<IdMap>);
 
 impl PublishedIds {
     /// The published entry with this id (the UUID in its page path), with the id's number.
@@ -44,7 +47,7 @@ impl PublishedIds {
         self.len() == 0
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<u128, Arc<Entry>>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, IdMap> {
         self.0
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -137,6 +140,11 @@ impl Index {
         self.ids.write().clear();
     }
 
+    /// True when identical copies are folded into one.
+    pub fn folds_duplicates(&self) -> bool {
+        self.fold_duplicates
+    }
+
     /// The entry at `key`.
     pub fn get(&self, key: &str) -> Option<&Arc<Entry>> {
         self.entries.get(key)
@@ -167,24 +175,33 @@ impl Index {
         &self.duplicates
     }
 
-    /// Adds or replaces the entry at its key.
+    /// Adds or replaces the entry at its key. Page handlers see the old entry or the new one,
+    /// never neither: the id map stays locked for the whole replacement.
     pub fn insert(&mut self, entry: Entry) {
-        self.remove(&entry.key);
+        let ids = Arc::clone(&self.ids);
+        let mut ids = ids.write();
+        self.remove_locked(&entry.key, &mut ids);
         let entry = Arc::new(entry);
         self.entries.insert(entry.key.clone(), Arc::clone(&entry));
         match entry.record.hash.filter(|_| self.fold_duplicates) {
             Some(hash) => {
                 self.groups.entry(hash).or_default().push(entry);
-                self.settle(hash);
+                self.settle(hash, &mut ids);
             }
-            None => self.publish(entry),
+            None => self.publish(entry, &mut ids),
         }
     }
 
     /// Removes the entry at `key`, returning it.
     pub fn remove(&mut self, key: &str) -> Option<Arc<Entry>> {
+        let ids = Arc::clone(&self.ids);
+        let mut ids = ids.write();
+        self.remove_locked(key, &mut ids)
+    }
+
+    fn remove_locked(&mut self, key: &str, ids: &mut IdMap) -> Option<Arc<Entry>> {
         let entry = self.entries.remove(key)?;
-        self.unpublish(&entry);
+        self.unpublish(&entry, ids);
         self.duplicates.remove(key);
         if let Some(hash) = entry.record.hash.filter(|_| self.fold_duplicates) {
             if let Some(group) = self.groups.get_mut(&hash) {
@@ -192,7 +209,7 @@ impl Index {
                 if group.is_empty() {
                     self.groups.remove(&hash);
                 } else {
-                    self.settle(hash);
+                    self.settle(hash, ids);
                 }
             }
         }
@@ -200,7 +217,7 @@ impl Index {
     }
 
     /// Publishes the copy of `hash` seen first (ties broken by path) and folds the others.
-    fn settle(&mut self, hash: u64) {
+    fn settle(&mut self, hash: u64, ids: &mut IdMap) {
         let Some(group) = self.groups.get_mut(&hash) else {
             return;
         };
@@ -208,7 +225,7 @@ impl Index {
             // The usual case: content no other file has.
             let only = Arc::clone(only);
             self.duplicates.remove(&only.key);
-            self.publish(only);
+            self.publish(only, ids);
             return;
         }
         group.sort_by(|a, b| {
@@ -219,28 +236,24 @@ impl Index {
             return;
         };
         self.duplicates.remove(&original.key);
-        self.publish(Arc::clone(original));
+        self.publish(Arc::clone(original), ids);
         for copy in copies {
-            self.unpublish(copy);
+            self.unpublish(copy, ids);
             self.duplicates
                 .insert(copy.key.clone(), original.key.clone());
         }
     }
 
-    fn publish(&mut self, entry: Arc<Entry>) {
-        self.ids
-            .write()
-            .insert(id_number(&entry), Arc::clone(&entry));
+    fn publish(&mut self, entry: Arc<Entry>, ids: &mut IdMap) {
+        ids.insert(id_number(&entry), Arc::clone(&entry));
         self.newest.insert(Newest(entry));
     }
 
-    fn unpublish(&mut self, entry: &Arc<Entry>) {
-        let mut ids = self.ids.write();
+    fn unpublish(&mut self, entry: &Arc<Entry>, ids: &mut IdMap) {
         let id = id_number(entry);
         if ids.get(&id).is_some_and(|e| Arc::ptr_eq(e, entry)) {
             ids.remove(&id);
         }
-        drop(ids);
         self.newest.remove(&Newest(Arc::clone(entry)));
     }
 }

@@ -64,6 +64,9 @@ impl Entry {
     }
 }
 
+/// One feed item: a published entry and its body.
+pub type FeedItem = (Arc<Entry>, Arc<ParsedArticle>);
+
 /// The stable id of the article at `key`: a name-based UUID (v5) of its path, so that the same
 /// path always gets the same id, on any machine.
 pub fn article_id(key: &str) -> String {
@@ -132,6 +135,21 @@ enum Prepared {
 pub const PARSE_BATCH: usize = 2048;
 /// Most threads parsing at once (the machine's cores, up to this).
 pub const MAX_PARSE_THREADS: usize = 8;
+/// Fewer files than this per thread are examined on the calling thread: starting threads
+/// would cost more than it saves (a watcher event is usually one file).
+pub const MIN_FILES_PER_THREAD: usize = 4;
+
+/// Most feed items whose files cannot be read again before a render gives up (keeping the
+/// feeds already served) rather than reading on through the whole folder.
+pub const MAX_UNREADABLE_FEED_ITEMS: usize = 64;
+
+/// Too many of the newest articles' files could not be read again for a render.
+#[derive(Debug, thiserror::Error)]
+#[error("more than {MAX_UNREADABLE_FEED_ITEMS} of the newest articles' files cannot be read")]
+pub struct UnreadableFeed {
+    /// The items that could be read, newest first.
+    pub items: Vec<FeedItem>,
+}
 
 /// A file that vanished recently, remembered so that the same content reappearing under
 /// another name (a rename seen as delete + create, or a move between subfolders) or the
@@ -169,6 +187,8 @@ pub struct Store {
     /// True until the first full index is done: per-file lines are debug-level meanwhile, so
     /// that a start over 100,000 files does not log 100,000 lines.
     first_index: bool,
+    /// Set by a reload: the next full scan parses every file, whatever its size and mtime.
+    force_reparse: bool,
 }
 
 impl Store {
@@ -203,13 +223,15 @@ impl Store {
             use_cached_meta,
             bodies: Arc::new(bodies),
             first_index: true,
+            force_reparse: false,
         })
     }
 
     /// Takes the reloadable `[seeds]`, `[dates]` and `[boilerplate]` settings (and the default
-    /// language) of a configuration reload. Parsed articles are dropped, since the rules that
-    /// produced them may have changed: the next [`Store::reconcile_all`] parses every file
-    /// again. Records (ids, first-seen times) are kept, so nothing looks new or redated.
+    /// language) of a configuration reload. The rules that produced the articles may have
+    /// changed, so the next [`Store::reconcile_all`] parses every file again, replacing each
+    /// entry in place (they stay served meanwhile). Records (ids, first-seen times) are kept,
+    /// so nothing looks new or redated.
     ///
     /// Changes nothing and fails when the seeds folder cannot be read right now: dropping the
     /// articles then would empty the feeds until the folder is back.
@@ -231,7 +253,11 @@ impl Store {
             self.max_file_bytes,
             settings.feed.items + BODY_CACHE_EXTRA,
         );
-        self.index.clear(settings.seeds.fold_duplicates);
+        if self.index.folds_duplicates() != settings.seeds.fold_duplicates {
+            self.index.clear(settings.seeds.fold_duplicates);
+        }
+        // Entries stay published (and their pages served) until their files are parsed again.
+        self.force_reparse = true;
         Ok(())
     }
 
@@ -274,9 +300,12 @@ impl Store {
 
     /// The newest `n` published entries with their bodies. An entry whose file cannot be
     /// read or parsed right now (changed or removed since it was indexed; the watcher will
-    /// catch up) is left out with a log line, and the next one takes its place.
-    pub fn feed_items(&self, n: usize) -> Vec<(Arc<Entry>, Arc<ParsedArticle>)> {
+    /// catch up) is left out with a log line, and the next one takes its place; after
+    /// [`MAX_UNREADABLE_FEED_ITEMS`] such files (an unmounted folder) the error says how many
+    /// items were found, and the caller keeps the feeds it has.
+    pub fn feed_items(&self, n: usize) -> Result<Vec<FeedItem>, UnreadableFeed> {
         let mut items = Vec::with_capacity(n);
+        let mut unreadable = 0;
         for entry in self.index.newest() {
             if items.len() == n {
                 break;
@@ -285,10 +314,14 @@ impl Store {
                 Ok(article) => items.push((Arc::clone(entry), article)),
                 Err(reason) => {
                     warn!(file = %entry.key, reason = %reason, "left out of this render: cannot read it again");
+                    unreadable += 1;
+                    if unreadable > MAX_UNREADABLE_FEED_ITEMS {
+                        return Err(UnreadableFeed { items });
+                    }
                 }
             }
         }
-        items
+        Ok(items)
     }
 
     /// Files that are not published, with the reason.
@@ -326,6 +359,7 @@ impl Store {
         self.forget_missing(missing, &problems, &mut changes);
         self.ingest_all(&found, true, &mut changes);
         self.use_cached_meta = false;
+        self.force_reparse = false;
         self.flush();
         if std::mem::take(&mut self.first_index) {
             info!(
@@ -479,9 +513,12 @@ impl Store {
             for ((key, _), prepared) in batch.iter().zip(prepared) {
                 self.apply(key, prepared, changes);
             }
-            // One transaction per batch bounds the pending writes (a first index of 100,000
-            // files would otherwise hold all their metadata twice until the end).
-            self.flush();
+            // Over several batches, one transaction per batch bounds the pending writes (a
+            // first index of 100,000 files would otherwise hold all their metadata twice until
+            // the end); a single batch is written by the caller with the rest of its changes.
+            if files.len() > PARSE_BATCH {
+                self.flush();
+            }
         }
     }
 
@@ -505,7 +542,7 @@ impl Store {
                 .map(|(key, path)| self.prepare(key, path, trust_stat, reader.as_ref()))
                 .collect()
         };
-        if threads < 2 || batch.len() < 2 * threads {
+        if threads < 2 || batch.len() < MIN_FILES_PER_THREAD * threads {
             return prepare_slice(batch);
         }
         let per_thread = batch.len().div_ceil(threads);
@@ -541,8 +578,11 @@ impl Store {
         if !self.busy.is_empty() && self.busy.contains(path) {
             return Prepared::Busy;
         }
-        let record = self.records.get(key).filter(|r| r.hash.is_some());
-        let published = self.index.contains(key);
+        let record = self
+            .records
+            .get(key)
+            .filter(|r| r.hash.is_some() && r.size <= self.max_file_bytes);
+        let published = self.index.contains(key) && !self.force_reparse;
         let cached = cached.filter(|_| !published);
         if let Some(record) = record.filter(|_| trust_stat && (published || cached.is_some())) {
             let unchanged = std::fs::symlink_metadata(path).is_ok_and(|md| {
@@ -657,9 +697,6 @@ impl Store {
         if previous.as_ref() != Some(&record) || revived_from.is_some() {
             self.set_record(key, record.clone());
         }
-        if !content_changed && self.index.contains(key) {
-            return Outcome::Unchanged;
-        }
         let Some(parsed) = parsed else {
             // Not parsed because the content was the published one; nothing else to do.
             return Outcome::Unchanged;
@@ -674,8 +711,12 @@ impl Store {
                 self.bodies.remember(key, hash, Arc::new(parsed));
                 let was_published = self.index.contains(key);
                 self.skipped.remove(key);
-                let quiet = self.first_index;
-                let outcome = if was_published {
+                let quiet = self.first_index || self.force_reparse;
+                let outcome = if was_published && !content_changed {
+                    // Parsed again under reloaded settings.
+                    debug!(file = key, id = %record.id, title = %meta.title, "parsed again");
+                    Outcome::Updated
+                } else if was_published {
                     info!(file = key, id = %record.id, title = %meta.title, "updated");
                     Outcome::Updated
                 } else if quiet
@@ -701,6 +742,8 @@ impl Store {
     fn apply_skip(&mut self, key: &str, reason: SkipReason) -> Outcome {
         if self.skipped.get(key) != Some(&reason) {
             warn!(file = key, reason = %reason, "skipped");
+            // Its cached metadata, if any, must not publish it on the next start.
+            self.pending.push(DbOp::DeleteMeta(key.to_string()));
         }
         self.skipped.insert(key.to_string(), reason);
         if !self.records.contains_key(key) {
@@ -718,10 +761,7 @@ impl Store {
             );
         }
         match self.index.remove(key) {
-            Some(_) => {
-                self.pending.push(DbOp::DeleteMeta(key.to_string()));
-                Outcome::Removed
-            }
+            Some(_) => Outcome::Removed,
             None => Outcome::Unchanged,
         }
     }
@@ -892,6 +932,45 @@ mod tests {
         assert_eq!(after.record.id, before.record.id);
         assert_eq!(after.published(), before.published());
         assert!(after.updated() > before.updated());
+    }
+
+    // Regression: a file edited while the daemon was down into one that no longer parses
+    // was skipped once, then published again from its stale cached metadata on the start
+    // after that (same size and mtime as its record).
+    #[test]
+    fn stale_cached_metadata_never_publishes_a_skipped_file() {
+        let fx = Fixture::new();
+        let file = fx.seeds().join("a.txt");
+        std::fs::write(&file, "Title\nBody.\n").expect("write");
+        let mut store = fx.open();
+        assert_eq!(store.reconcile_all().published, 1);
+        drop(store);
+        std::fs::write(&file, "Only a title\n").expect("break it");
+        for start in ["first start after the edit", "the start after that"] {
+            let mut store = fx.open();
+            store.reconcile_all();
+            assert_eq!(store.published_len(), 0, "{start}");
+            assert!(store.skipped().contains_key("a.txt"), "{start}");
+        }
+    }
+
+    // Regression: a reload emptied the index (and with it the id map article pages are
+    // served from) until every file was parsed again.
+    #[test]
+    fn a_reload_keeps_entries_published_until_they_are_parsed_again() {
+        let fx = Fixture::new();
+        std::fs::write(fx.seeds().join("a.txt"), "Title\n03/04/2025\nBody.\n").expect("write");
+        let mut store = fx.open();
+        store.reconcile_all();
+        let id = only_entry(&store).record.id;
+        let ids = store.published_ids();
+        let mut settings = fx.settings.clone();
+        settings.dates.day_first = false;
+        store.reconfigure(&settings).expect("reconfigure");
+        assert!(ids.get(&id).is_some(), "still served while parsing again");
+        let changes = store.reconcile_all();
+        assert_eq!(changes.updated, 1, "parsed again under the new rules");
+        assert!(ids.get(&id).is_some());
     }
 
     #[test]
