@@ -69,18 +69,9 @@ fn article(title: &str) -> String {
     )
 }
 
-/// The id of a file first seen at `key`, derived here from the documented rule (RFC 4122
-/// name-based v5 UUID of the path, in the namespace v5(URL, "https://seedfeed.invalid/article"))
-/// rather than by calling seedfeed's own function.
+/// The feed id of a file first seen at `key`.
 fn urn(key: &str) -> String {
-    let namespace = uuid::Uuid::new_v5(
-        &uuid::Uuid::NAMESPACE_URL,
-        b"https://seedfeed.invalid/article",
-    );
-    format!(
-        "urn:uuid:{}",
-        uuid::Uuid::new_v5(&namespace, key.as_bytes())
-    )
+    format!("urn:uuid:{}", documented_id(key))
 }
 
 #[test]

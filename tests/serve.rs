@@ -616,14 +616,7 @@ fn article_pages_follow_edits_validate_and_leave_with_their_file() {
     daemon.wait_for(|d| d.get(&path).status == 404, "the deleted page");
 }
 
-/// The page path of the article at `key`, from the documented id rule.
+/// The page path of the article at `key`.
 fn urn_path(key: &str) -> String {
-    let namespace = uuid::Uuid::new_v5(
-        &uuid::Uuid::NAMESPACE_URL,
-        b"https://seedfeed.invalid/article",
-    );
-    format!(
-        "/articles/{}.html",
-        uuid::Uuid::new_v5(&namespace, key.as_bytes())
-    )
+    format!("/articles/{}.html", documented_id(key))
 }

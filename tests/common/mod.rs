@@ -343,3 +343,14 @@ pub fn write_atomically(path: &Path, content: &str) {
     std::fs::write(&tmp, content).expect("write temp");
     std::fs::rename(&tmp, path).expect("rename into place");
 }
+
+/// The id of a file first seen at `key`, derived here from the documented rule (RFC 4122
+/// name-based v5 UUID of the path, in the namespace v5(URL, "https://seedfeed.invalid/article"))
+/// rather than by calling seedfeed's own function.
+pub fn documented_id(key: &str) -> String {
+    let namespace = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        b"https://seedfeed.invalid/article",
+    );
+    uuid::Uuid::new_v5(&namespace, key.as_bytes()).to_string()
+}
