@@ -59,7 +59,7 @@ fn sample() -> article::ParsedArticle {
 }
 
 fn index_change(c: &mut Criterion) {
-    let meta = Arc::new(sample().meta());
+    let meta = Arc::new(sample().meta);
     let mut group = c.benchmark_group("index_change");
     for n in [1_000usize, 10_000, 100_000] {
         let mut index = Index::new(true);
@@ -80,7 +80,7 @@ fn index_change(c: &mut Criterion) {
 
 fn render(c: &mut Criterion) {
     let parsed = Arc::new(sample());
-    let meta = Arc::new(parsed.meta());
+    let meta = Arc::new(parsed.meta.clone());
     let entries: Vec<Arc<Entry>> = (0..1000).map(|i| Arc::new(entry(i, &meta))).collect();
     let items: Vec<feed::FeedItem> = entries
         .iter()

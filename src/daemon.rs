@@ -453,7 +453,7 @@ pub fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell) {
     // titles starts a new one.
     let pages = previous
         .as_ref()
-        .and_then(|p| p.pages.clone())
+        .map(|p| Arc::clone(&p.pages))
         .filter(|pages| Arc::ptr_eq(pages.context(), ctx))
         .unwrap_or_else(|| {
             Arc::new(Pages::new(

@@ -84,19 +84,19 @@ pub fn inspect(path: &Path, settings: &Settings) -> Report {
     };
     match article::parse(&bytes, article::Format::of(path), &settings.parse_options()) {
         Ok(a) => {
-            let (date, source) = a.date.unwrap_or((Utc::now(), DateSource::FirstSeen));
+            let (date, source) = a.meta.date.unwrap_or((Utc::now(), DateSource::FirstSeen));
             report.date = Some(date.to_rfc3339_opts(SecondsFormat::Secs, true));
             report.date_source = Some(source);
             report.summary = Some(a.summary_text());
             report.paragraphs = a.paragraphs().map(str::to_string).collect();
             report.headings = a.headings().map(str::to_string).collect();
             report.list_items = a.list_items().map(str::to_string).collect();
-            report.title = Some(a.title);
-            report.author = a.author;
-            report.language = Some(a.language);
+            report.title = Some(a.meta.title);
+            report.author = a.meta.author;
+            report.language = Some(a.meta.language);
             report.encoding = Some(a.encoding);
-            report.source = a.source;
-            report.tags = a.tags;
+            report.source = a.meta.source;
+            report.tags = a.meta.tags;
             report.stripped = a.stripped;
         }
         Err(reason) => report.skipped = Some(reason.to_string()),

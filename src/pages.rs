@@ -73,20 +73,25 @@ impl Pages {
     /// rendering, so it can be answered on the async thread.
     pub fn cached(&self, id: &str) -> Result<Option<Arc<Resource>>, PageError> {
         let (number, entry) = self.ids.get(id).ok_or(PageError::NotFound)?;
-        let cache = self.lock_cache();
-        Ok(cache
+        Ok(self.cached_for(number, &entry))
+    }
+
+    /// The cached page rendered from this very `entry`, if any.
+    fn cached_for(&self, number: u128, entry: &Arc<Entry>) -> Option<Arc<Resource>> {
+        self.lock_cache()
             .get(&number)
-            .filter(|(rendered_from, _)| Arc::ptr_eq(rendered_from, &entry))
-            .map(|(_, page)| Arc::clone(page)))
+            .filter(|(rendered_from, _)| Arc::ptr_eq(rendered_from, entry))
+            .map(|(_, page)| Arc::clone(page))
     }
 
     /// The page of article `id`, rendering it if needed (reads and parses the file: call it
     /// where blocking is allowed).
     pub fn page(&self, id: &str) -> Result<Arc<Resource>, PageError> {
-        if let Some(page) = self.cached(id)? {
+        let (number, entry) = self.ids.get(id).ok_or(PageError::NotFound)?;
+        // Another request may have rendered it since the caller looked.
+        if let Some(page) = self.cached_for(number, &entry) {
             return Ok(page);
         }
-        let (number, entry) = self.ids.get(id).ok_or(PageError::NotFound)?;
         let article = self.bodies.get(&entry).map_err(PageError::Unreadable)?;
         let html = html::article_page(&entry, &article, &self.ctx);
         let page = Arc::new(Resource::with_level(

@@ -142,12 +142,12 @@ fn whole_seconds(t: SystemTime) -> SystemTime {
 }
 
 /// Every document of one render, by request path.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Snapshot {
     /// Documents by path (`/feed.rss`, `/feed.atom`, `/`, `/status`).
     pub resources: HashMap<String, Arc<Resource>>,
-    /// Article pages, rendered on request; `None` only in snapshots built without a store.
-    pub pages: Option<Arc<Pages>>,
+    /// Article pages, rendered on request (the same cache across snapshots of one context).
+    pub pages: Arc<Pages>,
     /// Published articles.
     pub articles: usize,
     /// Files skipped with a reason.
@@ -179,7 +179,7 @@ impl Snapshot {
         }
         Self {
             resources,
-            pages: Some(pages),
+            pages,
             articles,
             skipped,
         }

@@ -90,7 +90,7 @@ fn render_one(parsed: article::ParsedArticle, size: usize) {
             size: size as u64,
             mtime_ns: 0,
         },
-        meta: Arc::new(parsed.meta()),
+        meta: Arc::new(parsed.meta.clone()),
     };
     let ctx = FeedContext::new(&Settings::default(), "http://127.0.0.1:8080".into());
     let entry = Arc::new(entry);

@@ -48,7 +48,7 @@ fuzz_target!(|bytes: &[u8]| {
                 size: bytes.len() as u64,
                 mtime_ns: 0,
             },
-            meta: Arc::new(parsed.meta()),
+            meta: Arc::new(parsed.meta.clone()),
         };
         let entry = Arc::new(entry);
         let items = [(Arc::clone(&entry), Arc::new(parsed))];

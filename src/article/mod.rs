@@ -121,7 +121,7 @@ impl DateSource {
 }
 
 /// A unit of article body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
     /// A paragraph of plain text.
     Paragraph(String),
@@ -140,23 +140,13 @@ impl Block {
     }
 }
 
-/// What the parser understood from one file (cached as JSON in the state database).
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+/// What the parser understood from one file.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ParsedArticle {
-    /// The title, whitespace-collapsed.
-    pub title: String,
-    /// The date found in the file, with where it came from.
-    pub date: Option<(DateTime<Utc>, DateSource)>,
-    /// The author named in the file.
-    pub author: Option<String>,
-    /// `Source:` metadata.
-    pub source: Option<String>,
-    /// `Tags:` metadata.
-    pub tags: Vec<String>,
+    /// Title, date, author, source, tags and language: what the index keeps.
+    pub meta: ArticleMeta,
     /// The encoding the file was read in (`encoding_rs`'s name for it).
     pub encoding: String,
-    /// BCP 47 language tag: detected, or the configured fallback.
-    pub language: String,
     /// The body, in order, as plain text.
     pub blocks: Vec<Block>,
     /// The body as HTML when the file's format produces it (Markdown); `None` means the HTML
@@ -203,18 +193,6 @@ impl ParsedArticle {
         });
         text.map(|t| truncate_words(t, SUMMARY_CHARS))
             .unwrap_or_default()
-    }
-
-    /// Everything but the body.
-    pub fn meta(&self) -> ArticleMeta {
-        ArticleMeta {
-            title: self.title.clone(),
-            date: self.date,
-            author: self.author.clone(),
-            source: self.source.clone(),
-            tags: self.tags.clone(),
-            language: self.language.clone(),
-        }
     }
 }
 
@@ -328,15 +306,15 @@ pub fn parse(
         return Err(SkipReason::NoBody);
     }
     article.encoding = decoded.encoding.to_string();
-    article.language = language.unwrap_or_else(|| options.default_language.clone());
-    let rules = options.date_rules(&article.language);
-    article.date = found.and_then(|(d, source)| Some((d.to_utc(&rules)?, source)));
-    if article.date.is_none() {
+    article.meta.language = language.unwrap_or_else(|| options.default_language.clone());
+    let rules = options.date_rules(&article.meta.language);
+    article.meta.date = found.and_then(|(d, source)| Some((d.to_utc(&rules)?, source)));
+    if article.meta.date.is_none() {
         let dateline = article
             .paragraphs()
             .take(DATELINE_BLOCKS)
             .find_map(date::find_date_in_text);
-        article.date = dateline
+        article.meta.date = dateline
             .and_then(|d| d.to_utc(&rules))
             .map(|d| (d, DateSource::Text));
     }
@@ -396,13 +374,15 @@ fn detect_language<'a>(
 /// An article with only what every format fills in; the rest is set by [`parse`].
 fn article(title: String, blocks: Vec<Block>) -> ParsedArticle {
     ParsedArticle {
-        title,
-        date: None,
-        author: None,
-        source: None,
-        tags: Vec::new(),
+        meta: ArticleMeta {
+            title,
+            date: None,
+            author: None,
+            source: None,
+            tags: Vec::new(),
+            language: String::new(),
+        },
         encoding: String::new(),
-        language: String::new(),
         blocks,
         html: None,
         summary: None,
@@ -443,9 +423,9 @@ fn parse_text(text: &str, options: &ParseOptions) -> Result<Read, SkipReason> {
         .collect();
 
     let mut article = article(title, classify_blocks(&raw[start..end]));
-    article.author = meta.author;
-    article.source = meta.source;
-    article.tags = meta.tags;
+    article.meta.author = meta.author;
+    article.meta.source = meta.source;
+    article.meta.tags = meta.tags;
     article.stripped = stripped;
     let found = meta.date.map(|d| (d, DateSource::Metadata));
     Ok((article, found, language))
@@ -458,13 +438,13 @@ fn parse_markdown(text: &str, options: &ParseOptions) -> Result<Read, SkipReason
         .or_else(|| md.blocks.first().map(|b| collapse_whitespace(b.text())))
         .ok_or(SkipReason::Empty)?;
     let mut article = article(title, md.blocks);
-    article.author = md.front.author;
-    article.tags = md.front.tags;
+    article.meta.author = md.front.author;
+    article.meta.tags = md.front.tags;
     article.summary = md.front.summary;
     article.html = Some(md.html);
     let language = detect_language(
         &options.detector,
-        &article.title,
+        &article.meta.title,
         article.blocks.iter().map(Block::text),
     );
     let found = md.front.date.map(|d| (d, DateSource::FrontMatter));
@@ -694,11 +674,11 @@ mod tests {
             "Title here\nAuthor: Jane Doe\nTags: one, two\n2024-02-29\nSource: Wire\n\
              First paragraph of the text.\nSecond paragraph.\n",
         );
-        assert_eq!(a.title, "Title here");
-        assert_eq!(a.author.as_deref(), Some("Jane Doe"));
-        assert_eq!(a.tags, ["one", "two"]);
-        assert_eq!(a.source.as_deref(), Some("Wire"));
-        let (date, source) = a.date.expect("date");
+        assert_eq!(a.meta.title, "Title here");
+        assert_eq!(a.meta.author.as_deref(), Some("Jane Doe"));
+        assert_eq!(a.meta.tags, ["one", "two"]);
+        assert_eq!(a.meta.source.as_deref(), Some("Wire"));
+        let (date, source) = a.meta.date.expect("date");
         assert_eq!(date.to_rfc3339(), "2024-02-29T00:00:00+00:00");
         assert_eq!(source, DateSource::Metadata);
         assert_eq!(a.paragraphs().count(), 2);
@@ -709,21 +689,21 @@ mod tests {
         let a = parse_str(
             "Titre\nPar Marie Curie\nPublié le 3 avril 2025 à 14h30\n\nCorps du texte.\n",
         );
-        assert_eq!(a.author.as_deref(), Some("Marie Curie"));
-        let (date, _) = a.date.expect("date");
+        assert_eq!(a.meta.author.as_deref(), Some("Marie Curie"));
+        let (date, _) = a.meta.date.expect("date");
         assert_eq!(date.to_rfc3339(), "2025-04-03T14:30:00+00:00");
     }
 
     #[test]
     fn by_and_a_year_is_not_a_byline() {
         let a = parse_str("Title\nBy 2030\nthe city will have doubled.\n");
-        assert_eq!(a.author, None);
+        assert_eq!(a.meta.author, None);
     }
 
     #[test]
     fn a_sentence_starting_with_by_is_body() {
         let a = parse_str("Title\nBy the end of the year, prices had doubled again.\n");
-        assert_eq!(a.author, None);
+        assert_eq!(a.meta.author, None);
         assert_eq!(a.paragraphs().count(), 1);
     }
 
@@ -774,9 +754,9 @@ mod tests {
         let md =
             "---\ntitle: Front title\nauthor: Ann\ndate: 2025-04-03\n---\n# Ignored H1\n\nBody.\n";
         let a = parse(md.as_bytes(), Format::Markdown, &options()).expect("parses");
-        assert_eq!(a.title, "Front title");
-        assert_eq!(a.author.as_deref(), Some("Ann"));
-        assert_eq!(a.date.map(|d| d.1), Some(DateSource::FrontMatter));
+        assert_eq!(a.meta.title, "Front title");
+        assert_eq!(a.meta.author.as_deref(), Some("Ann"));
+        assert_eq!(a.meta.date.map(|d| d.1), Some(DateSource::FrontMatter));
         assert!(
             a.html
                 .as_deref()
@@ -793,7 +773,7 @@ mod tests {
     #[test]
     fn undetectable_language_falls_back() {
         let a = parse_str("T\nok\n");
-        assert_eq!(a.language, "en");
+        assert_eq!(a.meta.language, "en");
     }
 
     const FRENCH_BODY: &str = "Le conseil municipal a voté mardi soir le budget de la ville pour \
@@ -806,13 +786,13 @@ mod tests {
     #[test]
     fn slashed_dates_follow_the_article_language() {
         let french = parse_str(&format!("Le budget\n03/04/2025\n\n{FRENCH_BODY}"));
-        assert_eq!(french.language, "fr");
-        let (date, _) = french.date.expect("date");
+        assert_eq!(french.meta.language, "fr");
+        let (date, _) = french.meta.date.expect("date");
         assert_eq!(date.to_rfc3339(), "2025-04-03T00:00:00+00:00");
 
         let english = parse_str(&format!("The budget\n03/04/2025\n\n{ENGLISH_BODY}"));
-        assert_eq!(english.language, "en");
-        let (date, _) = english.date.expect("date");
+        assert_eq!(english.meta.language, "en");
+        let (date, _) = english.meta.date.expect("date");
         assert_eq!(date.to_rfc3339(), "2025-03-04T00:00:00+00:00");
 
         // Unless configured otherwise.
@@ -822,7 +802,7 @@ mod tests {
         };
         let text = format!("The budget\n03/04/2025\n\n{ENGLISH_BODY}");
         let english = parse(text.as_bytes(), Format::Text, &all_day_first).expect("parses");
-        let (date, _) = english.date.expect("date");
+        let (date, _) = english.meta.date.expect("date");
         assert_eq!(date.to_rfc3339(), "2025-04-03T00:00:00+00:00");
     }
 
@@ -833,7 +813,7 @@ mod tests {
             Die Opposition verlangte, dass die Arbeiten am Bahnhof verschoben werden.\n\n\
             Weiterlesen\n\nNeue Radwege in der Innenstadt\n";
         let a = parse_str(german);
-        assert_eq!(a.language, "de");
+        assert_eq!(a.meta.language, "de");
         assert_eq!(
             a.stripped,
             ["Weiterlesen", "Neue Radwege in der Innenstadt"]
@@ -842,7 +822,7 @@ mod tests {
         // The German marker is a short line like any other in an English article.
         let english = format!("The budget\n\n{ENGLISH_BODY}\nWeiterlesen\n");
         let a = parse_str(&english);
-        assert_eq!(a.language, "en");
+        assert_eq!(a.meta.language, "en");
         assert!(a.stripped.is_empty(), "{:?}", a.stripped);
     }
 
@@ -868,7 +848,7 @@ mod tests {
 
         // Broken lines of a blank-line-paragraph file join back into their paragraph.
         let a = parse_str(&text);
-        assert_eq!(a.title, "Title");
+        assert_eq!(a.meta.title, "Title");
         let squeeze = |s: &str| s.split_whitespace().collect::<String>();
         let body: String = a.paragraphs().map(squeeze).collect();
         assert_eq!(body, squeeze(&line) + &no_space);

@@ -112,14 +112,14 @@ pub fn index_page(
 /// One article's page.
 pub fn article_page(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> String {
     let mut out = String::new();
-    head(&mut out, &article.title, &article.language, ctx);
+    head(&mut out, &article.meta.title, &article.meta.language, ctx);
     let _ = write!(
         out,
         "<body>\n<nav><a href=\"{home}\">← {site}</a></nav>\n<main>\n<article dir=\"auto\">\n\
          <header><h1>{title}</h1><p>{meta}</p></header>\n{body}</article>\n</main>\n",
         home = escape_html(&ctx.url("/")),
         site = escape_html(&ctx.title),
-        title = escape_html(&article.title),
+        title = escape_html(&article.meta.title),
         meta = dateline(entry, ctx),
         body = body_html(article),
     );

@@ -99,9 +99,10 @@ async fn article_page(
     renders: &Arc<Semaphore>,
 ) -> Result<Arc<Resource>, HttpResponse> {
     let not_found = || response::plain(StatusCode::NOT_FOUND, "not found\n");
-    let (Some(id), Some(pages)) = (pages::page_id(path), snapshot.pages.clone()) else {
+    let Some(id) = pages::page_id(path) else {
         return Err(not_found());
     };
+    let pages = Arc::clone(&snapshot.pages);
     let rendered = match pages.cached(id) {
         Ok(Some(page)) => Ok(page),
         Ok(None) => {

@@ -703,7 +703,7 @@ impl Store {
         };
         match parsed {
             Ok(parsed) => {
-                let meta = parsed.meta();
+                let meta = parsed.meta.clone();
                 match serde_json::to_vec(&meta) {
                     Ok(json) => self.pending.push(DbOp::PutMeta(key.to_string(), json)),
                     Err(e) => debug!(file = key, error = %e, "article metadata not cached"),
