@@ -214,28 +214,42 @@ async fn index_loop(
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     // Arming walks the whole tree too (inotify watches every folder): done on another thread
-    // while the first index runs, then the folder is compared once more, after the feeds are
-    // served, for what changed between the two (a stat per file; changed files only are read).
+    // while the first index runs. Nothing is served before the watcher is armed, so a file a
+    // client writes once the feeds answer is always seen being written. Files changed between
+    // the walk and the arming are caught by one more comparison after the feeds are served (a
+    // stat per file; changed files only are read).
     let mut folder = events.folder;
     let arming = tokio::task::spawn_blocking(move || {
         folder.ensure_armed();
         folder
     });
-    let first = Step::Work(Work::Rescan);
     let busy = events.receiver.being_written();
-    let mut store = index_step(store, first, busy, Arc::clone(&ctx), Arc::clone(&cell)).await?;
-    info!(
-        articles = store.entries().len(),
-        skipped = store.skipped().len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "first index complete"
-    );
+    let indexing = tokio::task::spawn_blocking(move || {
+        let mut store = store;
+        store.set_busy(&busy);
+        store.reconcile_all();
+        store
+    });
+    let store = indexing.await.context("the first index failed")?;
     let mut events = Events {
         folder: arming
             .await
             .context("arming the watcher on the seeds folder")?,
         ..events
     };
+    let (publish_ctx, publish_cell) = (Arc::clone(&ctx), Arc::clone(&cell));
+    let mut store = tokio::task::spawn_blocking(move || {
+        publish(&store, &publish_ctx, &publish_cell);
+        store
+    })
+    .await
+    .context("the first render failed")?;
+    info!(
+        articles = store.entries().len(),
+        skipped = store.skipped().len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "first index complete"
+    );
     let mut root_check = tokio::time::interval(ROOT_CHECK_INTERVAL);
     // `interval` rejects a zero period; with reconciles off the branch below is disabled and
     // this timer only needs a valid period.
