@@ -78,6 +78,33 @@ fn index_change(c: &mut Criterion) {
     group.finish();
 }
 
+/// The one O(n) step of a change: the catalog of published entries that documents rendered on
+/// request are rendered from (a pointer copy per entry).
+fn catalog(c: &mut Criterion) {
+    let meta = Arc::new(sample().meta);
+    let mut group = c.benchmark_group("catalog");
+    for n in [1_000usize, 10_000, 100_000] {
+        let mut index = Index::new(true);
+        for i in 0..n {
+            index.insert(entry(i, &meta));
+        }
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| black_box(index.newest().cloned().collect::<Vec<_>>()))
+        });
+    }
+    group.finish();
+}
+
+/// One similarity estimate; a page's related links cost one per published article.
+fn related_similarity(c: &mut Criterion) {
+    let a = sample().meta.signature.expect("the sample has a signature");
+    let mut other = a.clone();
+    other.0.reverse();
+    c.bench_function("related/similarity", |b| {
+        b.iter(|| seedfeed::related::similarity(black_box(&a), black_box(&other)))
+    });
+}
+
 fn render(c: &mut Criterion) {
     let parsed = Arc::new(sample());
     let meta = Arc::new(parsed.meta.clone());
@@ -90,7 +117,16 @@ fn render(c: &mut Criterion) {
     let newest: Vec<&Entry> = entries.iter().map(|e| &**e).collect();
     let ctx = FeedContext::new(&Settings::default(), "http://127.0.0.1:8080".into());
     c.bench_function("render/feeds_and_index", |b| {
-        b.iter(|| feed::render(black_box(&items), &newest, 100_000, &ctx).expect("renders"))
+        b.iter(|| {
+            feed::render(
+                black_box(&items),
+                &newest,
+                100_000,
+                &feed::Facets::default(),
+                &ctx,
+            )
+            .expect("renders")
+        })
     });
 }
 
@@ -123,5 +159,12 @@ fn conditional_get(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, index_change, render, conditional_get);
+criterion_group!(
+    benches,
+    index_change,
+    catalog,
+    related_similarity,
+    render,
+    conditional_get
+);
 criterion_main!(benches);

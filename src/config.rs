@@ -74,6 +74,63 @@ pub struct Settings {
     pub state: StateSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Per-source feeds.
+    pub sources: SourcesSettings,
+    /// WebSub hub.
+    pub websub: WebSubSettings,
+    /// Related stories.
+    pub related: RelatedSettings,
+    /// Prometheus metrics.
+    pub metrics: MetricsSettings,
+}
+
+/// `[sources]`: each top-level subfolder of the seeds folder is a source with its own feeds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourcesSettings {
+    /// Feed titles by subfolder name; a source without one is titled "<feed.title>: <name>".
+    pub titles: BTreeMap<String, String>,
+}
+
+/// `[websub]`: the hub feeds advertise and seedfeed notifies of changes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSubSettings {
+    /// The hub's URL (`http://` only); empty for none.
+    pub hub: String,
+}
+
+/// `[related]`: linking articles about the same story.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelatedSettings {
+    /// Estimated word-set similarity (0 to 1) at or above which two articles are related;
+    /// 0 turns related links off.
+    pub threshold: f64,
+    /// Most related articles listed on one page.
+    pub max_links: usize,
+}
+
+impl Default for RelatedSettings {
+    fn default() -> Self {
+        Self {
+            threshold: crate::related::DEFAULT_RELATED_THRESHOLD,
+            max_links: DEFAULT_RELATED_LINKS,
+        }
+    }
+}
+
+/// Related articles listed on a page unless `related.max_links` says otherwise.
+pub const DEFAULT_RELATED_LINKS: usize = 5;
+/// Highest `related.max_links`.
+pub const MAX_RELATED_LINKS: usize = 50;
+
+/// `[metrics]`: Prometheus metrics on their own address.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// Address and port of `/metrics`; empty (the default) serves no metrics.
+    pub listen: String,
 }
 
 /// `[seeds]`: the watched folder.
@@ -599,6 +656,34 @@ impl Settings {
                 );
             }
         }
+        for (name, title) in &self.sources.titles {
+            if title.trim().is_empty() || title.chars().any(crate::article::decode::is_xml_unsafe) {
+                return invalid(
+                    &format!("sources.titles.{name}"),
+                    "must be a non-empty title without control characters".into(),
+                );
+            }
+        }
+        if !self.websub.hub.is_empty() {
+            if let Err(e) = crate::websub::parse_hub(&self.websub.hub) {
+                return invalid("websub.hub", e.to_string());
+            }
+        }
+        if !(0.0..=1.0).contains(&self.related.threshold) {
+            return invalid(
+                "related.threshold",
+                format!("{} is outside 0..=1", self.related.threshold),
+            );
+        }
+        if self.related.max_links > MAX_RELATED_LINKS {
+            return invalid(
+                "related.max_links",
+                format!("{} is over {MAX_RELATED_LINKS}", self.related.max_links),
+            );
+        }
+        if let Err(e) = self.metrics_address() {
+            return invalid("metrics.listen", e);
+        }
         if self.state.dir.as_os_str().is_empty() {
             return invalid("state.dir", "must not be empty".into());
         }
@@ -662,6 +747,19 @@ impl Settings {
             });
         }
         format!("http://{addr}")
+    }
+
+    /// The address `/metrics` is served on, if any.
+    pub fn metrics_address(&self) -> Result<Option<SocketAddr>, String> {
+        if self.metrics.listen.is_empty() {
+            return Ok(None);
+        }
+        self.metrics.listen.parse().map(Some).map_err(|e| {
+            format!(
+                "{:?} is not an address like 127.0.0.1:9090: {e}",
+                self.metrics.listen
+            )
+        })
     }
 
     /// The effective configuration as TOML, for `seedfeed config`.

@@ -3,6 +3,7 @@
 //! Like mini-redis's `server::run`, [`run`] takes an already-bound listener and a shutdown
 //! future, so tests start it on port 0 and stop it when they like.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::os::unix::fs::MetadataExt;
@@ -18,14 +19,17 @@ use tracing::{debug, error, info, warn};
 
 use crate::config::Settings;
 use crate::feed::html::MAX_INDEX_ARTICLES;
+use crate::feed::target::{Format, Scope, Target};
 use crate::feed::{self, FeedContext};
 use crate::http::{self, AppState};
-use crate::pages::Pages;
+use crate::metrics::Metrics;
 use crate::reload::Reloads;
 use crate::snapshot::{Snapshot, SnapshotCell};
 use crate::store::{Entry, Store};
 use crate::systemd::{self, Notifier, Watchdog};
+use crate::views::{Catalog, Views};
 use crate::watch::{self, EventReceiver, Work};
+use crate::websub::{self, Pinger};
 
 /// How often the indexer checks that the watched seeds folder is still the same folder (it
 /// may be deleted, re-created or appear after start-up); a cheap `stat`.
@@ -111,6 +115,20 @@ pub async fn run(
         .local_addr()
         .context("reading the listening address")?;
     let base_url = settings.public_base_url(local);
+    let metrics_listener = match settings.metrics_address() {
+        Ok(Some(address)) => Some(
+            TcpListener::bind(address)
+                .await
+                .with_context(|| format!("listening on {address} (metrics.listen)"))?,
+        ),
+        Ok(None) => None,
+        Err(reason) => anyhow::bail!("metrics.listen: {reason}"),
+    };
+    if let Some(listener) = &metrics_listener {
+        if let Ok(address) = listener.local_addr() {
+            info!(address = %address, "serving metrics at http://{address}/metrics");
+        }
+    }
     let root = seeds_root(&settings)?;
     let store = Store::open(&settings, &root).with_context(|| {
         format!(
@@ -134,16 +152,30 @@ pub async fn run(
 
     let ctx = Arc::new(FeedContext::new(&settings, base_url.clone()));
     let cell = Arc::new(SnapshotCell::default());
+    let metrics = Arc::new(Metrics::default());
     let state = Arc::new(AppState::new(
         Arc::clone(&cell),
         settings.server.cache_max_age,
+        Arc::clone(&metrics),
     ));
     let (stop_tx, stop_rx) = signal::channel(false);
+    let metrics_server = metrics_listener.map(|listener| {
+        tokio::spawn(http::metrics::serve(
+            listener,
+            Arc::clone(&metrics),
+            stopped(stop_rx.clone()),
+        ))
+    });
     let server = tokio::spawn(http::serve(
         listener,
         Arc::clone(&state),
         stopped(stop_rx.clone()),
     ));
+    let pinger = match settings.websub.hub.as_str() {
+        "" => None,
+        hub => Some(Pinger::spawn(websub::parse_hub(hub).context("websub.hub")?)),
+    };
+    let hooks = Hooks { pinger, metrics };
     info!(address = %local, base_url = %base_url, seeds = %root.display(), "listening on http://{local}");
     let notifier = Notifier::from_env();
     let control = Control {
@@ -154,6 +186,7 @@ pub async fn run(
         state,
         local,
         status: String::new(),
+        hooks,
     };
     let mut indexer = tokio::spawn(index_loop(
         store,
@@ -184,6 +217,11 @@ pub async fn run(
     };
     stop_tx.send_replace(true);
     let served = server.await;
+    if let Some(metrics_server) = metrics_server {
+        metrics_server
+            .await
+            .context("the metrics server stopped unexpectedly")?;
+    }
     let indexed = outcome.context("the indexer stopped unexpectedly")?;
     served.context("the HTTP server stopped unexpectedly")?;
     indexed
@@ -238,8 +276,9 @@ async fn index_loop(
         ..events
     };
     let (publish_ctx, publish_cell) = (Arc::clone(&ctx), Arc::clone(&cell));
+    let publish_hooks = control.hooks.clone();
     let mut store = tokio::task::spawn_blocking(move || {
-        publish(&store, &publish_ctx, &publish_cell);
+        publish(&store, &publish_ctx, &publish_cell, &publish_hooks);
         store
     })
     .await
@@ -265,7 +304,16 @@ async fn index_loop(
     control.ready(&cell);
     let busy = events.receiver.being_written();
     let catch_up = Step::Work(Work::Rescan);
-    store = index_step(store, catch_up, busy, Arc::clone(&ctx), Arc::clone(&cell)).await?;
+    let hooks = control.hooks.clone();
+    store = index_step(
+        store,
+        catch_up,
+        busy,
+        Arc::clone(&ctx),
+        Arc::clone(&cell),
+        hooks,
+    )
+    .await?;
     loop {
         let work = tokio::select! {
             work = events.receiver.next_work() => match work {
@@ -295,9 +343,22 @@ async fn index_loop(
             // The guard `wait_for` returns is not `Send`; dropped here, before arms that await.
             () = async { let _ = stop.wait_for(|stop| *stop).await; } => break,
         };
+        match &work {
+            Work::Paths(paths) => control.hooks.metrics.watcher_paths(paths.len()),
+            Work::Rescan => control.hooks.metrics.rescan(),
+        }
         let busy = events.receiver.being_written();
         let step = Step::Work(work);
-        store = index_step(store, step, busy, Arc::clone(&ctx), Arc::clone(&cell)).await?;
+        let hooks = control.hooks.clone();
+        store = index_step(
+            store,
+            step,
+            busy,
+            Arc::clone(&ctx),
+            Arc::clone(&cell),
+            hooks,
+        )
+        .await?;
         control.status(&cell);
     }
     Ok(())
@@ -316,6 +377,8 @@ struct Control {
     local: SocketAddr,
     /// The last `STATUS=` sent.
     status: String,
+    /// The hub and the metrics.
+    hooks: Hooks,
 }
 
 impl Control {
@@ -358,7 +421,9 @@ impl Control {
         self.state.set_cache_max_age(settings.server.cache_max_age);
         let started = Instant::now();
         let step = Step::Reconfigure(Box::new(settings.clone()));
-        let store = index_step(store, step, busy, Arc::clone(&ctx), Arc::clone(cell)).await?;
+        let hooks = self.hooks.clone();
+        let store =
+            index_step(store, step, busy, Arc::clone(&ctx), Arc::clone(cell), hooks).await?;
         self.settings = settings;
         info!(
             articles = store.entries().len(),
@@ -395,6 +460,7 @@ async fn index_step(
     busy: Vec<PathBuf>,
     ctx: Arc<FeedContext>,
     cell: Arc<SnapshotCell>,
+    hooks: Hooks,
 ) -> anyhow::Result<Store> {
     tokio::task::spawn_blocking(move || {
         store.set_busy(&busy);
@@ -413,7 +479,7 @@ async fn index_step(
         };
         let reconfigured = matches!(step, Step::Reconfigure(_));
         if changes.any() || reconfigured || cell.load().is_none() {
-            publish(&store, &ctx, &cell);
+            publish(&store, &ctx, &cell, &hooks);
         }
         store
     })
@@ -424,9 +490,20 @@ async fn index_step(
     })
 }
 
-/// Renders the store's feeds and index and swaps them in; on a render error the previous
-/// snapshot stays. Costs O(feed items + index entries), whatever the number of articles.
-pub fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell) {
+/// Who hears about publishing besides readers: the WebSub hub and the metrics.
+#[derive(Debug, Clone, Default)]
+pub struct Hooks {
+    /// Notifies the hub of changed feeds, when one is configured.
+    pub pinger: Option<Pinger>,
+    /// Counters served at `/metrics`.
+    pub metrics: Arc<Metrics>,
+}
+
+/// Renders the store's feeds and index and swaps them in; on a render error (or a feed that
+/// breaks its format's rules) the previous snapshot stays, and the failure is counted. Costs
+/// O(feed items + index entries) to render, plus one pass over the published entries (a
+/// pointer copy each) for the catalog that feeds rendered on request use.
+pub fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell, hooks: &Hooks) {
     let started = Instant::now();
     let published = store.published_len();
     // A renderer bug must not take the daemon down: the last good feeds stay in service.
@@ -450,45 +527,118 @@ pub fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell) {
             .take(MAX_INDEX_ARTICLES)
             .map(|e| &**e)
             .collect();
-        feed::render(&items, &newest, published, ctx)
+        feed::render(&items, &newest, published, store.facets(), ctx)
     }));
     let rendered = match rendered {
         Ok(Ok(rendered)) => rendered,
         Ok(Err(e)) => {
+            hooks.metrics.render_failed();
             error!(error = %e, "render failed; still serving the previous feeds");
             return;
         }
         Err(_) => {
+            hooks.metrics.render_failed();
             error!("the renderer panicked (a seedfeed bug); still serving the previous feeds");
             return;
         }
     };
-    // The page cache lives as long as the feed context: a reload that changes links or
+    // The view cache lives as long as the feed context: a reload that changes links or
     // titles starts a new one.
-    let pages = previous
+    let views = previous
         .as_ref()
-        .map(|p| Arc::clone(&p.pages))
-        .filter(|pages| Arc::ptr_eq(pages.context(), ctx))
+        .map(|p| Arc::clone(&p.views))
+        .filter(|views| Arc::ptr_eq(views.context(), ctx))
         .unwrap_or_else(|| {
-            Arc::new(Pages::new(
+            Arc::new(Views::new(
                 store.published_ids(),
                 store.bodies(),
                 Arc::clone(ctx),
             ))
         });
+    let catalog = Catalog {
+        published: store.newest().cloned().collect(),
+        facets: store.facets().clone(),
+    };
+    let mut skipped: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for reason in store.skipped().values() {
+        *skipped.entry(reason.label()).or_insert(0) += 1;
+    }
     let snapshot = Snapshot::build(
         rendered,
         feed::status::render(store),
         previous.as_deref(),
-        pages,
-        published,
+        catalog,
+        views,
         store.skipped().len(),
         SystemTime::now(),
     );
+    let topics = changed_topics(previous.as_deref(), &snapshot, &items, ctx);
     cell.publish(snapshot);
+    hooks.metrics.published(published, skipped);
+    hooks.metrics.rendered(started.elapsed());
+    if let Some(pinger) = &hooks.pinger {
+        if !topics.is_empty() {
+            pinger.changed(topics);
+        }
+        let stats = pinger.stats();
+        hooks.metrics.hub_pings(stats.sent, stats.failed);
+    }
     tracing::debug!(
         articles = published,
         elapsed_us = started.elapsed().as_micros() as u64,
         "feeds rendered"
     );
+}
+
+/// The feed URLs a hub should hear about after `previous` is replaced by `next`: the main
+/// feeds whose bytes changed, and the source and tag feeds of the articles that entered,
+/// changed in or left the newest items. (A change to an older article only, outside every
+/// feed's newest items, changes no subscription document.)
+fn changed_topics(
+    previous: Option<&Snapshot>,
+    next: &Snapshot,
+    items: &[feed::FeedItem],
+    ctx: &FeedContext,
+) -> Vec<String> {
+    let Some(previous) = previous else {
+        return Vec::new();
+    };
+    let mut scopes = BTreeSet::new();
+    let mut topics = Vec::new();
+    for format in Format::ALL {
+        let path = Target::current(Scope::All, format).path();
+        let changed = match (previous.resources.get(&path), next.resources.get(&path)) {
+            (Some(old), Some(new)) => !Arc::ptr_eq(old, new),
+            _ => true,
+        };
+        if changed {
+            topics.push(ctx.url(&path));
+        }
+    }
+    if topics.is_empty() {
+        return topics;
+    }
+    let before: Vec<&Arc<Entry>> = previous.catalog.published.iter().take(ctx.items).collect();
+    let after: Vec<&Arc<Entry>> = items.iter().map(|(entry, _)| entry).collect();
+    let differ = |a: &[&Arc<Entry>], b: &[&Arc<Entry>]| -> Vec<Arc<Entry>> {
+        a.iter()
+            .filter(|x| !b.iter().any(|y| Arc::ptr_eq(x, y)))
+            .map(|x| Arc::clone(x))
+            .collect()
+    };
+    for entry in differ(&after, &before)
+        .iter()
+        .chain(&differ(&before, &after))
+    {
+        if let Some(source) = entry.source_folder() {
+            scopes.insert(Scope::Source(source.to_string()));
+        }
+        scopes.extend(entry.tag_keys().map(Scope::Tag));
+    }
+    for scope in scopes {
+        for format in Format::ALL {
+            topics.push(ctx.url(&Target::current(scope.clone(), format).path()));
+        }
+    }
+    topics
 }

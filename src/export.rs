@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::daemon::seeds_root;
 use crate::feed::{self, FeedContext};
 use crate::store::{Entry, Store};
+use crate::views::{Catalog, related_entries};
 
 /// What a build wrote.
 #[derive(Debug)]
@@ -21,7 +22,8 @@ pub struct BuildReport {
 }
 
 /// Indexes the seeds folder (recording first-seen times in the state database) and writes
-/// `feed.rss`, `feed.atom`, `index.html` and `articles/{id}.html` into `out`.
+/// `feed.rss`, `feed.atom`, `feed.json`, `opml.xml`, `index.html` and `articles/{id}.html`
+/// into `out`. (Per-source, per-tag and archive feeds are served by the daemon only.)
 pub fn build(settings: &Settings, out: &Path) -> anyhow::Result<BuildReport> {
     let root = seeds_root(settings)?;
     let mut store = Store::open(settings, &root).with_context(|| {
@@ -34,25 +36,36 @@ pub fn build(settings: &Settings, out: &Path) -> anyhow::Result<BuildReport> {
     let ctx = FeedContext::new(settings, settings.public_base_url(settings.server.listen));
     let items = store.feed_items(ctx.items)?;
     let newest: Vec<&Entry> = store.newest().map(|e| &**e).collect();
-    let rendered = feed::render(&items, &newest, newest.len(), &ctx)?;
+    let rendered = feed::render(&items, &newest, newest.len(), store.facets(), &ctx)?;
+    let catalog = Catalog {
+        published: store.newest().cloned().collect(),
+        facets: store.facets().clone(),
+    };
     let bodies = store.bodies();
     let pages = newest.iter().filter_map(|entry| match bodies.get(entry) {
         Ok(article) => Some((
             feed::article_path(&entry.record.id),
-            feed::html::article_page(entry, &article, &ctx),
+            feed::html::article_page(
+                entry,
+                &article,
+                &related_entries(entry, &catalog, &ctx),
+                &ctx,
+            ),
         )),
         Err(reason) => {
             tracing::warn!(file = %entry.key, reason = %reason, "page not written: cannot read the file again");
             None
         }
     });
-    let documents = [
-        (feed::RSS_PATH.to_string(), rendered.rss),
-        (feed::ATOM_PATH.to_string(), rendered.atom),
-        (feed::INDEX_PATH.to_string(), rendered.index),
-    ]
-    .into_iter()
-    .chain(pages);
+    let documents = rendered
+        .feeds
+        .into_iter()
+        .map(|(target, body)| (target.path(), body))
+        .chain([
+            (feed::OPML_PATH.to_string(), rendered.opml),
+            (feed::INDEX_PATH.to_string(), rendered.index),
+        ])
+        .chain(pages);
     let mut files = Vec::new();
     for (path, body) in documents {
         let file = out.join(file_for(&path));

@@ -13,13 +13,18 @@ use flate2::write::GzEncoder;
 use hyper::header::HeaderValue;
 
 use crate::feed::status::STATUS_PATH;
-use crate::feed::{ATOM_PATH, INDEX_PATH, RSS_PATH, Rendered};
-use crate::pages::Pages;
+use crate::feed::target::Format;
+use crate::feed::{FeedContext, INDEX_PATH, OPML_PATH, Rendered};
+use crate::views::{Catalog, Views};
 
 /// `Content-Type` of the RSS feed.
 pub const RSS_CONTENT_TYPE: &str = "application/rss+xml; charset=utf-8";
 /// `Content-Type` of the Atom feed.
 pub const ATOM_CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
+/// `Content-Type` of the JSON feed.
+pub const JSON_FEED_CONTENT_TYPE: &str = "application/feed+json; charset=utf-8";
+/// `Content-Type` of the OPML list.
+pub const OPML_CONTENT_TYPE: &str = "text/x-opml; charset=utf-8";
 /// `Content-Type` of HTML pages.
 pub const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 /// `Content-Type` of `/status`.
@@ -29,6 +34,15 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 pub const FEED_GZIP: Compression = Compression::new(6);
 /// Compression of article pages, rendered on demand: the fastest level.
 pub const PAGE_GZIP: Compression = Compression::fast();
+
+/// The `Content-Type` of a feed format.
+pub fn feed_content_type(format: Format) -> &'static str {
+    match format {
+        Format::Rss => RSS_CONTENT_TYPE,
+        Format::Atom => ATOM_CONTENT_TYPE,
+        Format::Json => JSON_FEED_CONTENT_TYPE,
+    }
+}
 
 /// Bodies smaller than this are not compressed: gzip's header would eat the gain.
 pub const MIN_GZIP_BYTES: usize = 512;
@@ -144,10 +158,16 @@ fn whole_seconds(t: SystemTime) -> SystemTime {
 /// Every document of one render, by request path.
 #[derive(Debug)]
 pub struct Snapshot {
-    /// Documents by path (`/feed.rss`, `/feed.atom`, `/`, `/status`).
+    /// Documents rendered on every change, by path (`/feed.rss`, `/feed.atom`, `/feed.json`,
+    /// `/opml.xml`, `/`, `/status`).
     pub resources: HashMap<String, Arc<Resource>>,
-    /// Article pages, rendered on request (the same cache across snapshots of one context).
-    pub pages: Arc<Pages>,
+    /// Counts up with every snapshot published: documents rendered on request are cached for
+    /// one generation.
+    pub generation: u64,
+    /// What documents rendered on request are rendered from.
+    pub catalog: Arc<Catalog>,
+    /// Documents rendered on request (the same cache across snapshots of one context).
+    pub views: Arc<Views>,
     /// Published articles.
     pub articles: usize,
     /// Files skipped with a reason.
@@ -160,29 +180,39 @@ impl Snapshot {
         rendered: Rendered,
         status: String,
         previous: Option<&Snapshot>,
-        pages: Arc<Pages>,
-        articles: usize,
+        catalog: Catalog,
+        views: Arc<Views>,
         skipped: usize,
         produced: SystemTime,
     ) -> Self {
         let old = |path: &str| previous.and_then(|p| p.resources.get(path));
-        let mut resources = HashMap::with_capacity(4);
-        for (path, content_type, body) in [
-            (RSS_PATH, RSS_CONTENT_TYPE, rendered.rss),
-            (ATOM_PATH, ATOM_CONTENT_TYPE, rendered.atom),
-            (INDEX_PATH, HTML_CONTENT_TYPE, rendered.index),
-            (STATUS_PATH, JSON_CONTENT_TYPE, status),
-        ] {
+        let mut documents: Vec<(String, &'static str, String)> = rendered
+            .feeds
+            .into_iter()
+            .map(|(target, body)| (target.path(), feed_content_type(target.format), body))
+            .collect();
+        documents.push((OPML_PATH.into(), OPML_CONTENT_TYPE, rendered.opml));
+        documents.push((INDEX_PATH.into(), HTML_CONTENT_TYPE, rendered.index));
+        documents.push((STATUS_PATH.into(), JSON_CONTENT_TYPE, status));
+        let mut resources = HashMap::with_capacity(documents.len());
+        for (path, content_type, body) in documents {
             let resource =
-                Resource::reuse_or_new(old(path), content_type, body, produced, FEED_GZIP);
-            resources.insert(path.to_string(), resource);
+                Resource::reuse_or_new(old(&path), content_type, body, produced, FEED_GZIP);
+            resources.insert(path, resource);
         }
         Self {
             resources,
-            pages,
-            articles,
+            generation: previous.map_or(0, |p| p.generation + 1),
+            articles: catalog.published.len(),
+            catalog: Arc::new(catalog),
+            views,
             skipped,
         }
+    }
+
+    /// The feed context the documents link with.
+    pub fn context(&self) -> &Arc<FeedContext> {
+        self.views.context()
     }
 }
 

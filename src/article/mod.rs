@@ -71,6 +71,23 @@ pub enum SkipReason {
     ParserPanic,
 }
 
+impl SkipReason {
+    /// A short stable name of the reason, for metrics labels.
+    pub fn label(&self) -> &'static str {
+        match self {
+            SkipReason::Empty => "empty",
+            SkipReason::Binary(_) => "binary",
+            SkipReason::Undecodable { .. } => "undecodable",
+            SkipReason::NoBody => "no_body",
+            SkipReason::TooLarge { .. } => "too_large",
+            SkipReason::Unreadable(_) => "unreadable",
+            SkipReason::Draft => "draft",
+            SkipReason::FrontMatter(_) => "front_matter",
+            SkipReason::ParserPanic => "parser_panic",
+        }
+    }
+}
+
 /// How a file is read, from its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -230,6 +247,10 @@ pub struct ArticleMeta {
     pub tags: Vec<String>,
     /// BCP 47 language tag: detected, or the configured fallback.
     pub language: String,
+    /// MinHash of the title's and body's words, to find related articles (`None` for a
+    /// text too short to compare).
+    #[serde(default)]
+    pub signature: Option<crate::related::Signature>,
 }
 
 /// What parsing needs from the configuration.
@@ -309,6 +330,9 @@ pub fn parse(
     article.meta.language = language.unwrap_or_else(|| options.default_language.clone());
     let rules = options.date_rules(&article.meta.language);
     article.meta.date = found.and_then(|(d, source)| Some((d.to_utc(&rules)?, source)));
+    let body: Vec<&str> = article.blocks.iter().map(Block::text).collect();
+    article.meta.signature =
+        crate::related::signature(&article.meta.title, &body, &article.meta.language);
     if article.meta.date.is_none() {
         let dateline = article
             .paragraphs()
@@ -381,6 +405,7 @@ fn article(title: String, blocks: Vec<Block>) -> ParsedArticle {
             source: None,
             tags: Vec::new(),
             language: String::new(),
+            signature: None,
         },
         encoding: String::new(),
         blocks,

@@ -1,49 +1,68 @@
-//! Atom 1.0 (RFC 4287) with the `atom_syndication` crate.
+//! Atom 1.0 (RFC 4287) with the `atom_syndication` crate, with the links of feed discovery
+//! (`self`, `hub`, `alternate`) and feed history (RFC 5005), and `fh:archive` on archive
+//! pages.
 
-use atom_syndication::{Content, Entry as AtomEntry, Feed, Generator, Link, Person, Text};
-use chrono::{DateTime, Utc};
-use uuid::Uuid;
+use std::collections::BTreeMap;
 
-use super::{
-    ATOM_PATH, FeedContext, FeedItem, GENERATOR, INDEX_PATH, RenderError, article_path, text,
+use atom_syndication::extension::{Extension, ExtensionMap};
+use atom_syndication::{
+    Category, Content, Entry as AtomEntry, Feed, Generator, Link, Person, Text,
 };
+
+use super::{FEED_HISTORY_NS, FeedContext, FeedDoc, GENERATOR, INDEX_PATH, RenderError};
+use super::{article_path, rss::history_links, text};
 use crate::article::ParsedArticle;
 use crate::store::Entry;
 
-/// The feed's own id: a name-based UUID of its public URL, stable while the URL is.
-pub fn feed_id(ctx: &FeedContext) -> String {
-    format!(
-        "urn:uuid:{}",
-        Uuid::new_v5(&Uuid::NAMESPACE_URL, ctx.url(ATOM_PATH).as_bytes())
-    )
-}
-
-/// Renders the Atom document for `items` (already sorted and limited).
-pub fn render(
-    items: &[FeedItem],
-    ctx: &FeedContext,
-    updated: DateTime<Utc>,
-) -> Result<String, RenderError> {
+/// Renders the Atom document `doc`.
+pub fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderError> {
+    let media_type = doc.target.format.media_type();
+    let mut links = vec![
+        link("self", ctx.url(&doc.self_path()), media_type),
+        link("alternate", ctx.url(INDEX_PATH), "text/html"),
+    ];
+    if let Some(hub) = &ctx.hub {
+        links.push(Link {
+            href: hub.clone(),
+            rel: "hub".into(),
+            ..Link::default()
+        });
+    }
+    for (rel, path) in history_links(doc) {
+        links.push(link(rel, ctx.url(&path), media_type));
+    }
+    let (mut namespaces, mut extensions) = (BTreeMap::new(), ExtensionMap::default());
+    if doc.is_archive() {
+        namespaces.insert("fh".to_string(), FEED_HISTORY_NS.to_string());
+        let archive = Extension {
+            name: "fh:archive".into(),
+            ..Extension::default()
+        };
+        extensions.insert(
+            "fh".into(),
+            BTreeMap::from([("archive".to_string(), vec![archive])]),
+        );
+    }
     let feed = Feed {
-        title: Text::plain(ctx.title.clone()),
-        id: feed_id(ctx),
-        updated: updated.fixed_offset(),
+        title: Text::plain(ctx.scope_title(&doc.target.scope)),
+        id: doc.feed_id(ctx),
+        updated: doc.updated().fixed_offset(),
         authors: vec![person(&ctx.author)],
         generator: Some(Generator {
             value: GENERATOR.into(),
             uri: None,
             version: Some(env!("CARGO_PKG_VERSION").into()),
         }),
-        links: vec![
-            link("self", ctx.url(ATOM_PATH), "application/atom+xml"),
-            link("alternate", ctx.url(INDEX_PATH), "text/html"),
-        ],
-        subtitle: Some(Text::plain(ctx.description.clone())),
-        entries: items
+        links,
+        subtitle: Some(Text::plain(ctx.scope_description(&doc.target.scope))),
+        entries: doc
+            .items
             .iter()
             .map(|(e, article)| entry(e, article, ctx))
             .collect(),
         lang: Some(ctx.language.clone()),
+        namespaces,
+        extensions,
         ..Feed::default()
     };
     let config = atom_syndication::WriteConfig {
@@ -71,6 +90,14 @@ fn entry(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> AtomEntry
             ctx.url(&article_path(&entry.record.id)),
             "text/html",
         )],
+        categories: meta
+            .tags
+            .iter()
+            .map(|tag| Category {
+                term: tag.clone(),
+                ..Category::default()
+            })
+            .collect(),
         summary: Some(Text {
             lang: lang.clone(),
             ..Text::plain(article.summary_text())

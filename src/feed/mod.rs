@@ -1,27 +1,43 @@
-//! Rendering: the published articles to RSS 2.0, Atom 1.0 and HTML pages.
+//! Rendering: the published articles to RSS 2.0, Atom 1.0, JSON Feed 1.1, OPML and HTML pages,
+//! each document checked against its format's rules ([`validate`]) before it is served.
 //!
 //! Rendering is a pure function of the articles and the feed settings: no wall-clock time
 //! reaches the output, so the same articles always give byte-identical documents (and ETags).
 
 pub mod atom;
+pub mod filter;
 pub mod html;
+pub mod json;
+pub mod opml;
 pub mod rss;
 pub mod status;
+pub mod target;
 pub mod text;
+pub mod validate;
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use crate::config::Settings;
 use crate::store::Entry;
+use target::{Format, Page, Scope, Target};
 
 /// Path of the RSS 2.0 feed.
 pub const RSS_PATH: &str = "/feed.rss";
 /// Path of the Atom 1.0 feed.
 pub const ATOM_PATH: &str = "/feed.atom";
+/// Path of the JSON Feed 1.1 feed.
+pub const JSON_PATH: &str = "/feed.json";
+/// Path of the OPML list of every feed.
+pub const OPML_PATH: &str = "/opml.xml";
 /// Path of the HTML index.
 pub const INDEX_PATH: &str = "/";
 /// Generator name written into feeds.
 pub const GENERATOR: &str = "seedfeed";
+/// Namespace of RFC 5005's `fh:archive` element.
+pub const FEED_HISTORY_NS: &str = "http://purl.org/syndication/history/1.0";
 
 /// Path of an article's HTML page.
 pub fn article_path(id: &str) -> String {
@@ -41,8 +57,23 @@ pub struct FeedContext {
     pub language: String,
     /// Author of articles that name none.
     pub author: String,
-    /// Items per feed.
+    /// Items per feed (and per archive page).
     pub items: usize,
+    /// Feed titles of sources (subfolders) that have one configured.
+    pub source_titles: BTreeMap<String, String>,
+    /// The WebSub hub feeds advertise.
+    pub hub: Option<String>,
+    /// How articles are linked as related.
+    pub related: RelatedSettings,
+}
+
+/// When articles are linked as related (see [`crate::related`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RelatedSettings {
+    /// Link articles whose estimated similarity is at least this (0 disables).
+    pub threshold: f64,
+    /// Most related articles linked from one page.
+    pub max_links: usize,
 }
 
 impl FeedContext {
@@ -55,6 +86,12 @@ impl FeedContext {
             language: settings.feed.language.clone(),
             author: settings.feed.author.clone(),
             items: settings.feed.items,
+            source_titles: settings.sources.titles.clone(),
+            hub: Some(settings.websub.hub.clone()).filter(|hub| !hub.is_empty()),
+            related: RelatedSettings {
+                threshold: settings.related.threshold,
+                max_links: settings.related.max_links,
+            },
         }
     }
 
@@ -67,31 +104,154 @@ impl FeedContext {
     pub fn author_of<'a>(&'a self, entry: &'a Entry) -> &'a str {
         entry.meta.author.as_deref().unwrap_or(&self.author)
     }
+
+    /// The title of a scope's feeds.
+    pub fn scope_title(&self, scope: &Scope) -> String {
+        match scope {
+            Scope::All => self.title.clone(),
+            Scope::Source(name) => self
+                .source_titles
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| format!("{}: {name}", self.title)),
+            Scope::Tag(tag) => format!("{}: #{tag}", self.title),
+        }
+    }
+
+    /// The description of a scope's feeds.
+    pub fn scope_description(&self, scope: &Scope) -> String {
+        match scope {
+            Scope::All => self.description.clone(),
+            Scope::Source(name) => format!("Articles from the {name} folder"),
+            Scope::Tag(tag) => format!("Articles tagged {tag}"),
+        }
+    }
 }
 
 pub use crate::store::FeedItem;
 
-/// The documents rendered on every change: the feeds and the index. Article pages are
-/// rendered when requested (see [`crate::pages`]).
-#[derive(Debug, Clone)]
-pub struct Rendered {
-    /// `/feed.rss`.
-    pub rss: String,
-    /// `/feed.atom`.
-    pub atom: String,
-    /// `/`.
-    pub index: String,
-    /// The newest update time among the feed's items (the feeds' own `updated`).
-    pub updated: DateTime<Utc>,
+/// One feed document to render: which feed, its items, and its RFC 5005 neighbours.
+#[derive(Debug)]
+pub struct FeedDoc<'a> {
+    /// Scope, page and format.
+    pub target: Target,
+    /// The items, newest first.
+    pub items: &'a [FeedItem],
+    /// The canonical filter query of a filtered feed; empty otherwise.
+    pub query: String,
+    /// The newest archive page, linked as `prev-archive` from a subscription document.
+    pub newest_archive: Option<u32>,
+    /// Archive pages there are, for an archive page's `next-archive` link.
+    pub archive_pages: u32,
 }
 
-/// A document that could not be written; the last good snapshot stays in service.
+impl FeedDoc<'_> {
+    /// The newest update time among the items (the feed's own `updated`).
+    pub fn updated(&self) -> DateTime<Utc> {
+        self.items
+            .iter()
+            .map(|(entry, _)| entry.updated())
+            .max()
+            .unwrap_or(DateTime::UNIX_EPOCH)
+    }
+
+    /// The document's own path, query included.
+    pub fn self_path(&self) -> String {
+        let path = self.target.path();
+        if self.query.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", self.query)
+        }
+    }
+
+    /// The path of another page of the same feed.
+    pub fn page_path(&self, page: Page) -> String {
+        self.target.with_page(page).path()
+    }
+
+    /// `prev-archive`: the next older page.
+    pub fn prev_archive(&self) -> Option<String> {
+        let older = match self.target.page {
+            Page::Current if self.query.is_empty() => self.newest_archive?,
+            Page::Current => return None,
+            Page::Archive(n) => n.checked_sub(1).filter(|&n| n > 0)?,
+        };
+        Some(self.page_path(Page::Archive(older)))
+    }
+
+    /// `next-archive`: the next newer archive page (archive pages only).
+    pub fn next_archive(&self) -> Option<String> {
+        match self.target.page {
+            Page::Archive(n) if n < self.archive_pages => {
+                Some(self.page_path(Page::Archive(n + 1)))
+            }
+            _ => None,
+        }
+    }
+
+    /// True for an archive page (RFC 5005 `fh:archive`).
+    pub fn is_archive(&self) -> bool {
+        matches!(self.target.page, Page::Archive(_))
+    }
+
+    /// The feed's id: a name-based UUID of the subscription document's URL (and filter), so
+    /// archive pages share their feed's id as RFC 5005 asks, and the id is stable while the
+    /// URL is.
+    pub fn feed_id(&self, ctx: &FeedContext) -> String {
+        let current = self
+            .target
+            .with_page(Page::Current)
+            .with_format(Format::Atom);
+        let mut url = ctx.url(&current.path());
+        if !self.query.is_empty() {
+            url = format!("{url}?{}", self.query);
+        }
+        format!(
+            "urn:uuid:{}",
+            Uuid::new_v5(&Uuid::NAMESPACE_URL, url.as_bytes())
+        )
+    }
+}
+
+/// Archive pages of a feed of `total` items, `per_page` each: complete pages only, so a page,
+/// once full, keeps its items while articles are only added after it.
+pub fn archive_pages(total: usize, per_page: usize) -> u32 {
+    u32::try_from(total / per_page.max(1)).unwrap_or(u32::MAX)
+}
+
+/// The positions (in newest-first order) of archive page `n`'s items among `total`, or `None`
+/// when there is no such page.
+pub fn archive_range(n: u32, total: usize, per_page: usize) -> Option<std::ops::Range<usize>> {
+    if n == 0 || n > archive_pages(total, per_page) {
+        return None;
+    }
+    let per_page = per_page.max(1);
+    let oldest_first_end = n as usize * per_page;
+    Some(total - oldest_first_end..total - oldest_first_end + per_page)
+}
+
+/// The documents rendered on every change: the main feeds, the OPML list and the index.
+/// Scoped, filtered and archive feeds and article pages are rendered when requested (see
+/// [`crate::views`]).
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// Main feeds by path.
+    pub feeds: Vec<(Target, String)>,
+    /// `/opml.xml`.
+    pub opml: String,
+    /// `/`.
+    pub index: String,
+}
+
+/// A document that could not be written, or was written wrong; the last good one stays in
+/// service.
 #[derive(Debug, thiserror::Error)]
 #[error("{format} writer failed: {message}")]
 pub struct RenderError {
     /// Which document.
     pub format: &'static str,
-    /// What the writer said.
+    /// What the writer or the validator said.
     pub message: String,
 }
 
@@ -105,24 +265,86 @@ fn document<E: std::fmt::Display>(
     String::from_utf8(bytes).map_err(|e| error(e.to_string()))
 }
 
-/// Renders the feeds of `items` (the newest published articles, newest first) and the index
-/// of `newest` (the newest published entries, at least [`html::MAX_INDEX_ARTICLES`] of them
-/// when there are that many) out of `published` in all.
+/// Renders one feed document and checks it against its format's rules.
+pub fn render_doc(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderError> {
+    let (text, checked) = match doc.target.format {
+        Format::Rss => {
+            let text = rss::render(doc, ctx)?;
+            let checked = validate::rss(&text);
+            (text, checked)
+        }
+        Format::Atom => {
+            let text = atom::render(doc, ctx)?;
+            let checked = validate::atom(&text);
+            (text, checked)
+        }
+        Format::Json => {
+            let text = json::render(doc, ctx)?;
+            let checked = validate::json_feed(&text);
+            (text, checked)
+        }
+    };
+    checked.map_err(|invalid| RenderError {
+        format: invalid.format,
+        message: format!("the document breaks its format's rules: {invalid}"),
+    })?;
+    Ok(text)
+}
+
+/// What the index and the OPML list show besides articles: the sources and tags with their
+/// article counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    /// Source folders and their published articles.
+    pub sources: BTreeMap<String, usize>,
+    /// Tags (lowercase) and their published articles.
+    pub tags: BTreeMap<String, usize>,
+}
+
+/// Renders the main feeds of `items` (the newest published articles, newest first), the OPML
+/// list of every feed, and the index of `newest` (the newest published entries, at least
+/// [`html::MAX_INDEX_ARTICLES`] of them when there are that many) out of `published` in all.
 pub fn render(
     items: &[FeedItem],
     newest: &[&Entry],
     published: usize,
+    facets: &Facets,
     ctx: &FeedContext,
 ) -> Result<Rendered, RenderError> {
-    let updated = items
-        .iter()
-        .map(|(entry, _)| entry.updated())
-        .max()
-        .unwrap_or(DateTime::UNIX_EPOCH);
+    let newest_archive = Some(archive_pages(published, ctx.items)).filter(|&n| n > 0);
+    let mut feeds = Vec::with_capacity(Format::ALL.len());
+    for format in Format::ALL {
+        let doc = FeedDoc {
+            target: Target::current(Scope::All, format),
+            items,
+            query: String::new(),
+            newest_archive,
+            archive_pages: newest_archive.unwrap_or(0),
+        };
+        feeds.push((doc.target.clone(), render_doc(&doc, ctx)?));
+    }
     Ok(Rendered {
-        rss: rss::render(items, ctx, updated)?,
-        atom: atom::render(items, ctx, updated)?,
-        index: html::index_page(newest, items, published, ctx),
-        updated,
+        feeds,
+        opml: opml::render(facets, ctx),
+        index: html::index_page(newest, items, published, facets, ctx),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_pages_are_complete_pages_counted_from_the_oldest() {
+        assert_eq!(archive_pages(0, 50), 0);
+        assert_eq!(archive_pages(49, 50), 0);
+        assert_eq!(archive_pages(120, 50), 2);
+        // Newest first: 120 items, page 1 is the oldest 50 (positions 70..120).
+        assert_eq!(archive_range(1, 120, 50), Some(70..120));
+        assert_eq!(archive_range(2, 120, 50), Some(20..70));
+        assert_eq!(archive_range(3, 120, 50), None);
+        assert_eq!(archive_range(0, 120, 50), None);
+        // One more article leaves both pages as they were.
+        assert_eq!(archive_range(1, 121, 50), Some(71..121));
+    }
 }

@@ -1,47 +1,84 @@
-//! RSS 2.0 with the `rss` crate: Dublin Core creator and language, `content:encoded`, and an
-//! `atom:link rel="self"`.
+//! RSS 2.0 with the `rss` crate: Dublin Core creator and language, `content:encoded`, the
+//! `atom:link`s of feed discovery (`self`, `hub`) and feed history (RFC 5005), and
+//! `fh:archive` on archive pages.
 
-use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
-use rss::{Channel, Guid, Item};
+use rss::extension::{Extension, ExtensionMap};
+use rss::{Category, Channel, Guid, Item};
 
-use super::{
-    FeedContext, FeedItem, GENERATOR, INDEX_PATH, RSS_PATH, RenderError, article_path, text,
-};
+use super::{FEED_HISTORY_NS, FeedContext, FeedDoc, GENERATOR, INDEX_PATH, RenderError};
+use super::{article_path, target::Page, text};
 use crate::article::ParsedArticle;
 use crate::store::Entry;
 
-/// Renders the RSS document for `items` (already sorted and limited).
-pub fn render(
-    items: &[FeedItem],
-    ctx: &FeedContext,
-    updated: DateTime<Utc>,
-) -> Result<String, RenderError> {
-    let items = items
+/// Renders the RSS document `doc`.
+pub fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderError> {
+    let items = doc
+        .items
         .iter()
         .map(|(entry, article)| item(entry, article, ctx))
         .collect();
+    let mut links = vec![link("self", ctx.url(&doc.self_path()), Some(doc))];
+    if let Some(hub) = &ctx.hub {
+        links.push(link("hub", hub.clone(), None));
+    }
+    for (rel, path) in history_links(doc) {
+        links.push(link(rel, ctx.url(&path), Some(doc)));
+    }
+    let (mut namespaces, mut extensions) = (BTreeMap::new(), ExtensionMap::default());
+    if doc.is_archive() {
+        namespaces.insert("fh".to_string(), FEED_HISTORY_NS.to_string());
+        let archive = Extension {
+            name: "fh:archive".into(),
+            ..Extension::default()
+        };
+        extensions.insert(
+            "fh".into(),
+            BTreeMap::from([("archive".to_string(), vec![archive])]),
+        );
+    }
     let channel = Channel {
-        title: ctx.title.clone(),
+        title: ctx.scope_title(&doc.target.scope),
         link: ctx.url(INDEX_PATH),
-        description: ctx.description.clone(),
+        description: ctx.scope_description(&doc.target.scope),
         language: Some(ctx.language.clone()),
-        last_build_date: Some(updated.to_rfc2822()),
+        last_build_date: Some(doc.updated().to_rfc2822()),
         generator: Some(GENERATOR.to_string()),
-        atom_ext: Some(AtomExtension {
-            links: vec![Link {
-                href: ctx.url(RSS_PATH),
-                rel: "self".into(),
-                mime_type: Some("application/rss+xml".into()),
-                ..Link::default()
-            }],
-        }),
+        atom_ext: Some(AtomExtension { links }),
+        namespaces,
+        extensions,
         items,
         ..Channel::default()
     };
     let written = channel.pretty_write_to(Vec::new(), b' ', 2);
     super::document("RSS", written)
+}
+
+/// RFC 5005 links of a document: `current`, `prev-archive`, `next-archive`.
+pub fn history_links(doc: &FeedDoc<'_>) -> Vec<(&'static str, String)> {
+    let mut links = Vec::new();
+    if doc.is_archive() {
+        links.push(("current", doc.page_path(Page::Current)));
+    }
+    if let Some(prev) = doc.prev_archive() {
+        links.push(("prev-archive", prev));
+    }
+    if let Some(next) = doc.next_archive() {
+        links.push(("next-archive", next));
+    }
+    links
+}
+
+fn link(rel: &str, href: String, same_format: Option<&FeedDoc<'_>>) -> Link {
+    Link {
+        href,
+        rel: rel.into(),
+        mime_type: same_format.map(|doc| doc.target.format.media_type().into()),
+        ..Link::default()
+    }
 }
 
 fn item(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> Item {
@@ -57,6 +94,14 @@ fn item(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> Item {
         }),
         pub_date: Some(published.to_rfc2822()),
         content: Some(text::body_html(article)),
+        categories: meta
+            .tags
+            .iter()
+            .map(|tag| Category {
+                name: tag.clone(),
+                domain: None,
+            })
+            .collect(),
         dublin_core_ext: Some(DublinCoreExtension {
             creators: vec![ctx.author_of(entry).to_string()],
             languages: vec![meta.language.clone()],

@@ -4,6 +4,8 @@
 
 pub mod conditional;
 pub mod encoding;
+pub mod links;
+pub mod metrics;
 pub mod response;
 pub mod router;
 
@@ -12,6 +14,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper::Request;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -31,13 +35,27 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.
 pub const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 
-/// Serves `listener` until `shutdown` completes, then lets open connections finish for at
-/// most [`SHUTDOWN_GRACE`].
+/// Serves the feeds on `listener` until `shutdown` completes, then lets open connections
+/// finish for at most [`SHUTDOWN_GRACE`].
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()>,
 ) {
+    let handler = move |req: Request<Incoming>| {
+        let state = Arc::clone(&state);
+        async move { router::handle(&req, &state).await }
+    };
+    serve_with(listener, handler, shutdown).await;
+}
+
+/// Serves `listener` with `handler` until `shutdown` completes, then lets open connections
+/// finish for at most [`SHUTDOWN_GRACE`].
+pub async fn serve_with<H, F>(listener: TcpListener, handler: H, shutdown: impl Future<Output = ()>)
+where
+    H: Fn(Request<Incoming>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = response::HttpResponse> + Send + 'static,
+{
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut shutdown = std::pin::pin!(shutdown);
@@ -60,10 +78,10 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let state = Arc::clone(&state);
+        let handler = handler.clone();
         let service = service_fn(move |req| {
-            let state = Arc::clone(&state);
-            async move { Ok::<_, Infallible>(router::handle(&req, &state).await) }
+            let answer = handler(req);
+            async move { Ok::<_, Infallible>(answer.await) }
         });
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{
     ALLOW, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderValue,
-    LAST_MODIFIED, RETRY_AFTER, VARY,
+    LAST_MODIFIED, LINK, RETRY_AFTER, VARY,
 };
 use hyper::{Response, StatusCode};
 
@@ -30,6 +30,8 @@ pub struct Delivery<'a> {
     pub head: bool,
     /// `Cache-Control` value.
     pub cache_control: &'a HeaderValue,
+    /// `Link` header (feed discovery), if any.
+    pub link: Option<HeaderValue>,
 }
 
 /// A document (or its 304), with validators, caching and encoding headers.
@@ -51,6 +53,9 @@ pub fn document(d: Delivery<'_>) -> HttpResponse {
         .header(LAST_MODIFIED, &r.last_modified_header)
         .header(CACHE_CONTROL, d.cache_control)
         .header(VARY, "Accept-Encoding");
+    if let Some(link) = d.link {
+        builder = builder.header(LINK, link);
+    }
     if !d.not_modified {
         builder = builder
             .header(CONTENT_TYPE, &r.content_type)
@@ -73,6 +78,17 @@ pub fn document(d: Delivery<'_>) -> HttpResponse {
 pub fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
     let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
     *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// `400 Bad Request` saying why.
+pub fn bad_request(reason: &str) -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::from(format!("bad request: {reason}\n"))));
+    *response.status_mut() = StatusCode::BAD_REQUEST;
     response.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),

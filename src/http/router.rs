@@ -1,5 +1,5 @@
-//! The request pipeline: method → route → snapshot lookup (or the page cache) → negotiation →
-//! conditional → bytes.
+//! The request pipeline: method → route → snapshot lookup (or the view cache, or a render on
+//! a blocking thread) → negotiation → conditional → bytes, counted in the metrics.
 
 use std::sync::Arc;
 
@@ -10,9 +10,12 @@ use hyper::{Method, Request, StatusCode};
 use tokio::sync::Semaphore;
 
 use super::response::{self, Delivery, HttpResponse};
-use super::{conditional, encoding};
-use crate::pages::{self, PageError};
+use super::{conditional, encoding, links};
+use crate::feed::filter::Filters;
+use crate::feed::target::{Page, Scope, Target};
+use crate::metrics::Metrics;
 use crate::snapshot::{Resource, Snapshot, SnapshotCell};
+use crate::views::{self, ViewError};
 
 /// Path of the health check.
 pub const HEALTH_PATH: &str = "/healthz";
@@ -24,22 +27,29 @@ pub struct AppState {
     pub snapshot: Arc<SnapshotCell>,
     /// `Cache-Control` for documents; swapped when a reload changes `server.cache_max_age`.
     pub cache_control: ArcSwap<HeaderValue>,
-    /// Article pages being rendered at once (each reads and parses a file on a blocking
-    /// thread); further first requests wait for a permit.
-    pub page_renders: Arc<Semaphore>,
+    /// Documents being rendered on request at once (each reads and parses files on a
+    /// blocking thread); further first requests wait for a permit.
+    pub renders: Arc<Semaphore>,
+    /// Requests by route and status.
+    pub metrics: Arc<Metrics>,
 }
 
-/// Article pages rendered at once: enough to keep both cores busy on a burst of first
+/// Documents rendered on request at once: enough to keep both cores busy on a burst of first
 /// requests, few enough that they cannot crowd the indexer out of the blocking thread pool.
-pub const MAX_PAGE_RENDERS: usize = 8;
+pub const MAX_RENDERS_ON_REQUEST: usize = 8;
+
+/// `Cache-Control` max-age of archive pages: a full archive page keeps its items while
+/// articles are added after it, so caches may keep it a day (and revalidate with its `ETag`).
+pub const ARCHIVE_MAX_AGE_SECS: u32 = 86_400;
 
 impl AppState {
     /// State serving `snapshot` with `Cache-Control: public, max-age=<max_age>`.
-    pub fn new(snapshot: Arc<SnapshotCell>, max_age: u32) -> Self {
+    pub fn new(snapshot: Arc<SnapshotCell>, max_age: u32, metrics: Arc<Metrics>) -> Self {
         Self {
             snapshot,
             cache_control: ArcSwap::from_pointee(cache_control(max_age)),
-            page_renders: Arc::new(Semaphore::new(MAX_PAGE_RENDERS)),
+            renders: Arc::new(Semaphore::new(MAX_RENDERS_ON_REQUEST)),
+            metrics,
         }
     }
 
@@ -56,73 +66,186 @@ fn cache_control(max_age: u32) -> HeaderValue {
 
 /// Answers one request.
 pub async fn handle(req: &Request<Incoming>, state: &AppState) -> HttpResponse {
+    let (route, response) = answer(req, state).await;
+    state.metrics.request(route, response.status().as_u16());
+    response
+}
+
+/// Routes a request; the route's name labels the request in the metrics.
+async fn answer(req: &Request<Incoming>, state: &AppState) -> (&'static str, HttpResponse) {
     let head = match *req.method() {
         Method::GET => false,
         Method::HEAD => true,
-        Method::OPTIONS => return response::options(),
-        _ => return response::method_not_allowed(),
+        Method::OPTIONS => return ("other", response::options()),
+        _ => return ("other", response::method_not_allowed()),
     };
     let Some(snapshot) = state.snapshot.load() else {
-        return response::not_ready();
+        return ("other", response::not_ready());
     };
     let path = req.uri().path();
     if path == HEALTH_PATH {
-        return response::plain(StatusCode::OK, "ok\n");
+        return ("healthz", response::plain(StatusCode::OK, "ok\n"));
     }
-    let resource = match snapshot.resources.get(path) {
-        Some(resource) => Arc::clone(resource),
-        None => match article_page(&snapshot, path, &state.page_renders).await {
-            Ok(page) => page,
-            Err(response) => return response,
-        },
+    let send = |resource: &Resource, link: Option<HeaderValue>, cache_control: &HeaderValue| {
+        let headers = req.headers();
+        response::document(Delivery {
+            resource,
+            gzip: encoding::accepts_gzip(headers),
+            not_modified: conditional::not_modified(
+                headers,
+                &[&resource.etag, &resource.gzip_etag],
+                resource.last_modified,
+            ),
+            head,
+            cache_control,
+            link,
+        })
     };
-    let headers = req.headers();
-    let cache_control = state.cache_control.load();
-    response::document(Delivery {
-        resource: &resource,
-        gzip: encoding::accepts_gzip(headers),
-        not_modified: conditional::not_modified(
-            headers,
-            &[&resource.etag, &resource.gzip_etag],
-            resource.last_modified,
-        ),
-        head,
-        cache_control: &cache_control,
-    })
+    let cache_control = state.cache_control.load_full();
+    if let Some(target) = Target::parse(path) {
+        let route = match (&target.scope, target.page) {
+            (_, Page::Archive(_)) => "archive",
+            (Scope::All, Page::Current) => "feed",
+            (Scope::Source(_), Page::Current) => "source_feed",
+            (Scope::Tag(_), Page::Current) => "tag_feed",
+        };
+        let ctx = Arc::clone(snapshot.context());
+        // A filter never makes a feed longer than the configured size; older items are in
+        // the archive pages.
+        let filters = match Filters::parse(req.uri().query().unwrap_or(""), ctx.items) {
+            Ok(filters) => filters,
+            Err(e) => return (route, response::bad_request(&e.0)),
+        };
+        let key = match filters.canonical() {
+            query if query.is_empty() => path.to_string(),
+            query => format!("{path}?{query}"),
+        };
+        let resource = match snapshot.resources.get(&key) {
+            Some(resource) => Arc::clone(resource),
+            None => match feed(&snapshot, &key, target.clone(), filters, &state.renders).await {
+                Ok(resource) => resource,
+                Err(response) => return (route, response),
+            },
+        };
+        let archive_cache;
+        let cache_control = if matches!(target.page, Page::Archive(_)) {
+            archive_cache = self::cache_control(ARCHIVE_MAX_AGE_SECS);
+            &archive_cache
+        } else {
+            &*cache_control
+        };
+        let link = links::feed_links(&ctx, &key);
+        return (route, send(&resource, link, cache_control));
+    }
+    if let Some(resource) = snapshot.resources.get(path) {
+        let route = match path {
+            "/" => "index",
+            "/opml.xml" => "opml",
+            _ => "status",
+        };
+        return (route, send(resource, None, &cache_control));
+    }
+    match article_page(&snapshot, path, &state.renders).await {
+        Ok(page) => ("page", send(&page, None, &cache_control)),
+        Err(response) => ("page", response),
+    }
 }
 
-/// An article page: from the page cache, else rendered on a blocking thread (it reads the
-/// article's file).
+fn not_found() -> HttpResponse {
+    response::plain(StatusCode::NOT_FOUND, "not found\n")
+}
+
+/// Runs a render on a blocking thread (it reads files), under the renders semaphore.
+async fn render_blocking<F>(
+    renders: &Arc<Semaphore>,
+    what: &str,
+    render: F,
+) -> Result<Arc<Resource>, ViewError>
+where
+    F: FnOnce() -> Result<Arc<Resource>, ViewError> + Send + 'static,
+{
+    // The semaphore is never closed; if it were, rendering without a permit is safe.
+    let _permit = Arc::clone(renders).acquire_owned().await.ok();
+    tokio::task::spawn_blocking(render)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(path = what, error = %e, "rendering panicked (a seedfeed bug)");
+            Err(ViewError::NotFound)
+        })
+}
+
+/// Maps a view error to its answer.
+fn view_error(path: &str, e: ViewError) -> HttpResponse {
+    match e {
+        ViewError::NotFound => not_found(),
+        ViewError::BadQuery(e) => response::bad_request(&e.0),
+        ViewError::Unreadable(reason) => {
+            // The watcher will catch up with the file; any client can ask, so not a warning.
+            tracing::debug!(path, reason = %reason, "document not rendered");
+            not_found()
+        }
+        ViewError::Render(e) => {
+            tracing::error!(path, error = %e, "feed not rendered");
+            response::plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "feed could not be rendered\n",
+            )
+        }
+    }
+}
+
+/// A feed rendered on request: from the view cache, else rendered on a blocking thread.
+async fn feed(
+    snapshot: &Arc<Snapshot>,
+    key: &str,
+    target: Target,
+    filters: Filters,
+    renders: &Arc<Semaphore>,
+) -> Result<Arc<Resource>, HttpResponse> {
+    if let Some(cached) = snapshot.views.cached(key, snapshot.generation) {
+        return Ok(cached);
+    }
+    let (snap, owned_key) = (Arc::clone(snapshot), key.to_string());
+    render_blocking(renders, key, move || {
+        // Another request may have rendered it since the caller looked.
+        if let Some(cached) = snap.views.cached(&owned_key, snap.generation) {
+            return Ok(cached);
+        }
+        snap.views.feed(
+            &owned_key,
+            &target,
+            &filters,
+            &snap.catalog,
+            snap.generation,
+        )
+    })
+    .await
+    .map_err(|e| view_error(key, e))
+}
+
+/// An article page: from the view cache, else rendered on a blocking thread.
 async fn article_page(
-    snapshot: &Snapshot,
+    snapshot: &Arc<Snapshot>,
     path: &str,
     renders: &Arc<Semaphore>,
 ) -> Result<Arc<Resource>, HttpResponse> {
-    let not_found = || response::plain(StatusCode::NOT_FOUND, "not found\n");
-    let Some(id) = pages::page_id(path) else {
+    let Some(id) = views::page_id(path) else {
         return Err(not_found());
     };
-    let pages = Arc::clone(&snapshot.pages);
-    let rendered = match pages.cached(id) {
-        Ok(Some(page)) => Ok(page),
-        Ok(None) => {
-            // The semaphore is never closed; if it were, rendering without a permit is safe.
-            let _permit = Arc::clone(renders).acquire_owned().await.ok();
-            let id = id.to_string();
-            tokio::task::spawn_blocking(move || pages.page(&id))
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::error!(path, error = %e, "article page rendering panicked (a seedfeed bug)");
-                    Err(PageError::NotFound)
-                })
+    if !snapshot.views.is_published(id) {
+        return Err(not_found());
+    }
+    if let Some(cached) = snapshot.views.cached(path, snapshot.generation) {
+        return Ok(cached);
+    }
+    let (snap, owned_path, id) = (Arc::clone(snapshot), path.to_string(), id.to_string());
+    render_blocking(renders, path, move || {
+        if let Some(cached) = snap.views.cached(&owned_path, snap.generation) {
+            return Ok(cached);
         }
-        Err(e) => Err(e),
-    };
-    rendered.map_err(|e| {
-        if let PageError::Unreadable(reason) = &e {
-            // The watcher will catch up with the file; any client can ask, so not a warning.
-            tracing::debug!(path, reason = %reason, "article page not rendered");
-        }
-        not_found()
+        snap.views
+            .page(&owned_path, &id, &snap.catalog, snap.generation)
     })
+    .await
+    .map_err(|e| view_error(path, e))
 }

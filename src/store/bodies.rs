@@ -85,6 +85,24 @@ impl Bodies {
         Ok(article)
     }
 
+    /// The file's text as decoded, without parsing it (for word search): the cached body's
+    /// text when there is one, else the file read again.
+    pub fn text(&self, entry: &Entry) -> Result<String, SkipReason> {
+        let hash = entry.record.hash.unwrap_or_default();
+        if let Some(article) = self.lock_cache().get(&(entry.key.clone(), hash)) {
+            let blocks: Vec<&str> = article.blocks.iter().map(article::Block::text).collect();
+            return Ok(blocks.join("\n"));
+        }
+        let source = Arc::clone(
+            &self
+                .source
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        let (bytes, _) = scan::read_article(&source.root.join(&entry.key), source.max_file_bytes)?;
+        Ok(article::decode::decode(&bytes)?.text)
+    }
+
     fn lock_cache(
         &self,
     ) -> std::sync::MutexGuard<'_, BoundedCache<(String, u64), Arc<ParsedArticle>>> {

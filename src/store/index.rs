@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
 use super::Entry;
+use crate::feed::Facets;
 
 /// Published entries by the number of their id.
 type IdMap = HashMap<u128, Arc<Entry>>;
@@ -110,6 +111,8 @@ pub struct Index {
     duplicates: BTreeMap<String, String>,
     fold_duplicates: bool,
     ids: Arc<PublishedIds>,
+    /// Published entries per source folder and per tag.
+    facets: Facets,
 }
 
 impl Index {
@@ -122,6 +125,7 @@ impl Index {
             duplicates: BTreeMap::new(),
             fold_duplicates,
             ids: Arc::new(PublishedIds::default()),
+            facets: Facets::default(),
         }
     }
 
@@ -138,6 +142,7 @@ impl Index {
         self.duplicates.clear();
         self.fold_duplicates = fold_duplicates;
         self.ids.write().clear();
+        self.facets = Facets::default();
     }
 
     /// True when identical copies are folded into one.
@@ -168,6 +173,11 @@ impl Index {
     /// Number of published entries.
     pub fn published_len(&self) -> usize {
         self.newest.len()
+    }
+
+    /// Published entries per source folder and per tag.
+    pub fn facets(&self) -> &Facets {
+        &self.facets
     }
 
     /// Folded copies: path → path of the copy published instead.
@@ -246,7 +256,9 @@ impl Index {
 
     fn publish(&mut self, entry: Arc<Entry>, ids: &mut IdMap) {
         ids.insert(id_number(&entry), Arc::clone(&entry));
-        self.newest.insert(Newest(entry));
+        if self.newest.insert(Newest(Arc::clone(&entry))) {
+            self.count_facets(&entry, true);
+        }
     }
 
     fn unpublish(&mut self, entry: &Arc<Entry>, ids: &mut IdMap) {
@@ -254,7 +266,31 @@ impl Index {
         if ids.get(&id).is_some_and(|e| Arc::ptr_eq(e, entry)) {
             ids.remove(&id);
         }
-        self.newest.remove(&Newest(Arc::clone(entry)));
+        if self.newest.remove(&Newest(Arc::clone(entry))) {
+            self.count_facets(entry, false);
+        }
+    }
+
+    /// Counts a newly published entry in its source and tags, or uncounts an unpublished one.
+    fn count_facets(&mut self, entry: &Entry, published: bool) {
+        if let Some(source) = entry.source_folder() {
+            count(&mut self.facets.sources, source.to_string(), published);
+        }
+        for tag in entry.tag_keys() {
+            count(&mut self.facets.tags, tag, published);
+        }
+    }
+}
+
+/// Adds one to `key`'s count, or takes one away (dropping it at zero).
+fn count(counts: &mut BTreeMap<String, usize>, key: String, add: bool) {
+    if add {
+        *counts.entry(key).or_insert(0) += 1;
+    } else if let Some(n) = counts.get_mut(&key) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            counts.remove(&key);
+        }
     }
 }
 
@@ -286,6 +322,7 @@ mod tests {
                 source: None,
                 tags: Vec::new(),
                 language: "en".into(),
+                signature: None,
             }),
         }
     }

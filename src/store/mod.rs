@@ -58,6 +58,23 @@ impl Entry {
             .map_or(published, |changed| changed.max(published))
     }
 
+    /// The source: the top-level subfolder of the seeds folder the file is in, if any.
+    pub fn source_folder(&self) -> Option<&str> {
+        self.key.split_once('/').map(|(folder, _)| folder)
+    }
+
+    /// The tags as feeds name them: lowercase, trimmed, each once.
+    pub fn tag_keys(&self) -> impl Iterator<Item = String> + '_ {
+        let mut seen = Vec::new();
+        self.meta.tags.iter().filter_map(move |tag| {
+            let key = tag.trim().to_lowercase();
+            (!key.is_empty() && !seen.contains(&key)).then(|| {
+                seen.push(key.clone());
+                key
+            })
+        })
+    }
+
     /// First-seen time, which orders articles of the same date.
     pub fn first_seen(&self) -> DateTime<Utc> {
         millis_to_utc(self.record.first_seen_ms)
@@ -66,6 +83,32 @@ impl Entry {
 
 /// One feed item: a published entry and its body.
 pub type FeedItem = (Arc<Entry>, Arc<ParsedArticle>);
+
+/// The first `n` of `entries` with their bodies, as [`Store::feed_items`] takes them.
+pub fn items_with_bodies<'a>(
+    bodies: &Bodies,
+    entries: impl Iterator<Item = &'a Arc<Entry>>,
+    n: usize,
+) -> Result<Vec<FeedItem>, UnreadableFeed> {
+    let mut items = Vec::with_capacity(n.min(1024));
+    let mut unreadable = 0;
+    for entry in entries {
+        if items.len() == n {
+            break;
+        }
+        match bodies.get(entry) {
+            Ok(article) => items.push((Arc::clone(entry), article)),
+            Err(reason) => {
+                warn!(file = %entry.key, reason = %reason, "left out of this render: cannot read it again");
+                unreadable += 1;
+                if unreadable > MAX_UNREADABLE_FEED_ITEMS {
+                    return Err(UnreadableFeed { items });
+                }
+            }
+        }
+    }
+    Ok(items)
+}
 
 /// The stable id of the article at `key`: a name-based UUID (v5) of its path, so that the same
 /// path always gets the same id, on any machine.
@@ -283,6 +326,11 @@ impl Store {
         self.index.published_len()
     }
 
+    /// Published entries per source folder and per tag.
+    pub fn facets(&self) -> &crate::feed::Facets {
+        self.index.facets()
+    }
+
     /// Files folded into another with the same content: path → path of the one published.
     pub fn duplicates(&self) -> &BTreeMap<String, String> {
         self.index.duplicates()
@@ -304,24 +352,7 @@ impl Store {
     /// [`MAX_UNREADABLE_FEED_ITEMS`] such files (an unmounted folder) the error says how many
     /// items were found, and the caller keeps the feeds it has.
     pub fn feed_items(&self, n: usize) -> Result<Vec<FeedItem>, UnreadableFeed> {
-        let mut items = Vec::with_capacity(n);
-        let mut unreadable = 0;
-        for entry in self.index.newest() {
-            if items.len() == n {
-                break;
-            }
-            match self.bodies.get(entry) {
-                Ok(article) => items.push((Arc::clone(entry), article)),
-                Err(reason) => {
-                    warn!(file = %entry.key, reason = %reason, "left out of this render: cannot read it again");
-                    unreadable += 1;
-                    if unreadable > MAX_UNREADABLE_FEED_ITEMS {
-                        return Err(UnreadableFeed { items });
-                    }
-                }
-            }
-        }
-        Ok(items)
+        items_with_bodies(&self.bodies, self.index.newest(), n)
     }
 
     /// Files that are not published, with the reason.
@@ -845,7 +876,7 @@ fn mtime_ns(md: &std::fs::Metadata) -> i64 {
 }
 
 /// Version of what the metadata cache holds; bumped when [`ArticleMeta`] changes shape.
-const CACHE_SCHEMA: u32 = 3;
+const CACHE_SCHEMA: u32 = 4;
 
 /// Identifies the parser and the settings that shape its output: cached articles made under
 /// another fingerprint are parsed again.

@@ -1,0 +1,208 @@
+//! Counters and gauges in the Prometheus text format (version 0.0.4), served at `/metrics` on
+//! their own address (`metrics.listen`) so that they can stay private while the feeds are
+//! public.
+//!
+//! Every label set is bounded: routes are a fixed list, statuses are HTTP codes, skip reasons
+//! are [`crate::article::SkipReason::label`]s.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+/// Path of the metrics document.
+pub const METRICS_PATH: &str = "/metrics";
+/// `Content-Type` of the metrics document.
+pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Everything counted, shared by the indexer and the HTTP handlers.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    articles: AtomicU64,
+    skipped: Mutex<BTreeMap<&'static str, u64>>,
+    renders: AtomicU64,
+    render_failures: AtomicU64,
+    render_micros: AtomicU64,
+    watcher_paths: AtomicU64,
+    rescans: AtomicU64,
+    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
+    hub_pings: AtomicU64,
+    hub_ping_failures: AtomicU64,
+}
+
+impl Metrics {
+    /// Records what a snapshot publishes: articles, and skipped files by reason.
+    pub fn published(&self, articles: usize, skipped: BTreeMap<&'static str, u64>) {
+        self.articles.store(articles as u64, Relaxed);
+        *lock(&self.skipped) = skipped;
+    }
+
+    /// Records one render of the feeds and the time it took.
+    pub fn rendered(&self, took: Duration) {
+        self.renders.fetch_add(1, Relaxed);
+        self.render_micros
+            .fetch_add(took.as_micros().try_into().unwrap_or(u64::MAX), Relaxed);
+    }
+
+    /// Records a render that failed or broke its format's rules (the last good one stayed).
+    pub fn render_failed(&self) {
+        self.render_failures.fetch_add(1, Relaxed);
+    }
+
+    /// Records paths reported by the watcher.
+    pub fn watcher_paths(&self, paths: usize) {
+        self.watcher_paths.fetch_add(paths as u64, Relaxed);
+    }
+
+    /// Records a whole-folder comparison.
+    pub fn rescan(&self) {
+        self.rescans.fetch_add(1, Relaxed);
+    }
+
+    /// Records an answered request.
+    pub fn request(&self, route: &'static str, status: u16) {
+        *lock(&self.requests).entry((route, status)).or_insert(0) += 1;
+    }
+
+    /// Records the WebSub pinger's totals.
+    pub fn hub_pings(&self, sent: u64, failed: u64) {
+        self.hub_pings.store(sent, Relaxed);
+        self.hub_ping_failures.store(failed, Relaxed);
+    }
+
+    /// The metrics document.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(2048);
+        let plain = |v: &AtomicU64| vec![(String::new(), v.load(Relaxed))];
+        metric(
+            &mut out,
+            "articles",
+            "gauge",
+            "Published articles.",
+            &plain(&self.articles),
+        );
+        let skipped: Vec<_> = lock(&self.skipped)
+            .iter()
+            .map(|(reason, n)| (format!("{{reason=\"{reason}\"}}"), *n))
+            .collect();
+        metric(
+            &mut out,
+            "skipped_files",
+            "gauge",
+            "Files not published, by reason.",
+            &skipped,
+        );
+        metric(
+            &mut out,
+            "renders_total",
+            "counter",
+            "Renders of the feeds published.",
+            &plain(&self.renders),
+        );
+        metric(
+            &mut out,
+            "render_failures_total",
+            "counter",
+            "Renders that failed or broke their format's rules; the last good feeds stayed.",
+            &plain(&self.render_failures),
+        );
+        let micros = self.render_micros.load(Relaxed);
+        let _ = writeln!(
+            out,
+            "# HELP seedfeed_render_seconds_total Time spent rendering the feeds.\n\
+             # TYPE seedfeed_render_seconds_total counter\n\
+             seedfeed_render_seconds_total {}.{:06}",
+            micros / 1_000_000,
+            micros % 1_000_000
+        );
+        metric(
+            &mut out,
+            "watcher_events_total",
+            "counter",
+            "File paths reported changed by the watcher.",
+            &plain(&self.watcher_paths),
+        );
+        metric(
+            &mut out,
+            "rescans_total",
+            "counter",
+            "Whole-folder comparisons (start-up, periodic, after watcher trouble).",
+            &plain(&self.rescans),
+        );
+        let requests: Vec<_> = lock(&self.requests)
+            .iter()
+            .map(|((route, status), n)| (format!("{{route=\"{route}\",status=\"{status}\"}}"), *n))
+            .collect();
+        metric(
+            &mut out,
+            "http_requests_total",
+            "counter",
+            "Requests answered, by route and status.",
+            &requests,
+        );
+        metric(
+            &mut out,
+            "websub_pings_total",
+            "counter",
+            "Hub notifications delivered.",
+            &plain(&self.hub_pings),
+        );
+        metric(
+            &mut out,
+            "websub_ping_failures_total",
+            "counter",
+            "Hub notifications given up after retries.",
+            &plain(&self.hub_ping_failures),
+        );
+        out
+    }
+}
+
+/// Writes one metric family: its help, its type and its samples.
+fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(String, u64)]) {
+    let _ = writeln!(
+        out,
+        "# HELP seedfeed_{name} {help}\n# TYPE seedfeed_{name} {kind}"
+    );
+    for (labels, value) in samples {
+        let _ = writeln!(out, "seedfeed_{name}{labels} {value}");
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_appear_in_the_text_format() {
+        let m = Metrics::default();
+        m.published(3, BTreeMap::from([("binary", 2)]));
+        m.rendered(Duration::from_micros(1_500_250));
+        m.render_failed();
+        m.request("feed", 200);
+        m.request("feed", 200);
+        m.request("page", 404);
+        let text = m.render();
+        for line in [
+            "seedfeed_articles 3",
+            "seedfeed_skipped_files{reason=\"binary\"} 2",
+            "seedfeed_renders_total 1",
+            "seedfeed_render_failures_total 1",
+            "seedfeed_render_seconds_total 1.500250",
+            "seedfeed_http_requests_total{route=\"feed\",status=\"200\"} 2",
+            "seedfeed_http_requests_total{route=\"page\",status=\"404\"} 1",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from\n{text}"
+            );
+        }
+    }
+}
