@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use atom_syndication::extension::{Extension, ExtensionMap};
 use atom_syndication::{
     Category, Content, Entry as AtomEntry, Feed, Generator, Link, Person, Text,
 };
@@ -31,17 +30,9 @@ pub fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderErro
     for (rel, path) in history_links(doc) {
         links.push(link(rel, ctx.url(&path), media_type));
     }
-    let (mut namespaces, mut extensions) = (BTreeMap::new(), ExtensionMap::default());
+    let mut namespaces = BTreeMap::new();
     if doc.is_archive() {
         namespaces.insert("fh".to_string(), FEED_HISTORY_NS.to_string());
-        let archive = Extension {
-            name: "fh:archive".into(),
-            ..Extension::default()
-        };
-        extensions.insert(
-            "fh".into(),
-            BTreeMap::from([("archive".to_string(), vec![archive])]),
-        );
     }
     let feed = Feed {
         title: Text::plain(ctx.scope_title(&doc.target.scope)),
@@ -62,7 +53,6 @@ pub fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderErro
             .collect(),
         lang: Some(ctx.language.clone()),
         namespaces,
-        extensions,
         ..Feed::default()
     };
     let config = atom_syndication::WriteConfig {
@@ -70,7 +60,24 @@ pub fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderErro
         indent_size: Some(2),
     };
     let written = feed.write_with_config(Vec::new(), config);
-    super::document("Atom", written)
+    let text = super::document("Atom", written)?;
+    Ok(if doc.is_archive() {
+        mark_archive(text)
+    } else {
+        text
+    })
+}
+
+/// Adds RFC 5005's `<fh:archive/>` first in the feed element. RFC 4287 wants extension
+/// elements before the entries, and `atom_syndication` writes its extensions after them.
+fn mark_archive(mut text: String) -> String {
+    let start_tag_end = text
+        .find("<feed")
+        .and_then(|start| text[start..].find('>').map(|end| start + end + 1));
+    if let Some(at) = start_tag_end {
+        text.insert_str(at, "\n  <fh:archive/>");
+    }
+    text
 }
 
 fn entry(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> AtomEntry {

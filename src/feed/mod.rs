@@ -334,6 +334,53 @@ pub fn render(
 mod tests {
     use super::*;
 
+    use crate::article::{self, ParseOptions};
+    use crate::store::db::FileRecord;
+    use std::sync::Arc;
+
+    fn item(key: &str) -> FeedItem {
+        let text = b"A title\n2025-04-03\nThe body of the article.\n";
+        let parsed = article::parse(text, article::Format::Text, &ParseOptions::default())
+            .expect("parses");
+        let entry = Entry {
+            key: key.into(),
+            record: FileRecord {
+                id: crate::store::article_id(key),
+                first_seen_ms: 0,
+                changed_ms: None,
+                hash: Some(1),
+                size: 1,
+                mtime_ns: 0,
+            },
+            meta: Arc::new(parsed.meta.clone()),
+        };
+        (Arc::new(entry), Arc::new(parsed))
+    }
+
+    // The check before publishing: a render whose items repeat an id (a bug upstream) is
+    // refused in every format, so the last good feeds stay in service.
+    #[test]
+    fn a_render_that_breaks_its_format_rules_is_refused() {
+        let ctx = FeedContext::new(&Settings::default(), "http://127.0.0.1:8080".into());
+        let good = [item("a.txt"), item("b.txt")];
+        let repeated = [item("a.txt"), item("a.txt")];
+        for format in Format::ALL {
+            let doc = |items| FeedDoc {
+                target: Target::current(Scope::All, format),
+                items,
+                query: String::new(),
+                newest_archive: None,
+                archive_pages: 0,
+            };
+            assert!(render_doc(&doc(&good), &ctx).is_ok(), "{format:?}");
+            let refused = render_doc(&doc(&repeated), &ctx).expect_err("repeated id");
+            assert!(
+                refused.message.contains("breaks its format's rules"),
+                "{format:?}: {refused}"
+            );
+        }
+    }
+
     #[test]
     fn archive_pages_are_complete_pages_counted_from_the_oldest() {
         assert_eq!(archive_pages(0, 50), 0);

@@ -721,30 +721,4 @@ mod tests {
             format!("... and {} more", 101 - MAX_PROBLEMS)
         );
     }
-
-    /// Per-render cost; run `cargo test --release -- --nocapture timing`.
-    #[test]
-    fn timing_50_items() {
-        // Few runs in debug builds so the plain test suite stays fast.
-        const RUNS: u32 = if cfg!(debug_assertions) { 5 } else { 200 };
-        let docs = [rss_doc(50), atom_doc(50), json_doc(50)];
-        // Also with ~2 KB bodies, closer to full-text article feeds.
-        let long = "word ".repeat(400);
-        let long_docs = docs.clone().map(|d| d.replace("Body", &long));
-        type Check = fn(&str) -> Result<(), Invalid>;
-        let checks: [(&str, Check); 3] = [("rss", rss), ("atom", atom), ("json", json_feed)];
-        for docs in [docs, long_docs] {
-            for ((name, check), doc) in checks.into_iter().zip(&docs) {
-                let start = std::time::Instant::now();
-                for _ in 0..RUNS {
-                    check(doc).unwrap();
-                }
-                let each = start.elapsed() / RUNS;
-                println!(
-                    "{name}: 50 items, {} bytes, {each:?} per document",
-                    doc.len()
-                );
-            }
-        }
-    }
 }

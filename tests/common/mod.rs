@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod hub;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -37,6 +39,40 @@ impl Workspace {
             let entry = entry.expect("entry");
             std::fs::copy(entry.path(), ws.seeds().join(entry.file_name())).expect("copy");
         }
+        ws
+    }
+
+    /// A folder mixing sources, tags, languages and formats:
+    /// - `lemonde/` holds the two French sample articles (one story, by Pierre and unsigned);
+    /// - `rfi/` holds an English ECB story and a Markdown article tagged `Mali` and `Économie`;
+    /// - the root holds a plain-text article tagged `mali, politique`.
+    pub fn mixed() -> Self {
+        let ws = Self::empty();
+        let seeds = ws.seeds();
+        for dir in ["lemonde", "rfi"] {
+            std::fs::create_dir(seeds.join(dir)).expect("mkdir");
+        }
+        for entry in std::fs::read_dir(sample_seeds()).expect("samples") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), seeds.join("lemonde").join(entry.file_name()))
+                .expect("copy");
+        }
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/related");
+        std::fs::copy(fixtures.join("en_ecb_cut_a.txt"), seeds.join("rfi/ecb.txt")).expect("copy");
+        std::fs::write(
+            seeds.join("rfi/gold.md"),
+            "---\ntitle: Gold output in Mali\ndate: 2025-05-02\nauthor: Awa Traoré\n\
+             tags: [Mali, Économie]\n---\n\nIndustrial gold output in Mali fell in the first \
+             quarter, the mines ministry said.\n\n## Outlook\n\nOfficials expect a rebound once \
+             the Loulo-Gounkoto complex restarts.\n",
+        )
+        .expect("write");
+        std::fs::write(
+            seeds.join("root.txt"),
+            "Le gouvernement de transition publie son bilan\n2025-04-10\nTags: mali, politique\n\
+             Le gouvernement de transition a publié jeudi un bilan de son action à Bamako.\n",
+        )
+        .expect("write");
         ws
     }
 
