@@ -340,8 +340,8 @@ mod tests {
 
     fn item(key: &str) -> FeedItem {
         let text = b"A title\n2025-04-03\nThe body of the article.\n";
-        let parsed = article::parse(text, article::Format::Text, &ParseOptions::default())
-            .expect("parses");
+        let parsed =
+            article::parse(text, article::Format::Text, &ParseOptions::default()).expect("parses");
         let entry = Entry {
             key: key.into(),
             record: FileRecord {
