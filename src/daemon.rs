@@ -3,7 +3,7 @@
 //! Like mini-redis's `server::run`, [`run`] takes an already-bound listener and a shutdown
 //! future, so tests start it on port 0 and stop it when they like.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::os::unix::fs::MetadataExt;
@@ -175,6 +175,9 @@ pub async fn run(
         "" => None,
         hub => Some(Pinger::spawn(websub::parse_hub(hub).context("websub.hub")?)),
     };
+    if let Some(pinger) = &pinger {
+        metrics.watch_pinger(pinger.clone());
+    }
     let hooks = Hooks { pinger, metrics };
     info!(address = %local, base_url = %base_url, seeds = %root.display(), "listening on http://{local}");
     let notifier = Notifier::from_env();
@@ -572,16 +575,15 @@ pub fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell, hooks
         store.skipped().len(),
         SystemTime::now(),
     );
-    let topics = changed_topics(previous.as_deref(), &snapshot, &items, ctx);
+    let topics = match &hooks.pinger {
+        Some(_) => changed_topics(previous.as_deref(), &snapshot, ctx),
+        None => Vec::new(),
+    };
     cell.publish(snapshot);
     hooks.metrics.published(published, skipped);
     hooks.metrics.rendered(started.elapsed());
-    if let Some(pinger) = &hooks.pinger {
-        if !topics.is_empty() {
-            pinger.changed(topics);
-        }
-        let stats = pinger.stats();
-        hooks.metrics.hub_pings(stats.sent, stats.failed);
+    if let Some(pinger) = hooks.pinger.as_ref().filter(|_| !topics.is_empty()) {
+        pinger.changed(topics);
     }
     tracing::debug!(
         articles = published,
@@ -591,19 +593,14 @@ pub fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell, hooks
 }
 
 /// The feed URLs a hub should hear about after `previous` is replaced by `next`: the main
-/// feeds whose bytes changed, and the source and tag feeds of the articles that entered,
-/// changed in or left the newest items. (A change to an older article only, outside every
-/// feed's newest items, changes no subscription document.)
-fn changed_topics(
-    previous: Option<&Snapshot>,
-    next: &Snapshot,
-    items: &[feed::FeedItem],
-    ctx: &FeedContext,
-) -> Vec<String> {
+/// feeds whose bytes changed, and every source and tag feed whose newest items changed. The
+/// articles that entered or left the published set (a changed article is a new entry) name
+/// the sources and tags to compare. Two passes over the published entries: only run when a
+/// hub is configured.
+fn changed_topics(previous: Option<&Snapshot>, next: &Snapshot, ctx: &FeedContext) -> Vec<String> {
     let Some(previous) = previous else {
         return Vec::new();
     };
-    let mut scopes = BTreeSet::new();
     let mut topics = Vec::new();
     for format in Format::ALL {
         let path = Target::current(Scope::All, format).path();
@@ -615,29 +612,38 @@ fn changed_topics(
             topics.push(ctx.url(&path));
         }
     }
-    if topics.is_empty() {
-        return topics;
-    }
-    let before: Vec<&Arc<Entry>> = previous.catalog.published.iter().take(ctx.items).collect();
-    let after: Vec<&Arc<Entry>> = items.iter().map(|(entry, _)| entry).collect();
-    let differ = |a: &[&Arc<Entry>], b: &[&Arc<Entry>]| -> Vec<Arc<Entry>> {
-        a.iter()
-            .filter(|x| !b.iter().any(|y| Arc::ptr_eq(x, y)))
-            .map(|x| Arc::clone(x))
-            .collect()
+    let (old, new) = (&previous.catalog, &next.catalog);
+    let pointers = |entries: &[Arc<Entry>]| -> HashSet<*const Entry> {
+        entries.iter().map(Arc::as_ptr).collect()
     };
-    for entry in differ(&after, &before)
+    let (before, after) = (pointers(&old.published), pointers(&new.published));
+    let entered = new
+        .published
         .iter()
-        .chain(&differ(&before, &after))
-    {
+        .filter(|e| !before.contains(&Arc::as_ptr(e)));
+    let left = old
+        .published
+        .iter()
+        .filter(|e| !after.contains(&Arc::as_ptr(e)));
+    let mut scopes = BTreeSet::new();
+    for entry in entered.chain(left) {
         if let Some(source) = entry.source_folder() {
             scopes.insert(Scope::Source(source.to_string()));
         }
         scopes.extend(entry.tag_keys().map(Scope::Tag));
     }
     for scope in scopes {
-        for format in Format::ALL {
-            topics.push(ctx.url(&Target::current(scope.clone(), format).path()));
+        let newest = |catalog: &'_ Catalog| -> Vec<*const Entry> {
+            catalog
+                .entries(&scope)
+                .take(ctx.items)
+                .map(Arc::as_ptr)
+                .collect()
+        };
+        if newest(old) != newest(new) {
+            for format in Format::ALL {
+                topics.push(ctx.url(&Target::current(scope.clone(), format).path()));
+            }
         }
     }
     topics

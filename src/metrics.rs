@@ -7,9 +7,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
+
+use crate::websub::Pinger;
 
 /// Path of the metrics document.
 pub const METRICS_PATH: &str = "/metrics";
@@ -27,8 +29,8 @@ pub struct Metrics {
     watcher_paths: AtomicU64,
     rescans: AtomicU64,
     requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
-    hub_pings: AtomicU64,
-    hub_ping_failures: AtomicU64,
+    /// The WebSub pinger, whose own counters are read when metrics are served.
+    pinger: OnceLock<Pinger>,
 }
 
 impl Metrics {
@@ -65,10 +67,9 @@ impl Metrics {
         *lock(&self.requests).entry((route, status)).or_insert(0) += 1;
     }
 
-    /// Records the WebSub pinger's totals.
-    pub fn hub_pings(&self, sent: u64, failed: u64) {
-        self.hub_pings.store(sent, Relaxed);
-        self.hub_ping_failures.store(failed, Relaxed);
+    /// Reports the WebSub pinger's counters from now on (the first pinger set wins).
+    pub fn watch_pinger(&self, pinger: Pinger) {
+        let _ = self.pinger.set(pinger);
     }
 
     /// The metrics document.
@@ -127,7 +128,7 @@ impl Metrics {
             &mut out,
             "rescans_total",
             "counter",
-            "Whole-folder comparisons (start-up, periodic, after watcher trouble).",
+            "Whole-folder comparisons after start-up (periodic, after watcher trouble).",
             &plain(&self.rescans),
         );
         let requests: Vec<_> = lock(&self.requests)
@@ -141,20 +142,26 @@ impl Metrics {
             "Requests answered, by route and status.",
             &requests,
         );
-        metric(
-            &mut out,
-            "websub_pings_total",
-            "counter",
-            "Hub notifications delivered.",
-            &plain(&self.hub_pings),
-        );
-        metric(
-            &mut out,
-            "websub_ping_failures_total",
-            "counter",
-            "Hub notifications given up after retries.",
-            &plain(&self.hub_ping_failures),
-        );
+        let stats = self.pinger.get().map(Pinger::stats).unwrap_or_default();
+        for (name, help, value) in [
+            (
+                "websub_pings_total",
+                "Hub notifications delivered.",
+                stats.sent,
+            ),
+            (
+                "websub_ping_failures_total",
+                "Hub notifications given up after retries.",
+                stats.failed,
+            ),
+            (
+                "websub_dropped_topics_total",
+                "Changed feeds not notified because the queue was full.",
+                stats.dropped,
+            ),
+        ] {
+            metric(&mut out, name, "counter", help, &[(String::new(), value)]);
+        }
         out
     }
 }

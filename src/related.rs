@@ -1,6 +1,7 @@
 //! Related stories: detects articles about the same event by MinHash over normalized words.
 //!
-//! Each article gets a small fixed-size [`Signature`] (a bottom-k MinHash sketch); comparing two
+//! Each article gets a small [`Signature`] (a bottom-k MinHash sketch, at most [`SIGNATURE_LEN`]
+//! hashes); comparing two
 //! estimates the Jaccard similarity of their shingle sets (content words, lightly
 //! stemmed, plus title words as separate shingles). Pure logic, no I/O.
 
@@ -18,7 +19,8 @@ pub const MIN_SHINGLES: usize = 12;
 /// Articles whose similarity is at or above this are linked as related stories.
 pub const DEFAULT_RELATED_THRESHOLD: f64 = 0.15;
 
-/// Articles whose similarity is at or above this are treated as near-identical copies.
+/// Articles whose similarity is at or above this are near-identical copies (labelled so on
+/// article pages; not folded into one item).
 pub const DEFAULT_DUPLICATE_THRESHOLD: f64 = 0.8;
 
 /// Content words shorter than this (in chars) are ignored: mostly noise and leftover stop words.

@@ -108,7 +108,8 @@ impl Reloads {
 
 /// `loaded` with the settings that only take effect at start-up put back to their `running`
 /// values, each change logged at `warn`: the listening socket (`server.listen`), the watched
-/// folder (`seeds.dir`), the state database (`state.dir`) and the watcher and its timers
+/// folder (`seeds.dir`), the state database (`state.dir`), the WebSub hub pinged
+/// (`websub.hub`), the metrics address (`metrics.listen`) and the watcher and its timers
 /// (`watch.debounce_ms`, `mode`, `poll_interval_ms`, `write_settle_ms`, `reconcile_secs`).
 pub fn keep_restart_only(running: &Settings, mut loaded: Settings) -> Settings {
     fn keep<T: PartialEq + Clone + std::fmt::Debug>(key: &str, running: &T, loaded: &mut T) {
@@ -129,6 +130,12 @@ pub fn keep_restart_only(running: &Settings, mut loaded: Settings) -> Settings {
     );
     keep("seeds.dir", &running.seeds.dir, &mut loaded.seeds.dir);
     keep("state.dir", &running.state.dir, &mut loaded.state.dir);
+    keep("websub.hub", &running.websub.hub, &mut loaded.websub.hub);
+    keep(
+        "metrics.listen",
+        &running.metrics.listen,
+        &mut loaded.metrics.listen,
+    );
     let (watch, new) = (&running.watch, &mut loaded.watch);
     keep(
         "watch.debounce_ms",

@@ -298,14 +298,6 @@ fn archive_pages_chain_back_to_the_oldest_article_with_none_lost_or_repeated() {
     assert_eq!(before.body, after.body);
 }
 
-/// A free loopback port (bound then released; the daemon binds it right after).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
 #[test]
 fn the_hub_gets_one_ping_per_change_and_feeds_advertise_it() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -353,16 +345,24 @@ fn the_hub_gets_one_ping_per_change_and_feeds_advertise_it() {
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(hub.pings().len(), 0);
 
+    let agency = ws.seeds().join("agency");
+    std::fs::create_dir(&agency).expect("mkdir");
     std::fs::write(
-        ws.seeds().join("new.txt"),
-        "A new story\n2025-06-01\nIts body.\n",
+        agency.join("new.txt"),
+        "A new story\n2025-06-01\nTags: breaking\nIts body.\n",
     )
     .expect("write");
     assert!(runtime.block_on(hub.wait_for(1, SETTLE)), "no ping");
     let ping = &hub.pings()[0];
     assert_eq!(ping.mode, "publish");
     let topics: HashSet<&str> = ping.topics.iter().map(String::as_str).collect();
-    for path in ["/feed.rss", "/feed.atom", "/feed.json"] {
+    for path in [
+        "/feed.rss",
+        "/feed.atom",
+        "/feed.json",
+        "/sources/agency/feed.atom",
+        "/tags/breaking/feed.json",
+    ] {
         assert!(
             topics.contains(format!("{base}{path}").as_str()),
             "{path} not in {topics:?}"
@@ -372,7 +372,7 @@ fn the_hub_gets_one_ping_per_change_and_feeds_advertise_it() {
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(hub.pings().len(), 1);
 
-    std::fs::remove_file(ws.seeds().join("new.txt")).expect("remove");
+    std::fs::remove_file(agency.join("new.txt")).expect("remove");
     assert!(runtime.block_on(hub.wait_for(2, SETTLE)), "no second ping");
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(hub.pings().len(), 2);
@@ -420,9 +420,15 @@ fn the_sample_seeds_are_related_and_an_unrelated_article_is_not() {
 fn metrics_are_served_on_their_own_address_only() {
     let ws = Workspace::with_samples();
     std::fs::write(ws.seeds().join("empty.txt"), "").expect("write");
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let daemon = ws.serve_with(&[], &[("SEEDFEED__METRICS__LISTEN", &listen)]);
+    let daemon = ws.serve_with(&[], &[("SEEDFEED__METRICS__LISTEN", "127.0.0.1:0")]);
+    // Port 0: the daemon logs the address it got.
+    let log = daemon.log();
+    let listen = log
+        .split("serving metrics at http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("metrics address in the log")
+        .to_string();
     assert_eq!(
         daemon.get("/metrics").status,
         404,

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::article::collapse_whitespace;
 use crate::related::words;
 use crate::store::Entry;
 
@@ -158,10 +159,7 @@ fn parse_lang(value: &str) -> Result<String, FilterError> {
 }
 
 fn normalize_author(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    collapse_whitespace(name).to_lowercase()
 }
 
 fn parse_author(value: &str) -> Result<String, FilterError> {

@@ -175,11 +175,12 @@ pub fn index_page(
     out
 }
 
-/// One article's page, linking to the `related` articles (most similar first).
+/// One article's page, linking to the `related` articles (most similar first; `true` marks a
+/// near-identical copy).
 pub fn article_page(
     entry: &Entry,
     article: &ParsedArticle,
-    related: &[&Entry],
+    related: &[(&Entry, bool)],
     ctx: &FeedContext,
 ) -> String {
     let mut out = String::new();
@@ -196,11 +197,12 @@ pub fn article_page(
     );
     if !related.is_empty() {
         out.push_str("<aside aria-labelledby=\"related\"><h2 id=\"related\">Related</h2>\n<ul>\n");
-        for other in related {
+        for (other, copy) in related {
             let _ = writeln!(
                 out,
                 "<li lang=\"{lang}\" dir=\"auto\"><a href=\"{href}\" rel=\"related\">{title}</a>\
-                 <p class=\"meta\">{meta}</p></li>",
+                 <p class=\"meta\">{meta}{copy}</p></li>",
+                copy = if *copy { " · near-identical copy" } else { "" },
                 lang = escape_html(&other.meta.language),
                 href = escape_html(&ctx.url(&article_path(&other.record.id))),
                 title = escape_html(&feed_title(&other.meta.title)),

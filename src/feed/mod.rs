@@ -1,5 +1,6 @@
-//! Rendering: the published articles to RSS 2.0, Atom 1.0, JSON Feed 1.1, OPML and HTML pages,
-//! each document checked against its format's rules ([`validate`]) before it is served.
+//! Rendering: the published articles to RSS 2.0, Atom 1.0, JSON Feed 1.1, OPML and HTML pages;
+//! each feed document is checked against its format's rules ([`validate`]) before it is
+//! served.
 //!
 //! Rendering is a pure function of the articles and the feed settings: no wall-clock time
 //! reaches the output, so the same articles always give byte-identical documents (and ETags).

@@ -181,8 +181,12 @@ impl Target {
     }
 }
 
-/// A source or tag name as a path segment.
+/// A source or tag name as a path segment. A name of dots only (a tag `..`) is written with
+/// escaped dots, which clients would otherwise resolve as a path step.
 pub fn encode_name(name: &str) -> String {
+    if name.bytes().all(|b| b == b'.') {
+        return "%2E".repeat(name.len());
+    }
     utf8_percent_encode(name, NAME_ESCAPES).to_string()
 }
 
@@ -203,6 +207,7 @@ mod tests {
             Scope::All,
             Scope::Source("Le Monde".into()),
             Scope::Tag("société".into()),
+            Scope::Tag("..".into()),
         ] {
             for format in Format::ALL {
                 for page in [Page::Current, Page::Archive(1), Page::Archive(42)] {

@@ -169,8 +169,10 @@ where
     tokio::task::spawn_blocking(render)
         .await
         .unwrap_or_else(|e| {
-            tracing::error!(path = what, error = %e, "rendering panicked (a seedfeed bug)");
-            Err(ViewError::NotFound)
+            Err(ViewError::Render(crate::feed::RenderError {
+                format: "document",
+                message: format!("rendering {what} panicked (a seedfeed bug): {e}"),
+            }))
         })
 }
 
@@ -185,11 +187,18 @@ fn view_error(path: &str, e: ViewError) -> HttpResponse {
             not_found()
         }
         ViewError::Render(e) => {
-            tracing::error!(path, error = %e, "feed not rendered");
+            tracing::error!(path, error = %e, "document not rendered");
             response::plain(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "feed could not be rendered\n",
+                "document could not be rendered\n",
             )
+        }
+        ViewError::Incomplete => {
+            tracing::debug!(
+                path,
+                "archive page not served: some of its files cannot be read"
+            );
+            response::not_ready()
         }
     }
 }

@@ -85,22 +85,12 @@ impl Bodies {
         Ok(article)
     }
 
-    /// The file's text as decoded, without parsing it (for word search): the cached body's
-    /// text when there is one, else the file read again.
+    /// The body's text (paragraphs, headings, list items), for word search: what the
+    /// feeds show, without the metadata lines and boilerplate the file also holds.
     pub fn text(&self, entry: &Entry) -> Result<String, SkipReason> {
-        let hash = entry.record.hash.unwrap_or_default();
-        if let Some(article) = self.lock_cache().get(&(entry.key.clone(), hash)) {
-            let blocks: Vec<&str> = article.blocks.iter().map(article::Block::text).collect();
-            return Ok(blocks.join("\n"));
-        }
-        let source = Arc::clone(
-            &self
-                .source
-                .read()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        );
-        let (bytes, _) = scan::read_article(&source.root.join(&entry.key), source.max_file_bytes)?;
-        Ok(article::decode::decode(&bytes)?.text)
+        let article = self.get(entry)?;
+        let blocks: Vec<&str> = article.blocks.iter().map(article::Block::text).collect();
+        Ok(blocks.join("\n"))
     }
 
     fn lock_cache(

@@ -58,9 +58,14 @@ impl Entry {
             .map_or(published, |changed| changed.max(published))
     }
 
-    /// The source: the top-level subfolder of the seeds folder the file is in, if any.
+    /// The source: the top-level subfolder of the seeds folder the file is in, if any. A
+    /// folder whose name has characters XML cannot carry is no source (its articles are in
+    /// the main feeds only), since the source's name is its feeds' title.
     pub fn source_folder(&self) -> Option<&str> {
-        self.key.split_once('/').map(|(folder, _)| folder)
+        self.key
+            .split_once('/')
+            .map(|(folder, _)| folder)
+            .filter(|folder| !folder.chars().any(crate::article::decode::is_xml_unsafe))
     }
 
     /// The tags as feeds name them: lowercase, trimmed, each once.
