@@ -307,16 +307,7 @@ async fn index_loop(
     control.ready(&cell);
     let busy = events.receiver.being_written();
     let catch_up = Step::Work(Work::Rescan);
-    let hooks = control.hooks.clone();
-    store = index_step(
-        store,
-        catch_up,
-        busy,
-        Arc::clone(&ctx),
-        Arc::clone(&cell),
-        hooks,
-    )
-    .await?;
+    store = index_step(store, catch_up, busy, &ctx, &cell, &control.hooks).await?;
     loop {
         let work = tokio::select! {
             work = events.receiver.next_work() => match work {
@@ -352,16 +343,7 @@ async fn index_loop(
         }
         let busy = events.receiver.being_written();
         let step = Step::Work(work);
-        let hooks = control.hooks.clone();
-        store = index_step(
-            store,
-            step,
-            busy,
-            Arc::clone(&ctx),
-            Arc::clone(&cell),
-            hooks,
-        )
-        .await?;
+        store = index_step(store, step, busy, &ctx, &cell, &control.hooks).await?;
         control.status(&cell);
     }
     Ok(())
@@ -424,9 +406,7 @@ impl Control {
         self.state.set_cache_max_age(settings.server.cache_max_age);
         let started = Instant::now();
         let step = Step::Reconfigure(Box::new(settings.clone()));
-        let hooks = self.hooks.clone();
-        let store =
-            index_step(store, step, busy, Arc::clone(&ctx), Arc::clone(cell), hooks).await?;
+        let store = index_step(store, step, busy, &ctx, cell, &self.hooks).await?;
         self.settings = settings;
         info!(
             articles = store.entries().len(),
@@ -461,10 +441,11 @@ async fn index_step(
     mut store: Store,
     step: Step,
     busy: Vec<PathBuf>,
-    ctx: Arc<FeedContext>,
-    cell: Arc<SnapshotCell>,
-    hooks: Hooks,
+    ctx: &Arc<FeedContext>,
+    cell: &Arc<SnapshotCell>,
+    hooks: &Hooks,
 ) -> anyhow::Result<Store> {
+    let (ctx, cell, hooks) = (Arc::clone(ctx), Arc::clone(cell), hooks.clone());
     tokio::task::spawn_blocking(move || {
         store.set_busy(&busy);
         let changes = match &step {
@@ -558,10 +539,7 @@ pub fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell, hooks
                 Arc::clone(ctx),
             ))
         });
-    let catalog = Catalog {
-        published: store.newest().cloned().collect(),
-        facets: store.facets().clone(),
-    };
+    let catalog = Catalog::of(store);
     let mut skipped: BTreeMap<&'static str, u64> = BTreeMap::new();
     for reason in store.skipped().values() {
         *skipped.entry(reason.label()).or_insert(0) += 1;

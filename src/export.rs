@@ -41,10 +41,7 @@ pub fn build(settings: &Settings, out: &Path) -> anyhow::Result<BuildReport> {
     let items = store.feed_items(ctx.items)?;
     let newest: Vec<&Entry> = store.newest().map(|e| &**e).collect();
     let rendered = feed::render(&items, &newest, newest.len(), store.facets(), &ctx)?;
-    let catalog = Catalog {
-        published: store.newest().cloned().collect(),
-        facets: store.facets().clone(),
-    };
+    let catalog = Catalog::of(&store);
     let bodies = store.bodies();
     let link_related = catalog.published.len() <= MAX_BUILD_RELATED_ARTICLES;
     if !link_related {

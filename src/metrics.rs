@@ -75,39 +75,83 @@ impl Metrics {
     /// The metrics document.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(2048);
-        let plain = |v: &AtomicU64| vec![(String::new(), v.load(Relaxed))];
-        metric(
-            &mut out,
-            "articles",
-            "gauge",
-            "Published articles.",
-            &plain(&self.articles),
-        );
+        let stats = self.pinger.get().map(Pinger::stats).unwrap_or_default();
         let skipped: Vec<_> = lock(&self.skipped)
             .iter()
             .map(|(reason, n)| (format!("{{reason=\"{reason}\"}}"), *n))
             .collect();
-        metric(
-            &mut out,
-            "skipped_files",
-            "gauge",
-            "Files not published, by reason.",
-            &skipped,
-        );
-        metric(
-            &mut out,
-            "renders_total",
-            "counter",
-            "Renders of the feeds published.",
-            &plain(&self.renders),
-        );
-        metric(
-            &mut out,
-            "render_failures_total",
-            "counter",
-            "Renders that failed or broke their format's rules; the last good feeds stayed.",
-            &plain(&self.render_failures),
-        );
+        let requests: Vec<_> = lock(&self.requests)
+            .iter()
+            .map(|((route, status), n)| (format!("{{route=\"{route}\",status=\"{status}\"}}"), *n))
+            .collect();
+        let plain = |value: u64| vec![(String::new(), value)];
+        let load = |counter: &AtomicU64| plain(counter.load(Relaxed));
+        let families: [Family; 10] = [
+            (
+                "articles",
+                "gauge",
+                "Published articles.",
+                load(&self.articles),
+            ),
+            (
+                "skipped_files",
+                "gauge",
+                "Files not published, by reason.",
+                skipped,
+            ),
+            (
+                "renders_total",
+                "counter",
+                "Renders of the feeds published.",
+                load(&self.renders),
+            ),
+            (
+                "render_failures_total",
+                "counter",
+                "Renders that failed or broke their format's rules; the last good feeds stayed.",
+                load(&self.render_failures),
+            ),
+            (
+                "watcher_events_total",
+                "counter",
+                "File paths reported changed by the watcher.",
+                load(&self.watcher_paths),
+            ),
+            (
+                "rescans_total",
+                "counter",
+                "Whole-folder comparisons after start-up (periodic, after watcher trouble).",
+                load(&self.rescans),
+            ),
+            (
+                "http_requests_total",
+                "counter",
+                "Requests answered, by route and status.",
+                requests,
+            ),
+            (
+                "websub_pings_total",
+                "counter",
+                "Hub notifications delivered.",
+                plain(stats.sent),
+            ),
+            (
+                "websub_ping_failures_total",
+                "counter",
+                "Hub notifications given up after retries.",
+                plain(stats.failed),
+            ),
+            (
+                "websub_dropped_topics_total",
+                "counter",
+                "Changed feeds not notified because the queue was full.",
+                plain(stats.dropped),
+            ),
+        ];
+        for (name, kind, help, samples) in &families {
+            metric(&mut out, name, kind, help, samples);
+        }
+        // Seconds with microsecond precision: not a whole count, so written apart.
         let micros = self.render_micros.load(Relaxed);
         let _ = writeln!(
             out,
@@ -117,54 +161,12 @@ impl Metrics {
             micros / 1_000_000,
             micros % 1_000_000
         );
-        metric(
-            &mut out,
-            "watcher_events_total",
-            "counter",
-            "File paths reported changed by the watcher.",
-            &plain(&self.watcher_paths),
-        );
-        metric(
-            &mut out,
-            "rescans_total",
-            "counter",
-            "Whole-folder comparisons after start-up (periodic, after watcher trouble).",
-            &plain(&self.rescans),
-        );
-        let requests: Vec<_> = lock(&self.requests)
-            .iter()
-            .map(|((route, status), n)| (format!("{{route=\"{route}\",status=\"{status}\"}}"), *n))
-            .collect();
-        metric(
-            &mut out,
-            "http_requests_total",
-            "counter",
-            "Requests answered, by route and status.",
-            &requests,
-        );
-        let stats = self.pinger.get().map(Pinger::stats).unwrap_or_default();
-        for (name, help, value) in [
-            (
-                "websub_pings_total",
-                "Hub notifications delivered.",
-                stats.sent,
-            ),
-            (
-                "websub_ping_failures_total",
-                "Hub notifications given up after retries.",
-                stats.failed,
-            ),
-            (
-                "websub_dropped_topics_total",
-                "Changed feeds not notified because the queue was full.",
-                stats.dropped,
-            ),
-        ] {
-            metric(&mut out, name, "counter", help, &[(String::new(), value)]);
-        }
         out
     }
 }
+
+/// One metric family: name (after `seedfeed_`), type, help, and samples (labels, value).
+type Family<'a> = (&'a str, &'a str, &'a str, Vec<(String, u64)>);
 
 /// Writes one metric family: its help, its type and its samples.
 fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(String, u64)]) {

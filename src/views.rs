@@ -19,7 +19,7 @@ use crate::related;
 use crate::snapshot::{FEED_GZIP, HTML_CONTENT_TYPE, PAGE_GZIP, Resource, feed_content_type};
 use crate::store::bodies::Bodies;
 use crate::store::index::PublishedIds;
-use crate::store::{Entry, items_with_bodies};
+use crate::store::{Entry, Store, items_with_bodies};
 
 /// Documents kept at once (article pages are about 12 KB with their gzip copy, feeds more).
 pub const VIEW_CACHE_ENTRIES: usize = 1024;
@@ -69,6 +69,14 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// What `store` publishes now: one pointer copy per published entry.
+    pub fn of(store: &Store) -> Self {
+        Self {
+            published: store.newest().cloned().collect(),
+            facets: store.facets().clone(),
+        }
+    }
+
     /// True when the scope has published articles.
     pub fn has(&self, scope: &Scope) -> bool {
         match scope {
@@ -172,7 +180,7 @@ impl Views {
         let per_page = self.ctx.items;
         let scope: Vec<&Arc<Entry>> = catalog.entries(&target.scope).collect();
         let archive_pages = feed::archive_pages(scope.len(), per_page);
-        let (items, newest_archive) = match target.page {
+        let items = match target.page {
             Page::Archive(n) => {
                 if !filters.is_empty() {
                     return Err(FilterError("archive pages take no filters".into()).into());
@@ -184,21 +192,19 @@ impl Views {
                 if items.len() < per_page {
                     return Err(ViewError::Incomplete);
                 }
-                (items, None)
+                items
             }
             Page::Current => {
                 let limit = filters.limit.unwrap_or(per_page);
                 let matching = self.matching(scope.iter().copied(), filters);
-                let items = items_with_bodies(&self.bodies, matching.iter().copied(), limit)
-                    .unwrap_or_else(|e| e.items);
-                (items, Some(archive_pages).filter(|&n| n > 0))
+                items_with_bodies(&self.bodies, matching.iter().copied(), limit)
+                    .unwrap_or_else(|e| e.items)
             }
         };
         let doc = FeedDoc {
             target: target.clone(),
             items: &items,
             query: filters.canonical(),
-            newest_archive,
             archive_pages,
         };
         let body = feed::render_doc(&doc, &self.ctx)?;

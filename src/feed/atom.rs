@@ -9,7 +9,7 @@ use atom_syndication::{
 };
 
 use super::{FEED_HISTORY_NS, FeedContext, FeedDoc, GENERATOR, INDEX_PATH, RenderError};
-use super::{article_path, rss::history_links, text};
+use super::{article_path, text};
 use crate::article::ParsedArticle;
 use crate::store::Entry;
 
@@ -27,7 +27,7 @@ pub fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderErro
             ..Link::default()
         });
     }
-    for (rel, path) in history_links(doc) {
+    for (rel, path) in doc.history_links() {
         links.push(link(rel, ctx.url(&path), media_type));
     }
     let mut namespaces = BTreeMap::new();

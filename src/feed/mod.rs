@@ -140,9 +140,8 @@ pub struct FeedDoc<'a> {
     pub items: &'a [FeedItem],
     /// The canonical filter query of a filtered feed; empty otherwise.
     pub query: String,
-    /// The newest archive page, linked as `prev-archive` from a subscription document.
-    pub newest_archive: Option<u32>,
-    /// Archive pages there are, for an archive page's `next-archive` link.
+    /// Archive pages of the (unfiltered) feed: the newest one is the subscription
+    /// document's `prev-archive`, and bounds an archive page's `next-archive`.
     pub archive_pages: u32,
 }
 
@@ -174,7 +173,9 @@ impl FeedDoc<'_> {
     /// `prev-archive`: the next older page.
     pub fn prev_archive(&self) -> Option<String> {
         let older = match self.target.page {
-            Page::Current if self.query.is_empty() => self.newest_archive?,
+            Page::Current if self.query.is_empty() => {
+                Some(self.archive_pages).filter(|&n| n > 0)?
+            }
             Page::Current => return None,
             Page::Archive(n) => n.checked_sub(1).filter(|&n| n > 0)?,
         };
@@ -189,6 +190,21 @@ impl FeedDoc<'_> {
             }
             _ => None,
         }
+    }
+
+    /// RFC 5005 links of the document: `current`, `prev-archive`, `next-archive`.
+    pub fn history_links(&self) -> Vec<(&'static str, String)> {
+        let mut links = Vec::new();
+        if self.is_archive() {
+            links.push(("current", self.page_path(Page::Current)));
+        }
+        if let Some(prev) = self.prev_archive() {
+            links.push(("prev-archive", prev));
+        }
+        if let Some(next) = self.next_archive() {
+            links.push(("next-archive", next));
+        }
+        links
     }
 
     /// True for an archive page (RFC 5005 `fh:archive`).
@@ -312,15 +328,13 @@ pub fn render(
     facets: &Facets,
     ctx: &FeedContext,
 ) -> Result<Rendered, RenderError> {
-    let newest_archive = Some(archive_pages(published, ctx.items)).filter(|&n| n > 0);
     let mut feeds = Vec::with_capacity(Format::ALL.len());
     for format in Format::ALL {
         let doc = FeedDoc {
             target: Target::current(Scope::All, format),
             items,
             query: String::new(),
-            newest_archive,
-            archive_pages: newest_archive.unwrap_or(0),
+            archive_pages: archive_pages(published, ctx.items),
         };
         feeds.push((doc.target.clone(), render_doc(&doc, ctx)?));
     }
@@ -370,7 +384,6 @@ mod tests {
                 target: Target::current(Scope::All, format),
                 items,
                 query: String::new(),
-                newest_archive: None,
                 archive_pages: 0,
             };
             assert!(render_doc(&doc(&good), &ctx).is_ok(), "{format:?}");

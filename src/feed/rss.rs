@@ -10,7 +10,7 @@ use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid, Item};
 
 use super::{FEED_HISTORY_NS, FeedContext, FeedDoc, GENERATOR, INDEX_PATH, RenderError};
-use super::{article_path, target::Page, text};
+use super::{article_path, text};
 use crate::article::ParsedArticle;
 use crate::store::Entry;
 
@@ -25,7 +25,7 @@ pub fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderErro
     if let Some(hub) = &ctx.hub {
         links.push(link("hub", hub.clone(), None));
     }
-    for (rel, path) in history_links(doc) {
+    for (rel, path) in doc.history_links() {
         links.push(link(rel, ctx.url(&path), Some(doc)));
     }
     let (mut namespaces, mut extensions) = (BTreeMap::new(), ExtensionMap::default());
@@ -55,21 +55,6 @@ pub fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderErro
     };
     let written = channel.pretty_write_to(Vec::new(), b' ', 2);
     super::document("RSS", written)
-}
-
-/// RFC 5005 links of a document: `current`, `prev-archive`, `next-archive`.
-pub fn history_links(doc: &FeedDoc<'_>) -> Vec<(&'static str, String)> {
-    let mut links = Vec::new();
-    if doc.is_archive() {
-        links.push(("current", doc.page_path(Page::Current)));
-    }
-    if let Some(prev) = doc.prev_archive() {
-        links.push(("prev-archive", prev));
-    }
-    if let Some(next) = doc.next_archive() {
-        links.push(("next-archive", next));
-    }
-    links
 }
 
 fn link(rel: &str, href: String, same_format: Option<&FeedDoc<'_>>) -> Link {
