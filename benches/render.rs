@@ -43,6 +43,7 @@ fn entry(i: usize, meta: &Arc<ArticleMeta>) -> Entry {
             hash: Some(i as u64),
             size: 3000,
             mtime_ns: 0,
+            racily_clean: false,
         },
         key,
         meta: Arc::new(meta),

@@ -28,8 +28,8 @@ pub const STATE_DIRECTORY_ENV: &str = "STATE_DIRECTORY";
 pub const MAX_FEED_ITEMS: usize = 10_000;
 /// Largest accepted `watch.debounce_ms`: beyond a minute the feed no longer follows the folder.
 pub const MAX_DEBOUNCE_MS: u64 = 60_000;
-/// Smallest accepted `watch.debounce_ms`: the debouncer polls at a quarter of it, and a zero
-/// interval would spin.
+/// Smallest accepted `watch.debounce_ms`: below it a burst of events is indexed in many small
+/// rounds, each rendering the feeds again.
 pub const MIN_DEBOUNCE_MS: u64 = 10;
 /// Largest accepted `seeds.max_file_bytes`: each article is read whole into memory.
 pub const MAX_FILE_BYTES_LIMIT: u64 = 1 << 30;
@@ -321,7 +321,8 @@ impl Default for BoilerplateSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WatchSettings {
-    /// Quiet time in milliseconds after the last event on a file before it is read.
+    /// Milliseconds the paths of a burst of events are gathered, from the first one, before
+    /// they are indexed together.
     pub debounce_ms: u64,
     /// A file removed and the same content added (under any name) within this many
     /// milliseconds is one article that moved: it keeps its id and dates. 0 disables.

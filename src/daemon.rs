@@ -64,7 +64,6 @@ pub fn seeds_root(settings: &Settings) -> anyhow::Result<PathBuf> {
 struct FolderWatch {
     root: PathBuf,
     mode: watch::Mode,
-    debounce: Duration,
     sender: watch::EventSender,
     watcher: Option<watch::Watcher>,
     /// Device and inode of the folder the watcher is on.
@@ -88,7 +87,7 @@ impl FolderWatch {
             warn!(path = %self.root.display(), "seeds folder is gone; keeping the last known articles until it is back");
             return false;
         }
-        match watch::spawn(&self.root, self.mode, self.debounce, self.sender.clone()) {
+        match watch::spawn(&self.root, self.mode, self.sender.clone()) {
             Ok(watcher) => {
                 info!(path = %self.root.display(), "watching the seeds folder");
                 self.watcher = Some(watcher);
@@ -130,20 +129,20 @@ pub async fn run(
         }
     }
     let root = seeds_root(&settings)?;
-    let store = Store::open(&settings, &root).with_context(|| {
+    let (sender, events) = watch::channel(
+        Duration::from_millis(settings.watch.debounce_ms),
+        Duration::from_millis(settings.watch.write_settle_ms),
+    );
+    let mut store = Store::open(&settings, &root).with_context(|| {
         format!(
             "opening the state in {} (state.dir)",
             settings.state.dir.display()
         )
     })?;
-    let (sender, events) = watch::channel(
-        watch::EVENT_CHANNEL_CAPACITY,
-        Duration::from_millis(settings.watch.write_settle_ms),
-    );
+    store.recheck_with(sender.clone());
     let folder = FolderWatch {
         root: root.clone(),
         mode: settings.watch.watch_mode(),
-        debounce: Duration::from_millis(settings.watch.debounce_ms),
         sender,
         watcher: None,
         armed_on: None,
@@ -310,10 +309,7 @@ async fn index_loop(
     store = index_step(store, catch_up, busy, &ctx, &cell, &control.hooks).await?;
     loop {
         let work = tokio::select! {
-            work = events.receiver.next_work() => match work {
-                Some(work) => work,
-                None => break,
-            },
+            work = events.receiver.next_work() => work,
             _ = reconcile.tick(), if !events.reconcile_every.is_zero() => {
                 debug!("periodic reconcile");
                 Work::Rescan
@@ -338,7 +334,9 @@ async fn index_loop(
             () = async { let _ = stop.wait_for(|stop| *stop).await; } => break,
         };
         match &work {
-            Work::Paths(paths) => control.hooks.metrics.watcher_paths(paths.len()),
+            Work::Paths { paths, .. } | Work::Folders(paths) => {
+                control.hooks.metrics.watcher_paths(paths.len());
+            }
             Work::Rescan => control.hooks.metrics.rescan(),
         }
         let busy = events.receiver.being_written();
@@ -450,7 +448,8 @@ async fn index_step(
         store.set_busy(&busy);
         let changes = match &step {
             Step::Work(Work::Rescan) => store.reconcile_all(),
-            Step::Work(Work::Paths(paths)) => store.reconcile_paths(paths),
+            Step::Work(Work::Paths { paths, renames }) => store.reconcile_paths(paths, renames),
+            Step::Work(Work::Folders(folders)) => store.reconcile_folders(folders),
             Step::Reconfigure(settings) => {
                 if let Err(e) = store.reconfigure(settings) {
                     error!(

@@ -1,150 +1,301 @@
-//! The bridge from `notify` (via its full debouncer) to the indexer: a bounded channel of
-//! batches of changed paths.
+//! The bridge from `notify` to the indexer: every path that any event names is gathered into
+//! one bounded set of pending paths, which the indexer takes whole.
 //!
-//! Full-queue behaviour: the debouncer thread never blocks. When the channel is full the batch
-//! is dropped and the shared overflow flag is set; the indexer, which is then busy with the
-//! queued batches, sees the flag after draining them and reconciles the whole folder, so no
-//! change is lost. Watcher errors and rescan signals also ask for a whole-folder reconcile.
+//! The indexer needs no account of what happened to a path, only which paths to look at: it
+//! stats each one and makes the index agree with what is on disk. So no event is interpreted
+//! away. (A debouncer that rewrites events into a story loses paths: notify-debouncer-full
+//! turned "rename a to b, delete b" into "delete b", and the article at `a` stayed published
+//! until the next full reconcile; see `a_renamed_then_deleted_file_names_both_paths`.)
 //!
-//! Files still being written are held back: a file that was created or written to is only
-//! handed to the indexer once its writer closes it (inotify's close-after-write), or after
-//! `watch.write_settle_ms` without a new event for writers that never close it (and for the
-//! polling watcher, which cannot see closes). A `cat` from a slow pipe or a long `cp` is read
-//! once, complete. Renames, removals and attribute changes pass at once.
+//! - **Gathering.** Paths are taken `watch.debounce_ms` after the first of them arrived, so a
+//!   burst is indexed in a few rounds, not one round per event.
+//! - **Files being written** are held back: a file that was created or written to is only
+//!   handed over once its writer closes it (inotify's close-after-write), or after
+//!   `watch.write_settle_ms` without a new event for writers that never close it (and for the
+//!   polling watcher, which cannot see closes). A `cat` from a slow pipe or a long `cp` is
+//!   read once, complete. Renames, removals and attribute changes are ready at once.
+//! - **Evidence.** Anything else that finds the index and the folder disagreeing (a render or
+//!   a page that finds a file gone or changed) sends its path through [`EventSender::recheck`],
+//!   and it is looked at in the next round like any event.
+//! - **Bounds.** At most [`MAX_PENDING_PATHS`] paths wait; past that they are folded into
+//!   their folders (each folder is then compared with the index, a `stat` per file), and past
+//!   [`MAX_PENDING_FOLDERS`] folders into one reconcile of the whole tree. A lost event (the
+//!   kernel's queue overflowed) or a watcher error also asks for a whole reconcile: nothing
+//!   says which paths it concerned. The callback never blocks on the indexer.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind};
-use notify::{Config, PollWatcher, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{
-    DebounceEventHandler, DebounceEventResult, RecommendedCache, new_debouncer_opt,
-};
-use tokio::sync::mpsc::{self, error::TrySendError};
+use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, RenameMode};
+use notify::{Config, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
-/// Capacity of the event channel, in batches (each batch holds any number of paths).
-pub const EVENT_CHANNEL_CAPACITY: usize = 64;
+/// Most paths waiting for the indexer; beyond it, pending paths are folded into their
+/// folders. About 100 bytes each.
+pub const MAX_PENDING_PATHS: usize = 65_536;
+
+/// Most folders waiting for the indexer once paths were folded into them; beyond it, the
+/// whole tree is reconciled.
+pub const MAX_PENDING_FOLDERS: usize = 4_096;
 
 /// Most files held back as "being written" at once; beyond it a written file is handed over
 /// at once (it may then be read before its writer is done, and read again when it is).
 pub const MAX_FILES_BEING_WRITTEN: usize = 65_536;
 
-/// What the watcher tells the indexer.
+/// One round of work for the indexer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WatchEvent {
-    /// Paths (files or folders) that changed, appeared or vanished, and files that are being
-    /// written to (not closed yet).
-    Changes {
-        /// Ready to be read.
-        ready: Vec<PathBuf>,
-        /// Written to and not closed yet.
-        writing: Vec<PathBuf>,
+pub enum Work {
+    /// Look at these paths (files or folders, present or not), in sorted order.
+    Paths {
+        /// Every path named, once.
+        paths: Vec<PathBuf>,
+        /// Renames the kernel paired (from, to), in the order they happened: an article
+        /// renamed and edited in one batch is still the same article.
+        renames: Vec<(PathBuf, PathBuf)>,
     },
-    /// Events may have been lost: re-read the whole folder.
-    Rescan(String),
+    /// Too many paths changed to keep them apart: compare these folders (whole subtrees)
+    /// with the index.
+    Folders(Vec<PathBuf>),
+    /// Events may have been lost: compare the whole folder with the index.
+    Rescan,
 }
 
-/// The sending half: the channel plus the overflow flag.
+/// What waits for the indexer.
+#[derive(Debug, Default)]
+struct Pending {
+    /// Paths ready to be looked at.
+    ready: BTreeSet<PathBuf>,
+    /// Renames among them, at most [`MAX_PENDING_PATHS`]: hints that only make ids follow
+    /// edited files across renames, so past the bound they are dropped.
+    renames: Vec<(PathBuf, PathBuf)>,
+    /// Non-empty once `ready` overflowed: from then on until the next take, every path is
+    /// noted as its folder.
+    folders: BTreeSet<PathBuf>,
+    /// Files written to and not closed yet, with the time they are handed over anyway.
+    being_written: HashMap<PathBuf, Instant>,
+    /// Why the whole tree must be compared, if it must.
+    rescan: Option<String>,
+    /// When the oldest of `ready` or `folders` arrived.
+    since: Option<Instant>,
+}
+
+impl Pending {
+    fn add_ready(&mut self, path: PathBuf, now: Instant) {
+        self.since.get_or_insert(now);
+        if self.rescan.is_some() {
+            return;
+        }
+        if self.folders.is_empty() {
+            self.ready.insert(path);
+            if self.ready.len() <= MAX_PENDING_PATHS {
+                return;
+            }
+            debug!(
+                paths = self.ready.len(),
+                "too many pending paths; comparing their folders instead"
+            );
+            for path in std::mem::take(&mut self.ready) {
+                self.add_folder_of(&path);
+            }
+        } else {
+            self.add_folder_of(&path);
+        }
+        if self.folders.len() > MAX_PENDING_FOLDERS {
+            self.folders.clear();
+            self.rescan = Some(format!("more than {MAX_PENDING_FOLDERS} folders changed"));
+        }
+    }
+
+    fn add_folder_of(&mut self, path: &Path) {
+        self.folders
+            .insert(path.parent().unwrap_or(path).to_path_buf());
+    }
+
+    fn note(&mut self, path: PathBuf, state: FileState, is_metadata: bool, settle: Duration) {
+        let now = Instant::now();
+        match state {
+            // A chmod or utime while a writer is busy does not finish the write.
+            FileState::Ready if is_metadata && self.being_written.contains_key(&path) => {}
+            FileState::Ready => {
+                self.being_written.remove(&path);
+                self.add_ready(path, now);
+            }
+            FileState::Writing => {
+                if self.being_written.len() < MAX_FILES_BEING_WRITTEN
+                    || self.being_written.contains_key(&path)
+                {
+                    self.being_written.insert(path, now + settle);
+                } else {
+                    self.add_ready(path, now);
+                }
+            }
+        }
+    }
+
+    /// The work due at `now`, if any, else when to look again (`None`: at the next event).
+    fn take(&mut self, now: Instant, gather: Duration) -> Result<Work, Option<Instant>> {
+        let settled: Vec<PathBuf> = self
+            .being_written
+            .iter()
+            .filter(|(_, deadline)| **deadline <= now)
+            .map(|(path, _)| path.clone())
+            .collect();
+        // A file that went quiet has waited long enough: due at once.
+        let due_now = !settled.is_empty();
+        for path in settled {
+            debug!(path = %path.display(), "no close seen; reading the file after it went quiet");
+            self.being_written.remove(&path);
+            self.add_ready(path, now);
+        }
+        if let Some(why) = self.rescan.take() {
+            debug!(reason = %why, "rescan requested");
+            self.ready.clear();
+            self.renames.clear();
+            self.folders.clear();
+            self.since = None;
+            return Ok(Work::Rescan);
+        }
+        let due = match self.since {
+            Some(_) if due_now => Some(now),
+            since => since.map(|since| since + gather),
+        };
+        if due.is_some_and(|due| due <= now) {
+            self.since = None;
+            let renames = std::mem::take(&mut self.renames);
+            if !self.folders.is_empty() {
+                self.ready.clear();
+                return Ok(Work::Folders(
+                    std::mem::take(&mut self.folders).into_iter().collect(),
+                ));
+            }
+            let paths = std::mem::take(&mut self.ready).into_iter().collect();
+            return Ok(Work::Paths { paths, renames });
+        }
+        let next_settle = self.being_written.values().min().copied();
+        Err(match (due, next_settle) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
+    }
+}
+
+/// State shared by the senders and the receiver.
+#[derive(Debug)]
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Notify,
+    settle: Duration,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        // The state stays consistent between statements: a panic elsewhere cannot leave it
+        // half-changed, so a poisoned lock is still usable.
+        self.pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The sending half: the watcher's callback, and whoever finds evidence that the index and
+/// the folder disagree. Never blocks on the indexer.
 #[derive(Debug, Clone)]
 pub struct EventSender {
-    tx: mpsc::Sender<WatchEvent>,
-    overflow: Arc<AtomicBool>,
+    shared: Arc<Shared>,
 }
 
-/// The receiving half, which also holds back files being written.
+/// The receiving half: the indexer takes its work here.
 #[derive(Debug)]
 pub struct EventReceiver {
-    rx: mpsc::Receiver<WatchEvent>,
-    overflow: Arc<AtomicBool>,
-    settle: Duration,
-    being_written: HashMap<PathBuf, Instant>,
+    shared: Arc<Shared>,
+    gather: Duration,
 }
 
-/// A bounded event channel with its overflow flag; files being written are held back until
-/// closed or quiet for `settle`.
-pub fn channel(capacity: usize, settle: Duration) -> (EventSender, EventReceiver) {
-    let (tx, rx) = mpsc::channel(capacity);
-    let overflow = Arc::new(AtomicBool::new(false));
+/// A bounded set of pending paths: taken `gather` after the first one arrived; files being
+/// written are held back until closed or quiet for `settle`.
+pub fn channel(gather: Duration, settle: Duration) -> (EventSender, EventReceiver) {
+    let shared = Arc::new(Shared {
+        pending: Mutex::new(Pending::default()),
+        wake: Notify::new(),
+        settle,
+    });
     (
         EventSender {
-            tx,
-            overflow: Arc::clone(&overflow),
+            shared: Arc::clone(&shared),
         },
-        EventReceiver {
-            rx,
-            overflow,
-            settle,
-            being_written: HashMap::new(),
-        },
+        EventReceiver { shared, gather },
     )
 }
 
 impl EventSender {
-    /// Queues `event` without blocking; on a full queue, flags an overflow instead.
-    pub fn send(&self, event: WatchEvent) {
-        match self.tx.try_send(event) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                debug!("event queue full; a full reconcile will follow");
-                self.overflow.store(true, Ordering::Release);
+    /// Notes one event from the watcher.
+    pub fn event(&self, event: notify::Result<notify::Event>) {
+        let event = match event {
+            Ok(event) if event.need_rescan() => {
+                warn!("the kernel dropped filesystem events; re-reading the folder");
+                return self.rescan("the watcher lost events");
             }
-            // The indexer has stopped: the daemon is shutting down.
-            Err(TrySendError::Closed(_)) => {}
+            Ok(event) => event,
+            Err(error) => {
+                warn!(error = %error, "filesystem watcher error; re-reading the folder");
+                return self.rescan(&format!("watcher error: {error}"));
+            }
+        };
+        let Some(state) = state_after(&event.kind) else {
+            return;
+        };
+        let is_metadata = matches!(event.kind, EventKind::Modify(ModifyKind::Metadata(_)));
+        {
+            let mut pending = self.shared.lock();
+            if let (EventKind::Modify(ModifyKind::Name(RenameMode::Both)), [from, to]) =
+                (event.kind, event.paths.as_slice())
+            {
+                if pending.renames.len() < MAX_PENDING_PATHS {
+                    pending.renames.push((from.clone(), to.clone()));
+                }
+            }
+            for path in event.paths {
+                pending.note(path, state, is_metadata, self.shared.settle);
+            }
         }
+        self.shared.wake.notify_one();
+    }
+
+    /// Asks for `path` (a file or folder, present or not) to be looked at in the next round:
+    /// something found that the index may not match the disk there.
+    pub fn recheck(&self, path: PathBuf) {
+        self.shared.lock().add_ready(path, Instant::now());
+        self.shared.wake.notify_one();
+    }
+
+    /// Asks for the whole folder to be compared with the index.
+    pub fn rescan(&self, why: &str) {
+        self.shared.lock().rescan = Some(why.to_string());
+        self.shared.wake.notify_one();
     }
 }
 
-/// One round of work for the indexer: merged paths, or a whole-folder reconcile.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Work {
-    /// Re-examine these paths.
-    Paths(Vec<PathBuf>),
-    /// Re-read everything.
-    Rescan,
-}
-
 impl EventReceiver {
-    /// Waits for the next event (or for a held-back file to settle), then merges everything
-    /// already queued into one unit of work. Returns `None` when every sender is gone.
-    pub async fn next_work(&mut self) -> Option<Work> {
+    /// Waits until work is due: paths gathered for `gather`, a held-back file that went
+    /// quiet, or a rescan.
+    pub async fn next_work(&mut self) -> Work {
         loop {
-            let first = match self.being_written.values().min().copied() {
-                Some(deadline) => tokio::time::timeout_at(deadline, self.rx.recv()).await.ok(),
-                None => Some(self.rx.recv().await),
-            };
-            let mut paths = BTreeSet::new();
-            let mut rescan = false;
-            match first {
-                Some(Some(event)) => self.add(event, &mut paths, &mut rescan),
-                Some(None) => return None,
-                None => {}
-            }
-            // Bounded by the channel's capacity: at most that many batches are waiting.
-            while let Ok(event) = self.rx.try_recv() {
-                self.add(event, &mut paths, &mut rescan);
-            }
-            if self.overflow.swap(false, Ordering::AcqRel) {
-                rescan = true;
-            }
-            let now = Instant::now();
-            self.being_written.retain(|path, deadline| {
-                let settled = *deadline <= now;
-                if settled {
-                    debug!(path = %path.display(), "no close seen; reading the file after it went quiet");
-                    paths.insert(path.clone());
+            // Registered before looking, so that an event arriving in between still wakes us.
+            let woken = self.shared.wake.notified();
+            let next = self.shared.lock().take(Instant::now(), self.gather);
+            match next {
+                Ok(work) => return work,
+                Err(Some(deadline)) => {
+                    tokio::select! {
+                        () = woken => {}
+                        () = tokio::time::sleep_until(deadline) => {}
+                    }
                 }
-                !settled
-            });
-            if rescan {
-                return Some(Work::Rescan);
-            }
-            if !paths.is_empty() {
-                return Some(Work::Paths(paths.into_iter().collect()));
+                Err(None) => woken.await,
             }
         }
     }
@@ -152,32 +303,7 @@ impl EventReceiver {
     /// Files written to and not closed yet: whatever work comes, these are left alone until
     /// they are handed over.
     pub fn being_written(&self) -> Vec<PathBuf> {
-        self.being_written.keys().cloned().collect()
-    }
-
-    fn add(&mut self, event: WatchEvent, paths: &mut BTreeSet<PathBuf>, rescan: &mut bool) {
-        match event {
-            WatchEvent::Changes { ready, writing } => {
-                for path in ready {
-                    self.being_written.remove(&path);
-                    paths.insert(path);
-                }
-                let deadline = Instant::now() + self.settle;
-                for path in writing {
-                    if self.being_written.len() < MAX_FILES_BEING_WRITTEN
-                        || self.being_written.contains_key(&path)
-                    {
-                        self.being_written.insert(path, deadline);
-                    } else {
-                        paths.insert(path);
-                    }
-                }
-            }
-            WatchEvent::Rescan(why) => {
-                debug!(reason = %why, "rescan requested");
-                *rescan = true;
-            }
-        }
+        self.shared.lock().being_written.keys().cloned().collect()
     }
 }
 
@@ -192,53 +318,31 @@ pub enum Mode {
 
 /// A running filesystem watcher; dropping it stops watching.
 pub struct Watcher {
-    _debouncer: Box<dyn std::any::Any + Send>,
+    _watcher: Box<dyn notify::Watcher + Send>,
 }
 
-/// Watches `root` recursively, sending debounced batches to `sender`.
-pub fn spawn(
-    root: &Path,
-    mode: Mode,
-    debounce: Duration,
-    sender: EventSender,
-) -> notify::Result<Watcher> {
-    let handler = move |result: DebounceEventResult| sender.send(to_event(result));
-    let debouncer = match mode {
-        Mode::Native => {
-            debounced::<RecommendedWatcher>(root, debounce, handler, Config::default())?
-        }
-        Mode::Poll(interval) => debounced::<PollWatcher>(
-            root,
-            debounce,
+/// Watches `root` recursively, noting every event in `sender`.
+pub fn spawn(root: &Path, mode: Mode, sender: EventSender) -> notify::Result<Watcher> {
+    let handler = move |event: notify::Result<notify::Event>| sender.event(event);
+    let mut watcher: Box<dyn notify::Watcher + Send> = match mode {
+        Mode::Native => Box::new(RecommendedWatcher::new(handler, Config::default())?),
+        Mode::Poll(interval) => Box::new(PollWatcher::new(
             handler,
             Config::default().with_poll_interval(interval),
-        )?,
+        )?),
     };
-    Ok(Watcher {
-        _debouncer: debouncer,
-    })
+    watcher.watch(root, RecursiveMode::Recursive)?;
+    Ok(Watcher { _watcher: watcher })
 }
 
-/// A debouncer over the watcher type `W`, watching `root` recursively.
-fn debounced<W: notify::Watcher + Send + 'static>(
-    root: &Path,
-    debounce: Duration,
-    handler: impl DebounceEventHandler,
-    config: Config,
-) -> notify::Result<Box<dyn std::any::Any + Send>> {
-    let mut debouncer =
-        new_debouncer_opt::<_, W, _>(debounce, None, handler, RecommendedCache::new(), config)?;
-    debouncer.watch(root, RecursiveMode::Recursive)?;
-    Ok(Box::new(debouncer))
-}
-
-/// Whether an event leaves its file being written, done, or says nothing about it.
+/// Whether an event leaves its file being written, or done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FileState {
     Writing,
     Ready,
 }
 
+/// What `kind` says of its paths; `None` for events that say nothing about them.
 fn state_after(kind: &EventKind) -> Option<FileState> {
     match kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => Some(FileState::Ready),
@@ -252,148 +356,201 @@ fn state_after(kind: &EventKind) -> Option<FileState> {
     }
 }
 
-/// Turns one debouncer callback into one event.
-fn to_event(result: DebounceEventResult) -> WatchEvent {
-    match result {
-        Ok(events) => {
-            if events.iter().any(|e| e.need_rescan()) {
-                return WatchEvent::Rescan("the watcher lost events".into());
-            }
-            // Events come in time order: the last one that says something decides.
-            let mut states: HashMap<&Path, FileState> = HashMap::new();
-            for event in &events {
-                let Some(state) = state_after(&event.kind) else {
-                    continue;
-                };
-                let is_metadata = matches!(event.kind, EventKind::Modify(ModifyKind::Metadata(_)));
-                for path in &event.paths {
-                    let previous = states.insert(path, state);
-                    // A chmod or utime while a writer is busy does not finish the write.
-                    if is_metadata && previous == Some(FileState::Writing) {
-                        states.insert(path, FileState::Writing);
-                    }
-                }
-            }
-            let mut ready: Vec<PathBuf> = Vec::new();
-            let mut writing: Vec<PathBuf> = Vec::new();
-            for (path, state) in states {
-                match state {
-                    FileState::Ready => ready.push(path.to_path_buf()),
-                    FileState::Writing => writing.push(path.to_path_buf()),
-                }
-            }
-            ready.sort();
-            writing.sort();
-            WatchEvent::Changes { ready, writing }
-        }
-        Err(errors) => {
-            for error in &errors {
-                warn!(error = %error, "filesystem watcher error; re-reading the folder");
-            }
-            WatchEvent::Rescan(format!("{} watcher error(s)", errors.len()))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use notify::event::{DataChange, MetadataKind, RemoveKind};
 
+    const GATHER: Duration = Duration::from_millis(20);
     const SETTLE: Duration = Duration::from_millis(200);
 
-    fn ready(paths: &[&str]) -> WatchEvent {
-        WatchEvent::Changes {
-            ready: paths.iter().map(PathBuf::from).collect(),
-            writing: Vec::new(),
+    fn event(kind: EventKind, paths: &[&str]) -> notify::Result<notify::Event> {
+        let mut event = notify::Event::new(kind);
+        for path in paths {
+            event = event.add_path(PathBuf::from(path));
+        }
+        Ok(event)
+    }
+
+    fn closed(paths: &[&str]) -> notify::Result<notify::Event> {
+        event(
+            EventKind::Access(AccessKind::Close(AccessMode::Write)),
+            paths,
+        )
+    }
+
+    fn written(paths: &[&str]) -> notify::Result<notify::Event> {
+        event(EventKind::Modify(ModifyKind::Data(DataChange::Any)), paths)
+    }
+
+    fn removed(paths: &[&str]) -> notify::Result<notify::Event> {
+        event(EventKind::Remove(RemoveKind::File), paths)
+    }
+
+    fn renamed(from: &str, to: &str) -> Vec<notify::Result<notify::Event>> {
+        vec![
+            event(
+                EventKind::Modify(ModifyKind::Name(RenameMode::From)),
+                &[from],
+            ),
+            event(EventKind::Modify(ModifyKind::Name(RenameMode::To)), &[to]),
+            event(
+                EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
+                &[from, to],
+            ),
+        ]
+    }
+
+    fn paths(names: &[&str]) -> Work {
+        Work::Paths {
+            paths: names.iter().map(PathBuf::from).collect(),
+            renames: Vec::new(),
         }
     }
 
-    fn writing(paths: &[&str]) -> WatchEvent {
-        WatchEvent::Changes {
-            ready: Vec::new(),
-            writing: paths.iter().map(PathBuf::from).collect(),
+    fn pair(from: &str, to: &str) -> (PathBuf, PathBuf) {
+        (PathBuf::from(from), PathBuf::from(to))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn paths_are_gathered_then_taken_together() {
+        let (tx, mut rx) = channel(GATHER, SETTLE);
+        tx.event(closed(&["b"]));
+        tx.event(removed(&["a"]));
+        tx.event(closed(&["a"]));
+        let started = Instant::now();
+        assert_eq!(rx.next_work().await, paths(&["a", "b"]));
+        assert!(started.elapsed() >= GATHER);
+    }
+
+    // Regression (issue 13): the full debouncer folded "rename a to b, delete b" into
+    // "delete b", and `a` stayed published until the next full reconcile.
+    #[tokio::test(start_paused = true)]
+    async fn a_renamed_then_deleted_file_names_both_paths() {
+        let (tx, mut rx) = channel(GATHER, SETTLE);
+        for e in renamed("a", "b").into_iter().chain(renamed("b", "c")) {
+            tx.event(e);
         }
+        tx.event(removed(&["c"]));
+        let renames = vec![pair("a", "b"), pair("b", "c")];
+        let paths = ["a", "b", "c"].map(PathBuf::from).to_vec();
+        assert_eq!(rx.next_work().await, Work::Paths { paths, renames });
     }
 
-    #[tokio::test]
-    async fn batches_are_merged() {
-        let (tx, mut rx) = channel(4, SETTLE);
-        tx.send(ready(&["b", "a"]));
-        tx.send(ready(&["a", "c"]));
-        assert_eq!(
-            rx.next_work().await,
-            Some(Work::Paths(vec!["a".into(), "b".into(), "c".into()]))
-        );
-    }
-
-    #[tokio::test]
-    async fn full_queue_drops_the_batch_and_forces_a_rescan() {
-        let (tx, mut rx) = channel(1, SETTLE);
-        tx.send(ready(&["a"]));
-        // The queue holds one batch: this one is dropped, and must not be lost silently.
-        tx.send(ready(&["b"]));
-        assert_eq!(rx.next_work().await, Some(Work::Rescan));
-        // The flag is consumed: the next batch is ordinary again.
-        tx.send(ready(&["c"]));
-        assert_eq!(rx.next_work().await, Some(Work::Paths(vec!["c".into()])));
-    }
-
-    #[tokio::test]
-    async fn rescan_wins_over_paths() {
-        let (tx, mut rx) = channel(4, SETTLE);
-        tx.send(ready(&["a"]));
-        tx.send(WatchEvent::Rescan("test".into()));
-        assert_eq!(rx.next_work().await, Some(Work::Rescan));
-    }
-
-    #[tokio::test]
-    async fn closed_channel_ends_the_stream() {
-        let (tx, mut rx) = channel(1, SETTLE);
-        drop(tx);
-        assert_eq!(rx.next_work().await, None);
+    #[tokio::test(start_paused = true)]
+    async fn reads_and_opens_are_not_changes() {
+        // Regression: inotify reports opens, and the indexer's own read of a changed file
+        // was taken for a new change, which made it read the file again, forever.
+        let (tx, mut rx) = channel(GATHER, SETTLE);
+        tx.event(event(
+            EventKind::Access(AccessKind::Open(AccessMode::Any)),
+            &["a"],
+        ));
+        tx.event(event(
+            EventKind::Access(AccessKind::Close(AccessMode::Read)),
+            &["a"],
+        ));
+        let waited = tokio::time::timeout(SETTLE * 10, rx.next_work()).await;
+        assert!(waited.is_err(), "{waited:?}");
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_file_being_written_waits_for_its_close_or_for_quiet() {
-        let (tx, mut rx) = channel(8, SETTLE);
-        tx.send(writing(&["slow"]));
-        tx.send(writing(&["closed"]));
-        tx.send(ready(&["closed"]));
-        assert_eq!(
-            rx.next_work().await,
-            Some(Work::Paths(vec!["closed".into()]))
-        );
+        let (tx, mut rx) = channel(GATHER, SETTLE);
+        tx.event(written(&["slow"]));
+        tx.event(written(&["closed"]));
+        tx.event(closed(&["closed"]));
+        assert_eq!(rx.next_work().await, paths(&["closed"]));
         assert_eq!(rx.being_written(), [PathBuf::from("slow")]);
-        // A rescan meanwhile still holds the open file back.
-        tx.send(WatchEvent::Rescan("test".into()));
-        assert_eq!(rx.next_work().await, Some(Work::Rescan));
+        // A chmod meanwhile does not finish the write; a rescan still holds it back.
+        tx.event(event(
+            EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any)),
+            &["slow"],
+        ));
+        tx.rescan("test");
+        assert_eq!(rx.next_work().await, Work::Rescan);
         assert_eq!(rx.being_written(), [PathBuf::from("slow")]);
         // More writes push the deadline back; then quiet time hands the file over.
         tokio::time::sleep(SETTLE / 2).await;
-        tx.send(writing(&["slow"]));
+        tx.event(written(&["slow"]));
         let started = Instant::now();
-        assert_eq!(rx.next_work().await, Some(Work::Paths(vec!["slow".into()])));
+        assert_eq!(rx.next_work().await, paths(&["slow"]));
         assert!(started.elapsed() >= SETTLE);
         assert!(rx.being_written().is_empty());
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_rescan_covers_the_paths_pending() {
+        let (tx, mut rx) = channel(GATHER, SETTLE);
+        tx.event(closed(&["a"]));
+        tx.event(Ok(
+            notify::Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan)
+        ));
+        assert_eq!(rx.next_work().await, Work::Rescan);
+        tx.event(closed(&["c"]));
+        assert_eq!(rx.next_work().await, paths(&["c"]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn watcher_errors_become_rescans() {
+        let (tx, mut rx) = channel(GATHER, SETTLE);
+        tx.event(Err(notify::Error::generic("boom")));
+        assert_eq!(rx.next_work().await, Work::Rescan);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_recheck_is_looked_at_like_an_event() {
+        let (tx, mut rx) = channel(GATHER, SETTLE);
+        tx.recheck(PathBuf::from("gone.txt"));
+        assert_eq!(rx.next_work().await, paths(&["gone.txt"]));
+    }
+
     #[test]
-    fn watcher_errors_become_rescans() {
-        let event = to_event(Err(vec![notify::Error::generic("boom")]));
-        assert!(matches!(event, WatchEvent::Rescan(_)));
+    fn too_many_paths_fold_into_their_folders_then_into_a_rescan() {
+        let now = Instant::now();
+        let mut pending = Pending::default();
+        for i in 0..=MAX_PENDING_PATHS {
+            pending.add_ready(PathBuf::from(format!("d{}/f{i}", i % 3)), now);
+        }
+        pending.add_ready(PathBuf::from("d9/late"), now);
+        let folders = ["d0", "d1", "d2", "d9"].map(PathBuf::from).to_vec();
+        assert_eq!(
+            pending.take(now + GATHER, GATHER),
+            Ok(Work::Folders(folders))
+        );
+        // Taken: the next paths are kept apart again.
+        pending.add_ready(PathBuf::from("d0/x"), now);
+        assert_eq!(pending.take(now + GATHER, GATHER), Ok(paths(&["d0/x"])));
+        for i in 0..=MAX_PENDING_PATHS + MAX_PENDING_FOLDERS {
+            pending.add_ready(PathBuf::from(format!("d{i}/f")), now);
+        }
+        assert_eq!(pending.take(now, GATHER), Ok(Work::Rescan));
+        assert_eq!(pending.take(now + GATHER, GATHER), Err(None));
+    }
+
+    #[test]
+    fn the_number_of_files_held_back_is_bounded() {
+        let mut pending = Pending::default();
+        for i in 0..MAX_FILES_BEING_WRITTEN + 1 {
+            let path = PathBuf::from(format!("f{i}"));
+            pending.note(path, FileState::Writing, false, SETTLE);
+        }
+        assert_eq!(pending.being_written.len(), MAX_FILES_BEING_WRITTEN);
+        assert_eq!(
+            pending.ready.len(),
+            1,
+            "the one over the bound is handed over"
+        );
     }
 
     async fn watched(root: &Path) -> (Watcher, EventReceiver) {
-        let (tx, rx) = channel(EVENT_CHANNEL_CAPACITY, Duration::from_secs(30));
-        let watcher = spawn(root, Mode::Native, Duration::from_millis(20), tx).expect("watch");
+        let (tx, rx) = channel(GATHER, Duration::from_secs(30));
+        let watcher = spawn(root, Mode::Native, tx).expect("watch");
         (watcher, rx)
     }
 
     async fn next(rx: &mut EventReceiver, within: Duration) -> Option<Work> {
-        tokio::time::timeout(within, rx.next_work())
-            .await
-            .ok()
-            .flatten()
+        tokio::time::timeout(within, rx.next_work()).await.ok()
     }
 
     #[tokio::test]
@@ -403,7 +560,7 @@ mod tests {
         let (_watcher, mut rx) = watched(&root).await;
         std::fs::write(root.join("new.txt"), "Title\nBody.\n").expect("write");
         match next(&mut rx, Duration::from_secs(10)).await {
-            Some(Work::Paths(paths)) => {
+            Some(Work::Paths { paths, .. }) => {
                 assert!(paths.contains(&root.join("new.txt")), "{paths:?}")
             }
             other => panic!("unexpected {other:?}"),
@@ -411,9 +568,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn reading_a_file_is_not_a_change() {
-        // Regression: inotify reports opens, and the indexer's own read of a changed file
-        // was taken for a new change, which made it read the file again, forever.
+    async fn reading_a_real_file_is_not_a_change() {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().canonicalize().expect("canonical");
         std::fs::write(root.join("a.txt"), "Title\nBody.\n").expect("write");
@@ -422,6 +577,37 @@ mod tests {
             std::fs::read(root.join("a.txt")).expect("read");
         }
         assert_eq!(next(&mut rx, Duration::from_millis(500)).await, None);
+    }
+
+    #[tokio::test]
+    async fn real_renames_and_removals_name_every_path() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        std::fs::write(root.join("a.txt"), "Title\nBody.\n").expect("write");
+        let (_watcher, mut rx) = watched(&root).await;
+        std::fs::rename(root.join("a.txt"), root.join("b.txt")).expect("rename");
+        std::fs::rename(root.join("b.txt"), root.join("c.txt")).expect("rename");
+        std::fs::remove_file(root.join("c.txt")).expect("rm");
+        let (mut seen, mut pairs) = (BTreeSet::new(), Vec::new());
+        while let Some(Work::Paths { paths, renames }) =
+            next(&mut rx, Duration::from_millis(500)).await
+        {
+            seen.extend(paths);
+            pairs.extend(renames);
+        }
+        let a_b_c = ["a.txt", "b.txt", "c.txt"].map(|n| root.join(n));
+        assert_eq!(
+            pairs,
+            [
+                (a_b_c[0].clone(), a_b_c[1].clone()),
+                (a_b_c[1].clone(), a_b_c[2].clone())
+            ]
+        );
+        let want: BTreeSet<PathBuf> = ["a.txt", "b.txt", "c.txt"]
+            .iter()
+            .map(|n| root.join(n))
+            .collect();
+        assert_eq!(seen, want);
     }
 
     #[tokio::test]
@@ -437,6 +623,9 @@ mod tests {
         file.write_all(b"Body.\n").expect("write");
         drop(file);
         let work = next(&mut rx, Duration::from_secs(10)).await;
-        assert_eq!(work, Some(Work::Paths(vec![root.join("slow.txt")])));
+        assert_eq!(
+            work,
+            Some(paths(&[root.join("slow.txt").to_str().expect("utf-8")]))
+        );
     }
 }

@@ -89,6 +89,7 @@ fn render_one(parsed: article::ParsedArticle, size: usize) {
             hash: Some(1),
             size: size as u64,
             mtime_ns: 0,
+            racily_clean: false,
         },
         meta: Arc::new(parsed.meta.clone()),
     };

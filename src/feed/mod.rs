@@ -366,6 +366,7 @@ mod tests {
                 hash: Some(1),
                 size: 1,
                 mtime_ns: 0,
+                racily_clean: false,
             },
             meta: Arc::new(parsed.meta.clone()),
         };

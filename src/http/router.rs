@@ -182,7 +182,8 @@ fn view_error(path: &str, e: ViewError) -> HttpResponse {
         ViewError::NotFound => not_found(),
         ViewError::BadQuery(e) => response::bad_request(&e.0),
         ViewError::Unreadable(reason) => {
-            // The watcher will catch up with the file; any client can ask, so not a warning.
+            // The indexer has been told to look at the file (`Bodies::get`); any client can
+            // ask, so not a warning.
             tracing::debug!(path, reason = %reason, "document not rendered");
             not_found()
         }

@@ -4,10 +4,11 @@
 //! source of truth; its parse takes a fraction of a millisecond).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use crate::article::{self, Format, ParseOptions, ParsedArticle, SkipReason};
 use crate::cache::BoundedCache;
+use crate::watch::EventSender;
 
 use super::{Entry, scan};
 
@@ -27,6 +28,8 @@ struct Source {
 pub struct Bodies {
     source: RwLock<Arc<Source>>,
     cache: Mutex<BoundedCache<(String, u64), Arc<ParsedArticle>>>,
+    /// Told when a file is found gone or changed since it was indexed.
+    recheck: OnceLock<EventSender>,
 }
 
 impl Bodies {
@@ -39,6 +42,19 @@ impl Bodies {
                 max_file_bytes,
             })),
             cache: Mutex::new(BoundedCache::new(capacity)),
+            recheck: OnceLock::new(),
+        }
+    }
+
+    /// Sends the paths of files found gone or changed since they were indexed to `sender`,
+    /// so that the indexer looks at them at once (set once; later calls change nothing).
+    pub fn recheck_with(&self, sender: EventSender) {
+        let _ = self.recheck.set(sender);
+    }
+
+    fn evidence(&self, path: &Path) {
+        if let Some(sender) = self.recheck.get() {
+            sender.recheck(path.to_path_buf());
         }
     }
 
@@ -62,8 +78,9 @@ impl Bodies {
     }
 
     /// The body of `entry`: cached, else read from its file and parsed. A file that changed
-    /// since it was indexed gives its new body (the watcher will index it shortly) but is
-    /// not cached under the old hash.
+    /// since it was indexed gives its new body but is not cached under the old hash; such a
+    /// file, or one that cannot be read, is evidence that the index is behind, and its path
+    /// goes to the indexer (see [`Bodies::recheck_with`]).
     pub fn get(&self, entry: &Entry) -> Result<Arc<ParsedArticle>, SkipReason> {
         let hash = entry.record.hash.unwrap_or_default();
         let cache_key = (entry.key.clone(), hash);
@@ -77,9 +94,19 @@ impl Bodies {
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
         );
         let path = source.root.join(&entry.key);
-        let (bytes, _) = scan::read_article(&path, source.max_file_bytes)?;
+        let bytes = match scan::read_article(&path, source.max_file_bytes) {
+            Ok((bytes, _)) => bytes,
+            Err(reason) => {
+                self.evidence(&path);
+                return Err(reason);
+            }
+        };
+        let same = xxhash_rust::xxh3::xxh3_64(&bytes) == hash;
+        if !same {
+            self.evidence(&path);
+        }
         let article = Arc::new(parse_guarded(&bytes, &entry.key, &source.options)?);
-        if xxhash_rust::xxh3::xxh3_64(&bytes) == hash {
+        if same {
             self.lock_cache().insert(cache_key, Arc::clone(&article));
         }
         Ok(article)

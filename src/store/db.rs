@@ -52,6 +52,12 @@ pub struct FileRecord {
     pub size: u64,
     /// Modification time when last read (Unix nanoseconds).
     pub mtime_ns: i64,
+    /// True when the modification time was not safely older than the moment the file was
+    /// read ([`super::RACY_MARGIN`]): a write in the same clock tick may have left size and
+    /// mtime as recorded, so they cannot prove the content unchanged and the next scan reads
+    /// the file again (git's "racily clean" rule). Absent in records of older versions.
+    #[serde(default)]
+    pub racily_clean: bool,
 }
 
 /// Errors of the state database, with the file they concern.
@@ -270,6 +276,7 @@ mod tests {
             hash: Some(42),
             size: 10,
             mtime_ns: 5,
+            racily_clean: false,
         }
     }
 

@@ -311,6 +311,7 @@ mod tests {
                 hash: Some(hash),
                 size: 1,
                 mtime_ns: 0,
+                racily_clean: false,
             },
             meta: Arc::new(ArticleMeta {
                 title: key.to_string(),
