@@ -178,6 +178,8 @@ enum Prepared {
     },
     /// Could not be read.
     Unreadable(SkipReason),
+    /// Gone between the event (or the walk) and the read: renamed away or deleted.
+    Gone,
 }
 
 /// Files examined per parallel batch, and written to the state database per transaction:
@@ -234,9 +236,11 @@ pub struct Store {
     skipped: BTreeMap<String, SkipReason>,
     pending: Vec<DbOp>,
     tombstones: VecDeque<Tombstone>,
-    /// While a batch of events is applied: the keys renamed to each key (to → from, in the
-    /// order of the renames).
-    renamed_from: HashMap<String, Vec<String>>,
+    /// The keys renamed to each key (to → from, in the order of the renames) within the
+    /// rename window: a chain of renames split over several batches is still followed.
+    renamed_from: HashMap<String, VecDeque<String>>,
+    /// The same renames in the order they were noted, for expiry.
+    renames_noted: VecDeque<(Instant, String)>,
     rename_window: Duration,
     busy: HashSet<PathBuf>,
     /// True while the state database's article metadata may be used: from a start whose
@@ -279,6 +283,7 @@ impl Store {
             pending: Vec::new(),
             tombstones: VecDeque::new(),
             renamed_from: HashMap::new(),
+            renames_noted: VecDeque::new(),
             rename_window: Duration::from_millis(settings.watch.rename_window_ms),
             busy: HashSet::new(),
             use_cached_meta,
@@ -478,14 +483,7 @@ impl Store {
             return changes;
         }
         self.expire_tombstones();
-        for (from, to) in renames {
-            if let (Some(from), Some(to)) = (
-                scan::store_key(&self.root, from),
-                scan::store_key(&self.root, to),
-            ) {
-                self.renamed_from.entry(to).or_default().push(from);
-            }
-        }
+        self.note_renames(renames);
         // Each path is examined once; vanished ones go first, so that the other half of a
         // rename finds their tombstones.
         let mut examined: Vec<(&PathBuf, std::io::Result<std::fs::Metadata>)> = paths
@@ -506,7 +504,6 @@ impl Store {
             }
             self.reconcile_one(&key, path, metadata, false, &mut changes);
         }
-        self.renamed_from.clear();
         self.flush();
         changes
     }
@@ -742,6 +739,12 @@ impl Store {
                         .then(|| bodies::parse_guarded(&bytes, key, &self.parse_options)),
                 }
             }
+            Err(_)
+                if std::fs::symlink_metadata(path)
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) =>
+            {
+                Prepared::Gone
+            }
             Err(reason) => Prepared::Unreadable(reason),
         }
     }
@@ -763,6 +766,9 @@ impl Store {
                 parsed,
             } => self.apply_content(key, hash, size, (mtime_ns, racily_clean), parsed),
             Prepared::Unreadable(reason) => self.apply_skip(key, reason),
+            // Not a file that cannot be read: a file that is not there (its rename or removal
+            // is a later event, or was folded into this batch).
+            Prepared::Gone => return self.forget(key, changes),
         };
         match outcome {
             Outcome::Published => changes.published += 1,
@@ -959,8 +965,45 @@ impl Store {
         self.tombstones.remove(index)
     }
 
-    /// The key a file now at `key` was renamed from, through any chain of renames in this
-    /// batch, that left a tombstone: the most recent rename first (`tmp → key` of an atomic
+    /// Remembers `renames` (from, to) for the rename window, at most [`MAX_TOMBSTONES`]
+    /// (the oldest go first).
+    fn note_renames(&mut self, renames: &[(PathBuf, PathBuf)]) {
+        if self.rename_window.is_zero() {
+            return;
+        }
+        let now = Instant::now();
+        for (from, to) in renames {
+            let (Some(from), Some(to)) = (
+                scan::store_key(&self.root, from),
+                scan::store_key(&self.root, to),
+            ) else {
+                continue;
+            };
+            if self.renames_noted.len() >= MAX_TOMBSTONES {
+                self.forget_oldest_rename();
+            }
+            self.renamed_from
+                .entry(to.clone())
+                .or_default()
+                .push_back(from);
+            self.renames_noted.push_back((now, to));
+        }
+    }
+
+    fn forget_oldest_rename(&mut self) {
+        let Some((_, to)) = self.renames_noted.pop_front() else {
+            return;
+        };
+        if let Some(froms) = self.renamed_from.get_mut(&to) {
+            froms.pop_front();
+            if froms.is_empty() {
+                self.renamed_from.remove(&to);
+            }
+        }
+    }
+
+    /// The key a file now at `key` was renamed from, through any chain of renames within
+    /// the rename window, that left a tombstone: the most recent rename first (`tmp → key` of an atomic
     /// replace comes after the `old → key` that moved the article there).
     fn renamed_source(&self, key: &str) -> Option<String> {
         let mut queue = VecDeque::from([key]);
@@ -987,6 +1030,13 @@ impl Store {
             .is_some_and(|t| t.deleted.elapsed() > self.rename_window)
         {
             self.tombstones.pop_front();
+        }
+        while self
+            .renames_noted
+            .front()
+            .is_some_and(|(noted, _)| noted.elapsed() > self.rename_window)
+        {
+            self.forget_oldest_rename();
         }
     }
 
@@ -1487,6 +1537,46 @@ mod tests {
             id_of(&store, "y.txt").is_some_and(|id| Some(id) != x),
             "no pairing known"
         );
+    }
+
+    // Regression (issue 13): a chain of renames split over two batches, the file edited at
+    // its last name, came back as a new article: the first batch's rename was forgotten
+    // when it ended.
+    #[test]
+    fn a_chain_of_renames_over_two_batches_keeps_the_id() {
+        let f = Fixture::new();
+        let seeds = f.seeds();
+        std::fs::write(seeds.join("a.txt"), "Title\nBody text.\n").expect("write");
+        let mut store = f.open();
+        store.reconcile_all();
+        let id = only_entry(&store).record.id;
+        std::fs::rename(seeds.join("a.txt"), seeds.join("b.txt")).expect("rename");
+        std::fs::rename(seeds.join("b.txt"), seeds.join("c.txt")).expect("rename");
+        std::fs::write(seeds.join("c.txt"), "Title, edited\nBody.\n").expect("edit");
+        let (a, b, c) = (
+            seeds.join("a.txt"),
+            seeds.join("b.txt"),
+            seeds.join("c.txt"),
+        );
+        store.reconcile_paths(&[a.clone(), b.clone()], &[(a, b.clone())]);
+        assert_eq!(store.entries().len(), 0);
+        store.reconcile_paths(&[b.clone(), c.clone()], &[(b, c)]);
+        assert_eq!(only_entry(&store).record.id, id);
+    }
+
+    // Regression (issue 13): a file renamed away between its event and its read was listed
+    // as skipped ("cannot read the file: No such file or directory") with a record of its
+    // own, instead of being gone; the rename chain through it then lost the article's id.
+    #[test]
+    fn a_file_gone_before_it_is_read_is_not_listed_as_skipped() {
+        let f = Fixture::new();
+        let mut store = f.open();
+        let mut changes = Changes::default();
+        let gone = ("gone.txt".to_string(), f.seeds().join("gone.txt"));
+        store.ingest_all(&[gone], false, &mut changes);
+        assert_eq!(changes, Changes::default());
+        assert!(store.skipped().is_empty(), "{:?}", store.skipped());
+        assert!(store.records.is_empty());
     }
 
     // Issue 13: a file renamed away keeps its id; a new file created at its old name must
