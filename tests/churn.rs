@@ -527,3 +527,37 @@ fn a_page_that_finds_its_file_gone_heals_the_index() {
         daemon.log()
     );
 }
+
+// A rename whose other half is outside the watched folder: the kernel reports only one
+// path. A file moved out leaves the feed, one moved in joins it, with no periodic
+// reconcile to fall back on.
+#[test]
+fn files_moved_out_of_and_into_the_folder_are_followed() {
+    let ws = Workspace::empty();
+    let outside = ws.dir.path().join("outside");
+    std::fs::create_dir(&outside).expect("mkdir");
+    let mut model = Model::new(ws.seeds(), 11);
+    populate(&mut model, 4);
+    let daemon = serve(&ws);
+    converge(&daemon, &mut model, 11, 0);
+    let leaving = model.pick().expect("a file");
+    std::fs::rename(model.path(&leaving), outside.join("away.txt")).expect("move out");
+    model.files.remove(&leaving);
+    converge(&daemon, &mut model, 11, 1);
+    std::fs::write(
+        outside.join("arriving.txt"),
+        "Arriving article\n2025-05-05T05:05:00Z\n\nBody.\n",
+    )
+    .expect("write");
+    std::fs::rename(outside.join("arriving.txt"), ws.seeds().join("sub/arrived.txt"))
+        .expect("move in");
+    model.files.insert(
+        "sub/arrived.txt".into(),
+        Article {
+            title: "Arriving article".into(),
+            date: "2025-05-05T05:05:00Z".into(),
+            id: Some(format!("urn:uuid:{}", common::documented_id("sub/arrived.txt"))),
+        },
+    );
+    converge(&daemon, &mut model, 11, 2);
+}

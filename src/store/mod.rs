@@ -946,23 +946,20 @@ impl Store {
             .unwrap_or(id)
     }
 
-    /// The tombstone of the file `key` was renamed from (following renames back through the
-    /// batch), else the most recent one of the same content, else of the same name
-    /// (re-added with other content).
+    /// The tombstone of the file `key` was renamed from (see [`Store::renamed_tombstone`]),
+    /// else the most recent one of the same content, else of the same name (re-added with
+    /// other content).
     fn take_tombstone(&mut self, key: &str, hash: u64) -> Option<Tombstone> {
-        let of_key = |tombstones: &VecDeque<Tombstone>, key: &str| {
-            tombstones.iter().rposition(|t| t.key == key)
-        };
         let index = self
-            .renamed_source(key)
-            .and_then(|from| of_key(&self.tombstones, &from))
-            .or_else(|| {
-                self.tombstones
-                    .iter()
-                    .rposition(|t| t.record.hash == Some(hash))
-            })
-            .or_else(|| of_key(&self.tombstones, key))?;
+            .renamed_tombstone(key)
+            .or_else(|| self.tombstone_of(|t| t.record.hash == Some(hash)))
+            .or_else(|| self.tombstone_of(|t| t.key == key))?;
         self.tombstones.remove(index)
+    }
+
+    /// The position of the most recent tombstone that `is` picks.
+    fn tombstone_of(&self, is: impl Fn(&Tombstone) -> bool) -> Option<usize> {
+        self.tombstones.iter().rposition(is)
     }
 
     /// Remembers `renames` (from, to) for the rename window, at most [`MAX_TOMBSTONES`]
@@ -1002,10 +999,11 @@ impl Store {
         }
     }
 
-    /// The key a file now at `key` was renamed from, through any chain of renames within
-    /// the rename window, that left a tombstone: the most recent rename first (`tmp → key` of an atomic
-    /// replace comes after the `old → key` that moved the article there).
-    fn renamed_source(&self, key: &str) -> Option<String> {
+    /// The tombstone of the file that the file now at `key` was renamed from, through any
+    /// chain of renames within the rename window, nearest renames first: `tmp → key` of an
+    /// atomic replace comes after the `old → key` that moved the article there, and `tmp`
+    /// left no tombstone, so `old`'s is found next.
+    fn renamed_tombstone(&self, key: &str) -> Option<usize> {
         let mut queue = VecDeque::from([key]);
         let mut visited = HashSet::from([key]);
         while let Some(to) = queue.pop_front() {
@@ -1013,8 +1011,8 @@ impl Store {
                 if !visited.insert(from.as_str()) {
                     continue;
                 }
-                if self.tombstones.iter().any(|t| &t.key == from) {
-                    return Some(from.clone());
+                if let Some(index) = self.tombstone_of(|t| &t.key == from) {
+                    return Some(index);
                 }
                 queue.push_back(from);
             }
