@@ -144,13 +144,28 @@ class Folder:
                 os.remove(noise)
 
 
-def feed_titles(conn):
-    conn.request("GET", "/feed.json")
-    resp = conn.getresponse()
-    body = resp.read()
-    if resp.status != 200:
+class Feed:
+    """`/feed.json` over one keep-alive connection, opened again when the server closed it
+    (an idle connection is closed during a long burst)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = None
+
+    def titles(self):
+        for _ in range(2):
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                self.conn.request("GET", "/feed.json")
+                resp = self.conn.getresponse()
+                body = resp.read()
+                if resp.status != 200:
+                    return None
+                return [item.get("title", "") for item in json.loads(body)["items"]]
+            except (http.client.HTTPException, OSError):
+                self.conn = None
         return None
-    return [item.get("title", "") for item in json.loads(body)["items"]]
 
 
 def one_run(args, ops, seed):
@@ -173,24 +188,19 @@ def one_run(args, ops, seed):
          "--listen", f"127.0.0.1:{port}"],
         cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT)
     try:
-        conn = None
+        feed = Feed(port)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                if feed_titles(conn) is not None:
-                    break
-            except OSError:
-                time.sleep(0.02)
-        else:
-            raise RuntimeError("seedfeed did not start")
+        while feed.titles() is None:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("seedfeed did not start")
+            time.sleep(0.02)
         for _ in range(ops):
             folder.op(args.mix)
         quiet = time.monotonic()
         want = sorted(folder.titles.values())
         got = None
         while time.monotonic() - quiet < args.timeout:
-            got = sorted(feed_titles(conn) or [])
+            got = sorted(feed.titles() or [])
             if got == want:
                 return time.monotonic() - quiet, [], []
             time.sleep(0.01)
