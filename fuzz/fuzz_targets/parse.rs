@@ -48,6 +48,7 @@ fuzz_target!(|bytes: &[u8]| {
                 hash: Some(1),
                 size: bytes.len() as u64,
                 mtime_ns: 0,
+                racily_clean: false,
             },
             meta: Arc::new(parsed.meta.clone()),
         };
