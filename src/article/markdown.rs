@@ -5,7 +5,11 @@
 //! script-capable schemes lose their target: the HTML that reaches feeds and pages is only
 //! what the Markdown renderer itself produces.
 
+use std::collections::HashMap;
+
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use yaml_rust2::parser::{Event as YamlEvent, MarkedEventReceiver, Parser as YamlParser};
+use yaml_rust2::scanner::Marker;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use super::date::{self, FoundDate};
@@ -223,6 +227,12 @@ pub fn split_front_matter(text: &str) -> Result<(FrontMatter, &str), SkipReason>
                 None => return Err(SkipReason::FrontMatter("no closing fence".into())),
             }
         };
+        if matter.len() > MAX_FRONT_MATTER_BYTES {
+            return Err(SkipReason::FrontMatter(format!(
+                "{} bytes, over the {MAX_FRONT_MATTER_BYTES}-byte limit",
+                matter.len()
+            )));
+        }
         let front = if toml {
             toml_front_matter(matter)?
         } else {
@@ -233,7 +243,83 @@ pub fn split_front_matter(text: &str) -> Result<(FrontMatter, &str), SkipReason>
     Ok((FrontMatter::default(), text))
 }
 
+/// Largest front matter read, in bytes: metadata is a few lines, and a parser given more is
+/// given work nobody asked for. A file over it is skipped with the reason.
+pub const MAX_FRONT_MATTER_BYTES: usize = 64 * 1024;
+
+/// Most YAML nodes front matter may stand for once its aliases are expanded. Aliases repeat
+/// a node by reference, so a few hundred bytes can stand for billions of nodes ("billion
+/// laughs"); the loader would build them all. Counted on the parser's events, before
+/// anything is built; a file over it is skipped with the reason.
+pub const MAX_FRONT_MATTER_NODES: u64 = 10_000;
+
+/// Deepest nesting of YAML sequences and mappings in front matter.
+pub const MAX_FRONT_MATTER_DEPTH: usize = 32;
+
+/// Counts what YAML front matter expands to, on the parser's events.
+#[derive(Default)]
+struct YamlBudget {
+    /// Nodes so far, aliases counted as the nodes they repeat (saturating).
+    nodes: u64,
+    /// Open sequences and mappings: their anchor and the node count at their start.
+    open: Vec<(usize, u64)>,
+    deepest: usize,
+    /// Nodes under each anchor, by anchor id.
+    anchored: HashMap<usize, u64>,
+}
+
+impl MarkedEventReceiver for YamlBudget {
+    fn on_event(&mut self, event: YamlEvent, _: Marker) {
+        match event {
+            YamlEvent::Scalar(_, _, anchor, _) => {
+                self.nodes = self.nodes.saturating_add(1);
+                if anchor > 0 {
+                    self.anchored.insert(anchor, 1);
+                }
+            }
+            YamlEvent::SequenceStart(anchor, _) | YamlEvent::MappingStart(anchor, _) => {
+                self.nodes = self.nodes.saturating_add(1);
+                self.open.push((anchor, self.nodes));
+                self.deepest = self.deepest.max(self.open.len());
+            }
+            YamlEvent::SequenceEnd | YamlEvent::MappingEnd => {
+                if let Some((anchor, start)) = self.open.pop() {
+                    if anchor > 0 {
+                        self.anchored.insert(anchor, self.nodes - start + 1);
+                    }
+                }
+            }
+            YamlEvent::Alias(anchor) => {
+                let repeated = self.anchored.get(&anchor).copied().unwrap_or(1);
+                self.nodes = self.nodes.saturating_add(repeated);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Checks YAML front matter against [`MAX_FRONT_MATTER_NODES`] and
+/// [`MAX_FRONT_MATTER_DEPTH`] without building it.
+fn check_yaml_budget(matter: &str) -> Result<(), SkipReason> {
+    let mut budget = YamlBudget::default();
+    YamlParser::new_from_str(matter)
+        .load(&mut budget, true)
+        .map_err(|e| SkipReason::FrontMatter(format!("YAML: {e}")))?;
+    if budget.nodes > MAX_FRONT_MATTER_NODES {
+        return Err(SkipReason::FrontMatter(format!(
+            "YAML that expands to more than {MAX_FRONT_MATTER_NODES} values (aliases)"
+        )));
+    }
+    if budget.deepest > MAX_FRONT_MATTER_DEPTH {
+        return Err(SkipReason::FrontMatter(format!(
+            "YAML nested more than {MAX_FRONT_MATTER_DEPTH} levels deep"
+        )));
+    }
+    Ok(())
+}
+
 fn yaml_front_matter(matter: &str) -> Result<FrontMatter, SkipReason> {
+    check_yaml_budget(matter)?;
     let docs = YamlLoader::load_from_str(matter)
         .map_err(|e| SkipReason::FrontMatter(format!("YAML: {e}")))?;
     let Some(doc) = docs.into_iter().next() else {
@@ -308,6 +394,62 @@ fn split_tags(s: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// "Billion laughs" front matter with `levels` levels of nine aliases each, the last one
+    /// under `key`.
+    fn alias_bomb(levels: usize, key: &str) -> String {
+        let names: Vec<char> = ('a'..='z').take(levels).collect();
+        let mut yaml = format!(
+            "{}: &{} [{}]\n",
+            names[0],
+            names[0],
+            ["\"lol\""; 9].join(", ")
+        );
+        for pair in names.windows(2) {
+            let refs = vec![format!("*{}", pair[0]); 9].join(", ");
+            yaml.push_str(&format!("{}: &{} [{refs}]\n", pair[1], pair[1]));
+        }
+        format!(
+            "---\ntitle: Bomb\n{yaml}{key}: *{}\n---\nBody.\n",
+            names[levels - 1]
+        )
+    }
+
+    // Regression (issue 14): a 425-byte file whose YAML front matter is an alias bomb took
+    // memory to the abort, in the daemon and in `inspect`, even under a key seedfeed does not
+    // use; the daemon never became ready again.
+    #[test]
+    fn yaml_alias_bombs_are_refused_before_they_expand() {
+        for key in ["tags", "unused"] {
+            let bomb = alias_bomb(9, key);
+            assert!(bomb.len() < 500, "{}", bomb.len());
+            let started = std::time::Instant::now();
+            let err = split_front_matter(&bomb).expect_err("refused");
+            assert!(err.to_string().contains("aliases"), "{err}");
+            assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        }
+        // Aliases within the budget are still read.
+        let (front, _) =
+            split_front_matter("---\ntitle: &t Kept\nsummary: *t\n---\nBody.\n").expect("small");
+        assert_eq!(front.summary.as_deref(), Some("Kept"));
+    }
+
+    #[test]
+    fn front_matter_over_its_size_or_depth_budget_is_refused() {
+        let deep = format!(
+            "---\ntitle: Deep\nx: {}{}\n---\nBody.\n",
+            "[".repeat(40),
+            "]".repeat(40)
+        );
+        let err = split_front_matter(&deep).expect_err("too deep");
+        assert!(err.to_string().contains("nested"), "{err}");
+        let long = format!(
+            "---\ntitle: Long\nsummary: {}\n---\nBody.\n",
+            "x".repeat(MAX_FRONT_MATTER_BYTES)
+        );
+        let err = split_front_matter(&long).expect_err("too long");
+        assert!(err.to_string().contains("limit"), "{err}");
+    }
 
     #[test]
     fn yaml_front_matter_fields() {
