@@ -75,7 +75,7 @@ pub fn inspect(path: &Path, settings: &Settings) -> Report {
         stripped: Vec::new(),
         skipped: None,
     };
-    let bytes = match scan::read_article(path, settings.seeds.max_file_bytes) {
+    let bytes = match scan::read_article(path, None, settings.seeds.max_file_bytes) {
         Ok((bytes, _)) => bytes,
         Err(reason) => {
             report.skipped = Some(reason.to_string());

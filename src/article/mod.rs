@@ -69,6 +69,11 @@ pub enum SkipReason {
     /// The parser panicked on this file (a bug in seedfeed: please report the file).
     #[error("the parser failed on this file (a seedfeed bug; please report it)")]
     ParserPanic,
+    /// Its path goes through a symbolic link that the seeds folder's rules do not follow
+    /// (any link without `seeds.follow_symlinks`, a link leading out of the folder with it),
+    /// for example a published folder swapped for a link to `/etc`.
+    #[error("reached through a symbolic link to {0}, which is not followed")]
+    Link(String),
 }
 
 impl SkipReason {
@@ -84,6 +89,7 @@ impl SkipReason {
             SkipReason::Draft => "draft",
             SkipReason::FrontMatter(_) => "front_matter",
             SkipReason::ParserPanic => "parser_panic",
+            SkipReason::Link(_) => "link",
         }
     }
 }
@@ -363,9 +369,13 @@ fn split_long_lines(text: &str) -> std::borrow::Cow<'_, str> {
             while !rest.is_char_boundary(cut) {
                 cut -= 1;
             }
-            // Prefer the last white space in the second half of the window.
-            if let Some(space) = rest[cut / 2..cut].rfind(char::is_whitespace) {
-                cut = cut / 2 + space;
+            // Prefer the last white space in the second half of the window. (Searching the
+            // whole window: its middle byte need not be a character boundary.)
+            if let Some(space) = rest[..cut]
+                .rfind(char::is_whitespace)
+                .filter(|&space| space >= cut / 2)
+            {
+                cut = space;
             }
             let (head, tail) = rest.split_at(cut);
             out.push_str(head.trim_end());
@@ -849,6 +859,20 @@ mod tests {
         let a = parse_str(&english);
         assert_eq!(a.meta.language, "en");
         assert!(a.stripped.is_empty(), "{:?}", a.stripped);
+    }
+
+    // Regression (issue 14): Chinese or Thai scraped onto one line over 64 KiB, with no ASCII
+    // space, panicked: the window's middle byte was not a character boundary.
+    #[test]
+    fn long_lines_of_multi_byte_text_are_broken_without_a_panic() {
+        for unit in ["中文文本", "ภาษาไทย", "a中"] {
+            let line = unit.repeat(3 * MAX_LINE_BYTES / unit.len());
+            let text = format!("Title\n\n{line}\n");
+            let split = split_long_lines(&text);
+            assert!(split.lines().all(|l| l.len() <= MAX_LINE_BYTES));
+            assert_eq!(split.replace('\n', ""), text.replace('\n', ""));
+            assert!(parse(text.as_bytes(), Format::Text, &ParseOptions::default()).is_ok());
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub const BODY_CACHE_EXTRA: usize = 256;
 #[derive(Debug)]
 struct Source {
     root: PathBuf,
+    follow_symlinks: bool,
     options: ParseOptions,
     max_file_bytes: u64,
 }
@@ -33,11 +34,19 @@ pub struct Bodies {
 }
 
 impl Bodies {
-    /// Bodies of the files below `root`, parsed with `options`, caching at most `capacity`.
-    pub fn new(root: &Path, options: ParseOptions, max_file_bytes: u64, capacity: usize) -> Self {
+    /// Bodies of the files below `root` (following links inside it if `follow_symlinks`),
+    /// parsed with `options`, caching at most `capacity`.
+    pub fn new(
+        root: &Path,
+        follow_symlinks: bool,
+        options: ParseOptions,
+        max_file_bytes: u64,
+        capacity: usize,
+    ) -> Self {
         Self {
             source: RwLock::new(Arc::new(Source {
                 root: root.to_path_buf(),
+                follow_symlinks,
                 options,
                 max_file_bytes,
             })),
@@ -59,13 +68,20 @@ impl Bodies {
     }
 
     /// Takes new parse settings; bodies parsed under the old ones are dropped.
-    pub fn reconfigure(&self, options: ParseOptions, max_file_bytes: u64, capacity: usize) {
+    pub fn reconfigure(
+        &self,
+        follow_symlinks: bool,
+        options: ParseOptions,
+        max_file_bytes: u64,
+        capacity: usize,
+    ) {
         let mut source = self
             .source
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         *source = Arc::new(Source {
             root: source.root.clone(),
+            follow_symlinks,
             options,
             max_file_bytes,
         });
@@ -94,7 +110,11 @@ impl Bodies {
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
         );
         let path = source.root.join(&entry.key);
-        let bytes = match scan::read_article(&path, source.max_file_bytes) {
+        let confined = scan::Confined {
+            root: &source.root,
+            follow_symlinks: source.follow_symlinks,
+        };
+        let bytes = match scan::read_article(&path, Some(confined), source.max_file_bytes) {
             Ok((bytes, _)) => bytes,
             Err(reason) => {
                 self.evidence(&path);

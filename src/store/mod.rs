@@ -135,24 +135,30 @@ pub struct Changes {
     pub updated: usize,
     /// Articles that left the feeds.
     pub removed: usize,
+    /// Files that were listed as skipped, left that list, or are listed for a new reason
+    /// (the status document changes, the feeds may not).
+    pub skips: usize,
 }
 
 impl Changes {
-    /// True when the feeds must be rendered again.
+    /// True when the feeds or the status document must be rendered again.
     pub fn any(&self) -> bool {
-        self.published + self.updated + self.removed > 0
+        self.published + self.updated + self.removed + self.skips > 0
     }
 
     fn add(&mut self, other: Changes) {
         self.published += other.published;
         self.updated += other.updated;
         self.removed += other.removed;
+        self.skips += other.skips;
     }
 }
 
 /// What happened to one file.
 enum Outcome {
     Unchanged,
+    /// Not published before nor now, but listed as skipped for a new reason.
+    Skipped,
     Published,
     Updated,
     Removed,
@@ -267,6 +273,7 @@ impl Store {
         }
         let bodies = Bodies::new(
             root,
+            settings.seeds.follow_symlinks,
             parse_options.clone(),
             settings.seeds.max_file_bytes,
             settings.feed.items + BODY_CACHE_EXTRA,
@@ -315,6 +322,7 @@ impl Store {
         self.max_file_bytes = settings.seeds.max_file_bytes;
         self.rename_window = Duration::from_millis(settings.watch.rename_window_ms);
         self.bodies.reconfigure(
+            settings.seeds.follow_symlinks,
             self.parse_options.clone(),
             self.max_file_bytes,
             settings.feed.items + BODY_CACHE_EXTRA,
@@ -588,14 +596,24 @@ impl Store {
             Ok(md) if md.is_file() && self.filter.is_article(Path::new(key)) => {
                 self.ingest_all(&[(key.to_string(), path.to_path_buf())], false, changes);
             }
-            Ok(_) => self.forget(key, changes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                self.forget(key, changes);
-                for key in self.keys_under(key) {
-                    self.forget(&key, changes);
-                }
-            }
+            // Not an article: an ignored name, a FIFO, a socket.
+            Ok(md) if !md.is_symlink() => self.forget(key, changes),
+            // A link not followed: a folder swapped for a link counts as removed, with
+            // everything below it.
+            Ok(_) => self.forget_tree(key, changes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.forget_tree(key, changes),
             Err(e) => warn!(path = %path.display(), error = %e, "cannot examine; left as it was"),
+        }
+    }
+
+    /// Forgets the file `key`, or everything below the folder `key`. A key with a record is
+    /// a file: forgetting it costs nothing more; only a folder's keys are looked for.
+    fn forget_tree(&mut self, key: &str, changes: &mut Changes) {
+        if self.records.contains_key(key) {
+            return self.forget(key, changes);
+        }
+        for key in self.keys_under(key) {
+            self.forget(&key, changes);
         }
     }
 
@@ -720,7 +738,11 @@ impl Store {
                 return Prepared::Cached(meta);
             }
         }
-        match scan::read_article(path, self.max_file_bytes) {
+        let confined = scan::Confined {
+            root: &self.root,
+            follow_symlinks: self.filter.follows_symlinks(),
+        };
+        match scan::read_article(path, Some(confined), self.max_file_bytes) {
             Ok((bytes, md)) => {
                 let read_at = std::time::SystemTime::now();
                 let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
@@ -774,6 +796,7 @@ impl Store {
             Outcome::Published => changes.published += 1,
             Outcome::Updated => changes.updated += 1,
             Outcome::Removed => changes.removed += 1,
+            Outcome::Skipped => changes.skips += 1,
             Outcome::Unchanged => {}
         }
     }
@@ -854,18 +877,18 @@ impl Store {
                 let quiet = self.first_index || self.force_reparse;
                 let outcome = if was_published && !content_changed {
                     // Parsed again under reloaded settings.
-                    debug!(file = key, id = %record.id, title = %meta.title, "parsed again");
+                    debug!(file = key, id = %record.id, title = %logged(&meta.title), "parsed again");
                     Outcome::Updated
                 } else if was_published {
-                    info!(file = key, id = %record.id, title = %meta.title, "updated");
+                    info!(file = key, id = %record.id, title = %logged(&meta.title), "updated");
                     Outcome::Updated
                 } else if quiet
                     || (previous.is_some() && !content_changed && revived_from.is_none())
                 {
-                    debug!(file = key, id = %record.id, title = %meta.title, "published");
+                    debug!(file = key, id = %record.id, title = %logged(&meta.title), "published");
                     Outcome::Published
                 } else {
-                    info!(file = key, id = %record.id, title = %meta.title, "published");
+                    info!(file = key, id = %record.id, title = %logged(&meta.title), "published");
                     Outcome::Published
                 };
                 self.index.insert(Entry {
@@ -880,7 +903,8 @@ impl Store {
     }
 
     fn apply_skip(&mut self, key: &str, reason: SkipReason) -> Outcome {
-        if self.skipped.get(key) != Some(&reason) {
+        let newly_skipped = self.skipped.get(key) != Some(&reason);
+        if newly_skipped {
             warn!(file = key, reason = %reason, "skipped");
             // Its cached metadata, if any, must not publish it on the next start.
             self.pending.push(DbOp::DeleteMeta(key.to_string()));
@@ -903,6 +927,7 @@ impl Store {
         }
         match self.index.remove(key) {
             Some(_) => Outcome::Removed,
+            None if newly_skipped => Outcome::Skipped,
             None => Outcome::Unchanged,
         }
     }
@@ -914,7 +939,9 @@ impl Store {
             info!(file = key, id = %entry.record.id, "removed");
             changes.removed += 1;
         }
-        self.skipped.remove(key);
+        if self.skipped.remove(key).is_some() {
+            changes.skips += 1;
+        }
         if let Some(record) = self.records.remove(key) {
             self.pending.push(DbOp::Delete(key.to_string()));
             if record.hash.is_some() && !self.rename_window.is_zero() {
@@ -1060,6 +1087,18 @@ impl Store {
             error!(error = %e, "state not saved; retried with the next change");
             self.pending = ops;
         }
+    }
+}
+
+/// Most characters of a title written to the log: a scraped page can have a title of
+/// 200 KB, which would otherwise be one log line of 200 KB.
+pub const MAX_LOGGED_TITLE_CHARS: usize = 160;
+
+/// `title` as the log shows it: at most [`MAX_LOGGED_TITLE_CHARS`] characters, then "…".
+fn logged(title: &str) -> std::borrow::Cow<'_, str> {
+    match title.char_indices().nth(MAX_LOGGED_TITLE_CHARS) {
+        Some((cut, _)) => format!("{}…", &title[..cut]).into(),
+        None => title.into(),
     }
 }
 
@@ -1315,6 +1354,16 @@ mod tests {
         drop(store);
         let db = StateDb::open(&fx.settings.state.dir).expect("db");
         assert!(db.load_all().expect("load").is_empty());
+    }
+
+    // Regression (issue 14): a 200 KB title became one 200 KB log line.
+    #[test]
+    fn long_titles_are_cut_in_the_log() {
+        let title = "é".repeat(100_000);
+        let shown = logged(&title);
+        assert_eq!(shown.chars().count(), MAX_LOGGED_TITLE_CHARS + 1);
+        assert!(shown.ends_with('…'));
+        assert_eq!(logged("Short"), "Short");
     }
 
     #[test]

@@ -102,15 +102,61 @@ pub fn store_key(root: &Path, path: &Path) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// Where an article file may be read from: the seeds folder (canonical), and whether links
+/// inside it are followed (`seeds.follow_symlinks`).
+#[derive(Debug, Clone, Copy)]
+pub struct Confined<'a> {
+    /// The seeds folder, canonical.
+    pub root: &'a Path,
+    /// Links to files and folders inside `root` are followed.
+    pub follow_symlinks: bool,
+}
+
 /// Reads an article file whole, refusing one over `max_bytes` before reading it (and one that
-/// grew past the limit while being read).
+/// grew past the limit while being read), and anything but a regular file (opened without
+/// blocking, so that a FIFO cannot stall the reader).
+///
+/// With `confined`, the file opened must be the one at `path` with no link on the way (or,
+/// when links are followed, one inside the seeds folder), checked on the open file itself, so
+/// that a published file or folder swapped for a link to `/etc` is never read, however the
+/// swap races the read.
 pub fn read_article(
     path: &Path,
+    confined: Option<Confined<'_>>,
     max_bytes: u64,
 ) -> Result<(Vec<u8>, std::fs::Metadata), SkipReason> {
+    use std::os::unix::fs::OpenOptionsExt;
     let unreadable = |e: std::io::Error| SkipReason::Unreadable(e.to_string());
-    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut flags = libc::O_NONBLOCK;
+    if confined.is_some_and(|c| !c.follow_symlinks) {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let file = match std::fs::File::options()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(SkipReason::Link(describe_link(path)));
+        }
+        Err(e) => return Err(unreadable(e)),
+    };
+    if let Some(confined) = confined {
+        let opened = opened_path(&file, path).map_err(unreadable)?;
+        let allowed = if confined.follow_symlinks {
+            opened.starts_with(confined.root)
+        } else {
+            opened == path
+        };
+        if !allowed {
+            return Err(SkipReason::Link(opened.display().to_string()));
+        }
+    }
     let md = file.metadata().map_err(unreadable)?;
+    if !md.is_file() {
+        return Err(SkipReason::Unreadable("not a regular file".into()));
+    }
     let too_large = |size| SkipReason::TooLarge {
         size,
         limit: max_bytes,
@@ -127,6 +173,22 @@ pub fn read_article(
         return Err(too_large(bytes.len() as u64));
     }
     Ok((bytes, md))
+}
+
+/// The path of the file `file` actually is, from the kernel (`/proc/self/fd`), else by
+/// resolving `path` again (without `/proc`: racy, but still refuses a standing link).
+fn opened_path(file: &std::fs::File, path: &Path) -> std::io::Result<PathBuf> {
+    use std::os::fd::AsRawFd;
+    std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .or_else(|_| path.canonicalize())
+}
+
+/// Where the link at `path` leads, for a skip reason.
+fn describe_link(path: &Path) -> String {
+    std::fs::read_link(path).map_or_else(
+        |_| path.display().to_string(),
+        |target| target.display().to_string(),
+    )
 }
 
 /// A problem met while walking that does not stop the walk.
