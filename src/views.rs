@@ -51,6 +51,9 @@ pub enum ViewError {
     /// The document could not be rendered, or broke its format's rules.
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// Every render slot is busy (`503`, try again).
+    #[error("too many documents are being rendered; try again shortly")]
+    Busy,
 }
 
 /// The article id named by a page path (`/articles/{id}.html`).

@@ -100,7 +100,9 @@ fn facet_links(out: &mut String, facets: &Facets, ctx: &FeedContext) {
         for (scope, name, count) in scopes {
             let _ = writeln!(
                 out,
-                "<li>{} ({count}): {}</li>",
+                // Isolated: a right-to-left override in a folder name must not reorder the
+                // count and links after it.
+                "<li><bdi>{}</bdi> ({count}): {}</li>",
                 escape_html(&name),
                 scope_feed_links(&scope, ctx)
             );
@@ -112,7 +114,7 @@ fn facet_links(out: &mut String, facets: &Facets, ctx: &FeedContext) {
 fn dateline(entry: &Entry, ctx: &FeedContext) -> String {
     let (published, _) = entry.published();
     format!(
-        "<time datetime=\"{}\">{}</time> · {}",
+        "<time datetime=\"{}\">{}</time> · <bdi>{}</bdi>",
         published.to_rfc3339(),
         published.format("%Y-%m-%d"),
         escape_html(ctx.author_of(entry)),

@@ -4,10 +4,13 @@
 
 pub mod conditional;
 pub mod encoding;
+pub mod host;
+pub mod limits;
 pub mod links;
 pub mod metrics;
 pub mod response;
 pub mod router;
+pub mod slots;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -58,8 +61,20 @@ where
 {
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let clients = Arc::new(limits::Clients::default());
+    let full = limits::Episode::default();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
+        if permits.available_permits() == 0 {
+            if full.hit() {
+                warn!(
+                    limit = MAX_CONNECTIONS,
+                    "connection limit reached; new clients wait in the listen backlog"
+                );
+            }
+        } else if full.clear() {
+            info!("below the connection limit again");
+        }
         let permit = tokio::select! {
             permit = Arc::clone(&permits).acquire_owned() => match permit {
                 Ok(permit) => permit,
@@ -78,6 +93,10 @@ where
             },
             () = &mut shutdown => break,
         };
+        let Some(client) = clients.admit(peer.ip()) else {
+            drop(stream);
+            continue;
+        };
         let handler = handler.clone();
         let service = service_fn(move |req| {
             let answer = handler(req);
@@ -86,13 +105,16 @@ where
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(HEADER_READ_TIMEOUT)
-            .serve_connection(TokioIo::new(stream), service);
+            .serve_connection(
+                TokioIo::new(limits::TimedWrites::new(stream, limits::WRITE_TIMEOUT)),
+                service,
+            );
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 debug!(%peer, error = %e, "connection ended with an error");
             }
-            drop(permit);
+            drop((permit, client));
         });
     }
     drop(listener);

@@ -117,10 +117,16 @@ pub fn options() -> HttpResponse {
 
 /// `503` with `Retry-After` while the first index is not ready.
 pub fn not_ready() -> HttpResponse {
-    let mut response = plain(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "indexing the seeds folder; try again shortly\n",
-    );
+    unavailable("indexing the seeds folder; try again shortly\n")
+}
+
+/// `503` with `Retry-After`: every render slot is busy.
+pub fn busy() -> HttpResponse {
+    unavailable("too many documents are being rendered; try again shortly\n")
+}
+
+fn unavailable(message: &'static str) -> HttpResponse {
+    let mut response = plain(StatusCode::SERVICE_UNAVAILABLE, message);
     response
         .headers_mut()
         .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));

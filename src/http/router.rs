@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use super::slots::{MAX_RENDER_WAIT, MAX_RENDERS_ON_REQUEST, RenderSlots};
 use arc_swap::ArcSwap;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::{Method, Request, StatusCode};
-use tokio::sync::Semaphore;
 
 use super::response::{self, Delivery, HttpResponse};
 use super::{conditional, encoding, links};
@@ -27,16 +27,11 @@ pub struct AppState {
     pub snapshot: Arc<SnapshotCell>,
     /// `Cache-Control` for documents; swapped when a reload changes `server.cache_max_age`.
     pub cache_control: ArcSwap<HeaderValue>,
-    /// Documents being rendered on request at once (each reads and parses files on a
-    /// blocking thread); further first requests wait for a permit.
-    pub renders: Arc<Semaphore>,
+    /// Slots for documents rendered on request.
+    pub renders: RenderSlots,
     /// Requests by route and status.
     pub metrics: Arc<Metrics>,
 }
-
-/// Documents rendered on request at once: enough to keep both cores busy on a burst of first
-/// requests, few enough that they cannot crowd the indexer out of the blocking thread pool.
-pub const MAX_RENDERS_ON_REQUEST: usize = 8;
 
 /// `Cache-Control` max-age of archive pages: a full archive page keeps its items while
 /// articles are added after it, so caches may keep it a day (and revalidate with its `ETag`).
@@ -48,7 +43,7 @@ impl AppState {
         Self {
             snapshot,
             cache_control: ArcSwap::from_pointee(cache_control(max_age)),
-            renders: Arc::new(Semaphore::new(MAX_RENDERS_ON_REQUEST)),
+            renders: RenderSlots::new(MAX_RENDERS_ON_REQUEST, MAX_RENDER_WAIT),
             metrics,
         }
     }
@@ -73,6 +68,9 @@ pub async fn handle(req: &Request<Incoming>, state: &AppState) -> HttpResponse {
 
 /// Routes a request; the route's name labels the request in the metrics.
 async fn answer(req: &Request<Incoming>, state: &AppState) -> (&'static str, HttpResponse) {
+    if let Some(problem) = super::host::problem(req) {
+        return ("other", response::bad_request(problem));
+    }
     let head = match *req.method() {
         Method::GET => false,
         Method::HEAD => true,
@@ -155,17 +153,18 @@ fn not_found() -> HttpResponse {
     response::plain(StatusCode::NOT_FOUND, "not found\n")
 }
 
-/// Runs a render on a blocking thread (it reads files), under the renders semaphore.
+/// Runs a render on a blocking thread (it reads files), in one of the render slots.
 async fn render_blocking<F>(
-    renders: &Arc<Semaphore>,
+    renders: &RenderSlots,
     what: &str,
     render: F,
 ) -> Result<Arc<Resource>, ViewError>
 where
     F: FnOnce() -> Result<Arc<Resource>, ViewError> + Send + 'static,
 {
-    // The semaphore is never closed; if it were, rendering without a permit is safe.
-    let _permit = Arc::clone(renders).acquire_owned().await.ok();
+    let Some(_permit) = renders.acquire().await else {
+        return Err(ViewError::Busy);
+    };
     tokio::task::spawn_blocking(render)
         .await
         .unwrap_or_else(|e| {
@@ -194,6 +193,7 @@ fn view_error(path: &str, e: ViewError) -> HttpResponse {
                 "document could not be rendered\n",
             )
         }
+        ViewError::Busy => response::busy(),
         ViewError::Incomplete => {
             tracing::debug!(
                 path,
@@ -210,7 +210,7 @@ async fn feed(
     key: &str,
     target: Target,
     filters: Filters,
-    renders: &Arc<Semaphore>,
+    renders: &RenderSlots,
 ) -> Result<Arc<Resource>, HttpResponse> {
     if let Some(cached) = snapshot.views.cached(key, snapshot.generation) {
         return Ok(cached);
@@ -237,7 +237,7 @@ async fn feed(
 async fn article_page(
     snapshot: &Arc<Snapshot>,
     path: &str,
-    renders: &Arc<Semaphore>,
+    renders: &RenderSlots,
 ) -> Result<Arc<Resource>, HttpResponse> {
     let Some(id) = views::page_id(path) else {
         return Err(not_found());

@@ -1,0 +1,77 @@
+//! Slots for documents rendered on request (filtered feeds, searches, archive and article
+//! pages): each reads and parses files on a blocking thread. A request waits a little for a
+//! slot, then gets `503` with `Retry-After`, so a burst of expensive requests (sixteen clients
+//! searching for new words each time) cannot queue without end, and the cheap prerendered
+//! documents keep being served meanwhile.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tracing::{info, warn};
+
+/// Documents rendered on request at once: enough to keep both cores busy on a burst of first
+/// requests, few enough that they cannot crowd the indexer out of the blocking thread pool.
+pub const MAX_RENDERS_ON_REQUEST: usize = 8;
+
+/// Longest a request waits for a render slot before it is answered `503`.
+pub const MAX_RENDER_WAIT: Duration = Duration::from_secs(2);
+
+/// The render slots, and whether they are saturated (logged once when it starts and once when
+/// it ends, not per request).
+#[derive(Debug)]
+pub struct RenderSlots {
+    permits: Arc<Semaphore>,
+    wait: Duration,
+    saturated: AtomicBool,
+}
+
+impl RenderSlots {
+    /// `slots` renders at once, each request waiting at most `wait` for one.
+    pub fn new(slots: usize, wait: Duration) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(slots)),
+            wait,
+            saturated: AtomicBool::new(false),
+        }
+    }
+
+    /// A slot, held until the permit is dropped; `None` when none freed up in time.
+    pub async fn acquire(&self) -> Option<OwnedSemaphorePermit> {
+        let permits = Arc::clone(&self.permits);
+        match tokio::time::timeout(self.wait, permits.acquire_owned()).await {
+            // The semaphore is never closed.
+            Ok(permit) => {
+                if self.saturated.swap(false, Ordering::Relaxed) {
+                    info!("render slots available again");
+                }
+                permit.ok()
+            }
+            Err(_) => {
+                if !self.saturated.swap(true, Ordering::Relaxed) {
+                    warn!(
+                        slots = MAX_RENDERS_ON_REQUEST,
+                        wait = ?self.wait,
+                        "all render slots busy; expensive requests get 503 until one frees up"
+                    );
+                }
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_waits_a_little_then_is_refused() {
+        let slots = RenderSlots::new(1, Duration::from_millis(100));
+        let held = slots.acquire().await.expect("a free slot");
+        assert!(slots.acquire().await.is_none(), "all busy");
+        drop(held);
+        assert!(slots.acquire().await.is_some(), "freed");
+    }
+}
