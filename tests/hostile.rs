@@ -1,0 +1,315 @@
+//! Hostile input (issue 14): files that tried to crash the daemon, exhaust its memory or make
+//! it publish a file from outside the seeds folder, each through the real binary. The bad
+//! files are built here, so the catalogue is this file.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use common::{Daemon, Workspace};
+
+/// "Billion laughs" YAML front matter: nine levels of nine aliases (9^9 values) under `key`.
+fn alias_bomb(key: &str) -> String {
+    let names: Vec<char> = ('a'..='i').collect();
+    let mut yaml = format!("a: &a [{}]\n", ["\"lol\""; 9].join(", "));
+    for pair in names.windows(2) {
+        let refs = vec![format!("*{}", pair[0]); 9].join(", ");
+        yaml.push_str(&format!("{}: &{} [{refs}]\n", pair[1], pair[1]));
+    }
+    format!("---\ntitle: Bomb\n{yaml}{key}: *i\n---\nBody.\n")
+}
+
+/// The daemon's resident memory, from `/proc`.
+fn vm_rss_mib(daemon: &Daemon) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", daemon.pid())).expect("status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS");
+    kib / 1024
+}
+
+fn status(daemon: &Daemon) -> serde_json::Value {
+    serde_json::from_slice(&daemon.get("/status").body).expect("status JSON")
+}
+
+fn skip_reason(daemon: &Daemon, path: &str) -> Option<String> {
+    status(daemon)["skipped"]
+        .as_array()?
+        .iter()
+        .find(|s| s["path"] == path)
+        .and_then(|s| s["reason"].as_str().map(str::to_string))
+}
+
+fn inspect(ws: &Workspace, file: &Path) -> std::process::Output {
+    let mut cmd: Command = common::seedfeed(ws.dir.path());
+    cmd.args(["inspect", "--json", &file.display().to_string()]);
+    cmd.output().expect("run inspect")
+}
+
+const ARTICLE: &str = "A normal article\n2025-04-03\n\nIt has a body of ordinary text.\n";
+
+// Finding 1: a 425-byte Markdown file whose front matter is an alias bomb grew memory at
+// 200 MB/s until the process aborted, at every start.
+#[test]
+fn a_yaml_alias_bomb_is_skipped_and_the_daemon_stays_small() {
+    let ws = Workspace::empty();
+    std::fs::write(ws.seeds().join("normal.txt"), ARTICLE).expect("write");
+    std::fs::write(ws.seeds().join("bomb.md"), alias_bomb("tags")).expect("write");
+    std::fs::write(ws.seeds().join("unused.md"), alias_bomb("unused_key")).expect("write");
+    let daemon = ws.serve(&[]);
+    for file in ["bomb.md", "unused.md"] {
+        let reason = skip_reason(&daemon, file).unwrap_or_else(|| panic!("{}", status(&daemon)));
+        assert!(reason.contains("aliases"), "{reason}");
+    }
+    assert_eq!(status(&daemon)["articles"], 1);
+    let rss = vm_rss_mib(&daemon);
+    assert!(rss < 200, "VmRSS {rss} MiB");
+
+    let out = inspect(&ws, &ws.seeds().join("bomb.md"));
+    assert!(!out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(
+        json["skipped"]
+            .as_str()
+            .is_some_and(|s| s.contains("aliases")),
+        "{json}"
+    );
+}
+
+// Finding 3: a line over 64 KiB of Chinese with no ASCII space panicked in the long-line
+// splitter ("byte index 32767 is not a char boundary"): skipped as a seedfeed bug in the
+// daemon, exit 101 in `inspect`.
+#[test]
+fn a_long_line_of_chinese_is_published_not_a_parser_panic() {
+    let ws = Workspace::empty();
+    let file = ws.seeds().join("zh.txt");
+    std::fs::write(&file, format!("中文标题\n\n{}\n", "中文文本".repeat(5500))).expect("write");
+    let daemon = ws.serve(&[]);
+    assert_eq!(status(&daemon)["articles"], 1, "{}", status(&daemon));
+    assert!(!daemon.log().contains("panicked"), "{}", daemon.log());
+    let out = inspect(&ws, &file);
+    assert!(out.status.success(), "{out:?}");
+}
+
+/// Sets the files' modification times an hour back, so that a restart trusts their cached
+/// metadata and reads none of them.
+fn age(paths: &[&Path]) {
+    let long_ago = SystemTime::now() - Duration::from_secs(3600);
+    for path in paths {
+        std::fs::File::options()
+            .append(true)
+            .open(path)
+            .and_then(|f| f.set_modified(long_ago))
+            .expect("set mtime");
+    }
+}
+
+/// What a file outside the seeds folder says; never served.
+const SECRET: &str = "is a secret of this machine";
+
+// Finding 2: a published folder swapped for a link to /etc/X11 served /etc/X11/rgb.txt
+// through `?q=`, the article page and the source feed, because re-reads of bodies followed
+// links. Here, in poll mode with a long interval, no event tells of the swap: only the read
+// itself can refuse the file.
+#[test]
+fn a_published_folder_swapped_for_a_link_outside_is_never_read() {
+    let ws = Workspace::empty();
+    let secret_dir = ws.dir.path().join("etc-x11");
+    std::fs::create_dir(&secret_dir).expect("mkdir");
+    std::fs::write(
+        secret_dir.join("rgb.txt"),
+        format!("Secret colours\n2025-01-01\n\ngainsboro {SECRET}.\n"),
+    )
+    .expect("write");
+    std::fs::create_dir(ws.seeds().join("X11")).expect("mkdir");
+    let published = ws.seeds().join("X11/rgb.txt");
+    std::fs::write(
+        &published,
+        "Colour names\n2025-01-01\n\nA list of colours.\n",
+    )
+    .expect("write");
+    let single = ws.seeds().join("single.txt");
+    std::fs::write(&single, "Single file\n2025-01-02\n\nAn older article.\n").expect("write");
+    // The newest article, alone in the feed: the only body read (and kept) at start-up.
+    let newest = ws.seeds().join("newest.txt");
+    std::fs::write(
+        &newest,
+        "Newest article\n2025-06-01\n\nThe one in the feed.\n",
+    )
+    .expect("write");
+    age(&[&published, &single, &newest]);
+    let env = [
+        ("SEEDFEED__FEED__ITEMS", "1"),
+        ("SEEDFEED__WATCH__MODE", "poll"),
+        ("SEEDFEED__WATCH__POLL_INTERVAL_MS", "60000"),
+        ("SEEDFEED__WATCH__RECONCILE_SECS", "0"),
+    ];
+    // After a restart, no body is in memory: the next read of each goes to the disk.
+    assert!(ws.serve_with(&[], &env).terminate().success());
+    let daemon = ws.serve_with(&[], &env);
+
+    std::fs::rename(ws.seeds().join("X11"), ws.dir.path().join("elsewhere")).expect("mv");
+    std::os::unix::fs::symlink(&secret_dir, ws.seeds().join("X11")).expect("ln -s");
+    std::fs::remove_file(&single).expect("rm");
+    std::os::unix::fs::symlink(secret_dir.join("rgb.txt"), &single).expect("ln -s");
+
+    for (key, page) in [("X11/rgb.txt", "x11"), ("single.txt", "single")] {
+        let path = format!("/articles/{}.html", common::documented_id(key));
+        let response = daemon.get(&path);
+        assert!(!response.text().contains(SECRET), "{page} leaked");
+        assert_eq!(response.status, 404, "{page}");
+        for query in ["/feed.json?q=gainsboro", "/sources/X11/feed.json"] {
+            assert!(!daemon.get(query).text().contains(SECRET), "{query}");
+        }
+    }
+    // The refused reads were evidence: both files leave the index, with the reason shown.
+    daemon.wait_for(
+        |d| status(d)["articles"] == 1,
+        "the swapped files to leave the index",
+    );
+    let reason =
+        skip_reason(&daemon, "X11/rgb.txt").unwrap_or_else(|| panic!("{}", status(&daemon)));
+    assert!(reason.contains("symbolic link"), "{reason}");
+}
+
+// Finding 8: `inspect` hung forever on a FIFO named `x.txt` (opening a FIFO for reading
+// waits for a writer). Article files are opened without blocking and must be regular files.
+#[test]
+fn inspect_refuses_a_fifo_at_once() {
+    let ws = Workspace::empty();
+    let fifo = ws.seeds().join("x.txt");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let mut cmd = common::seedfeed(ws.dir.path());
+    cmd.args(["inspect", "--json", &fifo.display().to_string()])
+        .stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("run inspect");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > common::SETTLE {
+            let _ = child.kill();
+            panic!("inspect still waits on the FIFO after {:?}", common::SETTLE);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    assert!(!out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(
+        json["skipped"]
+            .as_str()
+            .is_some_and(|s| s.contains("not a regular file")),
+        "{json}"
+    );
+}
+
+// Finding 8: `/status` was rendered again only when the feeds changed, so a file skipped
+// while the daemon ran was not listed, and skipped files deleted since were still listed.
+#[test]
+fn status_lists_skips_as_they_happen() {
+    let ws = Workspace::empty();
+    std::fs::write(ws.seeds().join("normal.txt"), ARTICLE).expect("write");
+    let daemon = ws.serve_with(&[], &[("SEEDFEED__SEEDS__MAX_FILE_BYTES", "1000")]);
+    let big = ws.seeds().join("big.txt");
+    std::fs::write(&big, format!("Big\n\n{}\n", "word ".repeat(1000))).expect("write");
+    daemon.wait_for(
+        |d| skip_reason(d, "big.txt").is_some_and(|r| r.contains("limit")),
+        "the skip in /status",
+    );
+    std::fs::remove_file(&big).expect("rm");
+    daemon.wait_for(
+        |d| skip_reason(d, "big.txt").is_none(),
+        "the skip to leave /status",
+    );
+}
+
+/// Sends `head` (request line and headers, without the blank line) and returns the status.
+fn raw_status(daemon: &Daemon, head: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(daemon.addr).expect("connect");
+    stream
+        .set_read_timeout(Some(common::SETTLE))
+        .expect("timeout");
+    stream
+        .write_all(format!("{head}\r\nConnection: close\r\n\r\n").as_bytes())
+        .expect("send");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {answer:?}"))
+}
+
+// Finding 8: HTTP/1.1 requests with no Host, two Host headers or an invalid one got 200;
+// RFC 9112 §3.2 says 400.
+#[test]
+fn requests_without_one_valid_host_get_400() {
+    let ws = Workspace::empty();
+    let daemon = ws.serve(&[]);
+    let get = "GET /feed.atom HTTP/1.1";
+    assert_eq!(
+        raw_status(&daemon, &format!("{get}\r\nHost: a.example")),
+        200
+    );
+    assert_eq!(raw_status(&daemon, "GET /feed.atom HTTP/1.0"), 200);
+    for bad in [
+        get.to_string(),
+        format!("{get}\r\nHost: a.example\r\nHost: b.example"),
+        format!("{get}\r\nHost: a b"),
+        format!("{get}\r\nHost: user@a.example"),
+    ] {
+        assert_eq!(raw_status(&daemon, &bad), 400, "{bad:?}");
+    }
+}
+
+// Finding 8: a U+202E (right-to-left override) in a folder name was not isolated on the
+// index, so it reversed the text after it.
+#[test]
+fn a_bidi_override_in_a_folder_name_is_isolated() {
+    let ws = Workspace::empty();
+    let folder = "news\u{202e}txt.exe";
+    std::fs::create_dir(ws.seeds().join(folder)).expect("mkdir");
+    std::fs::write(ws.seeds().join(folder).join("a.txt"), ARTICLE).expect("write");
+    let daemon = ws.serve(&[]);
+    let index = daemon.get("/").text();
+    assert!(index.contains(&format!("<bdi>{folder}</bdi>")), "{index}");
+}
+
+// Finding 4: 4,096 clients that never sent a request or never read held every connection
+// slot, and `/healthz` timed out. One client now gets at most 512 connections; more are
+// closed at once, with one log line.
+#[test]
+fn one_client_cannot_hold_every_connection() {
+    use std::io::Read;
+    let ws = Workspace::empty();
+    let daemon = ws.serve(&[]);
+    let limit = 512;
+    let held: Vec<std::net::TcpStream> = (0..limit)
+        .map(|_| std::net::TcpStream::connect(daemon.addr).expect("connect"))
+        .collect();
+    // Once the daemon has accepted all of them, the next one is closed without an answer.
+    daemon.wait_for(
+        |d| {
+            let mut extra = std::net::TcpStream::connect(d.addr).expect("connect");
+            extra
+                .set_read_timeout(Some(Duration::from_secs(2)))
+                .expect("timeout");
+            matches!(extra.read(&mut [0; 1]), Ok(0))
+        },
+        "the connection over the limit to be closed",
+    );
+    assert_eq!(
+        daemon.log().matches("too many connections open").count(),
+        1,
+        "one log line, not one per connection"
+    );
+    drop(held);
+    daemon.wait_for(|d| d.get("/healthz").status == 200, "a slot again");
+}
