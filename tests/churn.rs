@@ -549,14 +549,20 @@ fn files_moved_out_of_and_into_the_folder_are_followed() {
         "Arriving article\n2025-05-05T05:05:00Z\n\nBody.\n",
     )
     .expect("write");
-    std::fs::rename(outside.join("arriving.txt"), ws.seeds().join("sub/arrived.txt"))
-        .expect("move in");
+    std::fs::rename(
+        outside.join("arriving.txt"),
+        ws.seeds().join("sub/arrived.txt"),
+    )
+    .expect("move in");
     model.files.insert(
         "sub/arrived.txt".into(),
         Article {
             title: "Arriving article".into(),
             date: "2025-05-05T05:05:00Z".into(),
-            id: Some(format!("urn:uuid:{}", common::documented_id("sub/arrived.txt"))),
+            id: Some(format!(
+                "urn:uuid:{}",
+                common::documented_id("sub/arrived.txt")
+            )),
         },
     );
     converge(&daemon, &mut model, 11, 2);
