@@ -313,3 +313,41 @@ fn one_client_cannot_hold_every_connection() {
     drop(held);
     daemon.wait_for(|d| d.get("/healthz").status == 200, "a slot again");
 }
+
+/// A file of `lines` one-character paragraphs.
+fn one_character_lines(lines: usize) -> String {
+    format!("Many short lines\n2025-04-03\n\n{}", "x\n".repeat(lines))
+}
+
+fn amplification(lines: usize) -> (usize, usize, u64) {
+    let ws = Workspace::empty();
+    std::fs::write(ws.seeds().join("lines.txt"), one_character_lines(lines)).expect("write");
+    let daemon = ws.serve(&[]);
+    let feed = daemon.get("/feed.atom");
+    assert_eq!(feed.status, 200);
+    let page = daemon.get(&format!(
+        "/articles/{}.html",
+        common::documented_id("lines.txt")
+    ));
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("<p>…</p>"), "the page says it is cut");
+    (feed.body.len(), page.body.len(), vm_rss_mib(&daemon))
+}
+
+// Finding 6: a 4 MB file of two million one-character lines made `/feed.atom` 42 MB and the
+// article page 18 MB. Bodies are now cut at 256 KiB of HTML per feed item and 2 MiB per page.
+#[test]
+fn one_character_lines_do_not_amplify_the_output() {
+    let (feed, page, _) = amplification(400_000);
+    assert!(feed < 1024 * 1024, "feed {feed} bytes");
+    assert!(page < 2 * 1024 * 1024 + 64 * 1024, "page {page} bytes");
+}
+
+#[test]
+#[ignore = "heavy: a 4 MB file; cargo test --test hostile -- --ignored"]
+fn two_million_one_character_lines_do_not_amplify_the_output() {
+    let (feed, page, rss) = amplification(2_000_000);
+    eprintln!("feed {feed} B, page {page} B, VmRSS {rss} MiB");
+    assert!(feed < 1024 * 1024, "feed {feed} bytes");
+    assert!(page < 2 * 1024 * 1024 + 64 * 1024, "page {page} bytes");
+}

@@ -405,8 +405,18 @@ fn detect_language<'a>(
     lang::detect(detector, &sample).map(str::to_string)
 }
 
+/// Most blocks (paragraphs, headings, list items) kept of one article; the rest is replaced
+/// by a final "…" paragraph. Each block costs about 50 bytes beyond its text, so two million
+/// one-character lines would hold 100 MB in memory for a 4 MB file; no article has that many.
+pub const MAX_BLOCKS: usize = 20_000;
+
 /// An article with only what every format fills in; the rest is set by [`parse`].
-fn article(title: String, blocks: Vec<Block>) -> ParsedArticle {
+fn article(title: String, mut blocks: Vec<Block>) -> ParsedArticle {
+    if blocks.len() > MAX_BLOCKS {
+        blocks.truncate(MAX_BLOCKS);
+        blocks.push(Block::Paragraph("…".into()));
+        blocks.shrink_to_fit();
+    }
     ParsedArticle {
         meta: ArticleMeta {
             title,

@@ -111,7 +111,7 @@ fn entry(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> AtomEntry
         }),
         content: Some(Content {
             content_type: Some("html".into()),
-            value: Some(text::body_html(article)),
+            value: Some(text::body_html(article, text::MAX_FEED_ITEM_HTML_BYTES)),
             lang,
             ..Content::default()
         }),

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::opml::listed_tags;
 use super::target::{Format, Scope, Target};
-use super::text::{body_html, escape_html, feed_title};
+use super::text::{MAX_PAGE_HTML_BYTES, body_html, escape_html, feed_title};
 use super::{Facets, FeedContext, FeedItem, OPML_PATH, article_path};
 use crate::article::ParsedArticle;
 use crate::store::Entry;
@@ -195,7 +195,7 @@ pub fn article_page(
         site = escape_html(&ctx.title),
         title = escape_html(&article.meta.title),
         meta = dateline(entry, ctx),
-        body = body_html(article),
+        body = body_html(article, MAX_PAGE_HTML_BYTES),
     );
     if !related.is_empty() {
         out.push_str("<aside aria-labelledby=\"related\"><h2 id=\"related\">Related</h2>\n<ul>\n");

@@ -90,7 +90,7 @@ fn item<'a>(entry: &'a Entry, article: &ParsedArticle, ctx: &'a FeedContext) -> 
         id: format!("urn:uuid:{}", entry.record.id),
         url: ctx.url(&article_path(&entry.record.id)),
         title: text::feed_title(&meta.title),
-        content_html: text::body_html(article),
+        content_html: text::body_html(article, text::MAX_FEED_ITEM_HTML_BYTES),
         summary: article.summary_text(),
         date_published: entry.published().0.to_rfc3339(),
         date_modified: entry.updated().to_rfc3339(),

@@ -78,7 +78,7 @@ fn item(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> Item {
             permalink: false,
         }),
         pub_date: Some(published.to_rfc2822()),
-        content: Some(text::body_html(article)),
+        content: Some(text::body_html(article, text::MAX_FEED_ITEM_HTML_BYTES)),
         categories: meta
             .tags
             .iter()
