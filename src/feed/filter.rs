@@ -163,12 +163,22 @@ fn normalize_author(name: &str) -> String {
 }
 
 fn parse_author(value: &str) -> Result<String, FilterError> {
-    if value.chars().count() > MAX_AUTHOR_CHARS || value.chars().any(char::is_control) {
-        return Err(FilterError(format!(
+    let too_long = |text: &str| text.chars().count() > MAX_AUTHOR_CHARS;
+    let refused = || {
+        FilterError(format!(
             "`author` must be a name of at most {MAX_AUTHOR_CHARS} characters"
-        )));
+        ))
+    };
+    if too_long(value) || value.chars().any(char::is_control) {
+        return Err(refused());
     }
-    Ok(normalize_author(value))
+    // Lower-casing can lengthen a name (`İ` is two characters in lower case): the canonical
+    // form, which links and cache keys carry, must pass this check too.
+    let name = normalize_author(value);
+    if too_long(&name) {
+        return Err(refused());
+    }
+    Ok(name)
 }
 
 fn parse_words(value: &str) -> Result<Vec<String>, FilterError> {
@@ -180,6 +190,13 @@ fn parse_words(value: &str) -> Result<Vec<String>, FilterError> {
     let mut found: Vec<String> = words(value).collect();
     found.sort();
     found.dedup();
+    // As for `author`: the canonical form (lower-cased words) must pass the check too.
+    // Found by the `request` fuzz target.
+    if found.join(" ").chars().count() > MAX_QUERY_CHARS {
+        return Err(FilterError(format!(
+            "`q` is longer than {MAX_QUERY_CHARS} characters"
+        )));
+    }
     if found.is_empty() {
         return Err(FilterError("`q` has no words".into()));
     }
@@ -229,6 +246,10 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_naming_the_parameter() {
+        // 200 and 80 characters, twice that once lower-cased (regression, found by fuzzing:
+        // the canonical query of an accepted one was refused).
+        let long_q = format!("q={}", "%C4%B0".repeat(200));
+        let long_author = format!("author={}", "%C4%B0".repeat(80));
         for (query, names) in [
             ("limit=0", "limit"),
             ("limit=101", "limit"),
@@ -239,6 +260,8 @@ mod tests {
             ("since=2025-13-01", "since"),
             ("q=%21%21", "q"),
             ("q=a+b+c+d+e+f+g+h+i", "q"),
+            (long_q.as_str(), "q"),
+            (long_author.as_str(), "author"),
             ("author=", "author"),
             ("colour=red", "colour"),
             ("limit=1&limit=2", "limit"),
