@@ -1,29 +1,36 @@
-//! A small bounded map for the caches of parsed bodies and rendered pages.
+//! A small bounded map for the caches of parsed bodies and rendered pages, bounded both by
+//! entries and by bytes.
 //!
-//! When full, inserting a new key evicts the key inserted longest ago (first in, first out):
-//! the hot keys (the feed's newest articles, a page being linked to) are re-inserted soon
-//! after they are evicted, so the simplest policy that bounds memory is enough here.
+//! When full (by count or by bytes), inserting evicts the keys inserted longest ago (first in,
+//! first out): the hot keys (the feed's newest articles, a page being linked to) are
+//! re-inserted soon after they are evicted, so the simplest policy that bounds memory is
+//! enough here. A value larger than the whole byte budget is not cached at all.
 
 use std::borrow::Borrow;
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 
-/// A map holding at most `capacity` entries, evicting the oldest insertion when full.
+/// A map holding at most `capacity` entries and `max_bytes` bytes (as the caller weighs its
+/// values), evicting the oldest insertions when full.
 #[derive(Debug)]
 pub struct BoundedCache<K, V> {
-    map: HashMap<K, V>,
+    map: HashMap<K, (V, usize)>,
     order: VecDeque<K>,
     capacity: usize,
+    max_bytes: usize,
+    bytes: usize,
 }
 
 impl<K: Clone + Eq + Hash, V> BoundedCache<K, V> {
-    /// An empty cache of at most `capacity` entries (at least one).
-    pub fn new(capacity: usize) -> Self {
+    /// An empty cache of at most `capacity` entries (at least one) and `max_bytes` bytes.
+    pub fn new(capacity: usize, max_bytes: usize) -> Self {
         let capacity = capacity.max(1);
         Self {
-            map: HashMap::with_capacity(capacity),
-            order: VecDeque::with_capacity(capacity),
+            map: HashMap::new(),
+            order: VecDeque::new(),
             capacity,
+            max_bytes,
+            bytes: 0,
         }
     }
 
@@ -33,28 +40,36 @@ impl<K: Clone + Eq + Hash, V> BoundedCache<K, V> {
         K: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        self.map.get(key)
+        self.map.get(key).map(|(value, _)| value)
     }
 
-    /// Caches `value` for `key`, replacing an older value of the same key; evicts the oldest
-    /// key when a new key finds the cache full.
-    pub fn insert(&mut self, key: K, value: V) {
-        if let Some(slot) = self.map.get_mut(&key) {
-            *slot = value;
+    /// Caches `value`, which weighs `bytes`, for `key`, replacing an older value of the same
+    /// key; evicts the oldest keys until both bounds hold. A value over the whole byte budget
+    /// is not cached (and the key's older value is dropped).
+    pub fn insert(&mut self, key: K, value: V, bytes: usize) {
+        if let Some((_, old)) = self.map.remove(&key) {
+            self.bytes -= old;
+            self.order.retain(|k| k != &key);
+        }
+        if bytes > self.max_bytes {
             return;
         }
-        if self.map.len() >= self.capacity {
-            if let Some(oldest) = self.order.pop_front() {
-                self.map.remove(&oldest);
+        while self.map.len() >= self.capacity || self.bytes + bytes > self.max_bytes {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            if let Some((_, old)) = self.map.remove(&oldest) {
+                self.bytes -= old;
             }
         }
         self.order.push_back(key.clone());
-        self.map.insert(key, value);
+        self.map.insert(key, (value, bytes));
+        self.bytes += bytes;
     }
 
-    /// Drops every entry, and sets a new capacity.
-    pub fn reset(&mut self, capacity: usize) {
-        *self = Self::new(capacity);
+    /// Drops every entry, and sets new bounds.
+    pub fn reset(&mut self, capacity: usize, max_bytes: usize) {
+        *self = Self::new(capacity, max_bytes);
     }
 
     /// Number of cached entries.
@@ -66,6 +81,11 @@ impl<K: Clone + Eq + Hash, V> BoundedCache<K, V> {
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
+
+    /// Bytes cached, as weighed by the caller.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
 }
 
 #[cfg(test)]
@@ -74,26 +94,55 @@ mod tests {
 
     #[test]
     fn a_full_cache_evicts_the_oldest_insertion() {
-        let mut cache = BoundedCache::new(2);
-        cache.insert("a", 1);
-        cache.insert("b", 2);
-        cache.insert("a", 10);
+        let mut cache = BoundedCache::new(2, usize::MAX);
+        cache.insert("a", 1, 0);
+        cache.insert("b", 2, 0);
+        cache.insert("a", 10, 0);
         assert_eq!(cache.len(), 2);
-        cache.insert("c", 3);
+        cache.insert("c", 3, 0);
         assert_eq!(cache.len(), 2);
-        assert_eq!(cache.get("a"), None, "oldest insertion evicted");
-        assert_eq!(cache.get("b"), Some(&2));
+        assert_eq!(
+            cache.get("b"),
+            None,
+            "oldest insertion evicted (a was inserted again)"
+        );
+        assert_eq!(cache.get("a"), Some(&10));
         assert_eq!(cache.get("c"), Some(&3));
     }
 
     #[test]
     fn many_insertions_stay_within_capacity() {
-        let mut cache = BoundedCache::new(16);
+        let mut cache = BoundedCache::new(16, usize::MAX);
         for i in 0..10_000 {
-            cache.insert(i, i);
+            cache.insert(i, i, 1);
         }
         assert_eq!(cache.len(), 16);
         assert_eq!(cache.order.len(), 16);
         assert_eq!(cache.get(&9_999), Some(&9_999));
+    }
+
+    // Regression (issue 14): caches were bounded by count only, and ten 3.5 MB articles made
+    // each cached rendering 45 MB: 39 requests took the daemon from 270 MB to 2 GB.
+    #[test]
+    fn the_byte_budget_evicts_and_refuses_what_cannot_fit() {
+        let mut cache = BoundedCache::new(100, 10);
+        cache.insert("a", (), 4);
+        cache.insert("b", (), 4);
+        assert_eq!(cache.bytes(), 8);
+        cache.insert("c", (), 4);
+        assert_eq!((cache.len(), cache.bytes()), (2, 8), "a evicted for c");
+        assert!(cache.get("a").is_none());
+        cache.insert("huge", (), 11);
+        assert!(
+            cache.get("huge").is_none(),
+            "over the whole budget: not cached"
+        );
+        assert_eq!(cache.bytes(), 8, "and nothing evicted for it");
+        cache.insert("b", (), 11);
+        assert!(
+            cache.get("b").is_none(),
+            "a replacement over budget drops the old value"
+        );
+        assert_eq!((cache.len(), cache.bytes()), (1, 4));
     }
 }

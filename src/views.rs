@@ -23,6 +23,10 @@ use crate::store::{Entry, Store, items_with_bodies};
 
 /// Documents kept at once (article pages are about 12 KB with their gzip copy, feeds more).
 pub const VIEW_CACHE_ENTRIES: usize = 1024;
+
+/// Most bytes of documents kept at once (identity and gzip bodies): filtered feeds of long
+/// articles can be megabytes each, and each distinct query is one more document.
+pub const VIEW_CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// Path prefix of article pages.
 pub const PAGE_PREFIX: &str = "/articles/";
 /// Path suffix of article pages.
@@ -118,7 +122,7 @@ impl Views {
             ids,
             bodies,
             ctx,
-            cache: Mutex::new(BoundedCache::new(VIEW_CACHE_ENTRIES)),
+            cache: Mutex::new(BoundedCache::new(VIEW_CACHE_ENTRIES, VIEW_CACHE_BYTES)),
         }
     }
 
@@ -263,8 +267,9 @@ impl Views {
         let previous = self.lock_cache().get(key).map(|(_, r)| Arc::clone(r));
         let resource =
             Resource::reuse_or_new(previous.as_ref(), content_type, body, produced, level);
+        let bytes = resource.body.len() + resource.gzip.as_ref().map_or(0, |g| g.len());
         self.lock_cache()
-            .insert(key.to_string(), (generation, Arc::clone(&resource)));
+            .insert(key.to_string(), (generation, Arc::clone(&resource)), bytes);
         resource
     }
 

@@ -182,6 +182,20 @@ pub struct ParsedArticle {
 }
 
 impl ParsedArticle {
+    /// About how many bytes the article holds (its texts and their bookkeeping), for caches
+    /// bounded by bytes.
+    pub fn weight(&self) -> usize {
+        /// A `String` or a `Block` beside its text: pointer, length, capacity, tag.
+        const OVERHEAD: usize = 32;
+        let texts = self.blocks.iter().map(|b| b.text().len() + OVERHEAD);
+        let extra = self.stripped.iter().map(|s| s.len() + OVERHEAD);
+        std::mem::size_of::<Self>()
+            + self.meta.title.len()
+            + self.html.as_ref().map_or(0, String::len)
+            + self.summary.as_ref().map_or(0, String::len)
+            + texts.chain(extra).sum::<usize>()
+    }
+
     /// The paragraphs' text, in order.
     pub fn paragraphs(&self) -> impl Iterator<Item = &str> {
         self.blocks.iter().filter_map(|b| match b {

@@ -15,6 +15,10 @@ use super::{Entry, scan};
 /// Bodies cached beyond the feed's own items, for article pages being read.
 pub const BODY_CACHE_EXTRA: usize = 256;
 
+/// Most bytes of parsed bodies cached (as [`ParsedArticle::weight`] counts them): the feed's
+/// items are a few MB at most; a folder of 4 MB articles must not hold hundreds of them.
+pub const BODY_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
 /// What re-reading a file needs; replaced on a configuration reload.
 #[derive(Debug)]
 struct Source {
@@ -50,7 +54,7 @@ impl Bodies {
                 options,
                 max_file_bytes,
             })),
-            cache: Mutex::new(BoundedCache::new(capacity)),
+            cache: Mutex::new(BoundedCache::new(capacity, BODY_CACHE_BYTES)),
             recheck: OnceLock::new(),
         }
     }
@@ -85,12 +89,14 @@ impl Bodies {
             options,
             max_file_bytes,
         });
-        self.lock_cache().reset(capacity);
+        self.lock_cache().reset(capacity, BODY_CACHE_BYTES);
     }
 
     /// Keeps the body just parsed from the file at `key` whose bytes hash to `hash`.
     pub fn remember(&self, key: &str, hash: u64, article: Arc<ParsedArticle>) {
-        self.lock_cache().insert((key.to_string(), hash), article);
+        let weight = article.weight();
+        self.lock_cache()
+            .insert((key.to_string(), hash), article, weight);
     }
 
     /// The body of `entry`: cached, else read from its file and parsed. A file that changed
@@ -127,7 +133,8 @@ impl Bodies {
         }
         let article = Arc::new(parse_guarded(&bytes, &entry.key, &source.options)?);
         if same {
-            self.lock_cache().insert(cache_key, Arc::clone(&article));
+            self.lock_cache()
+                .insert(cache_key, Arc::clone(&article), article.weight());
         }
         Ok(article)
     }
