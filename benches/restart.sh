@@ -4,13 +4,14 @@
 # first 200 from /healthz (first index complete, feeds served). Medians of RUNS runs.
 #
 #   cargo build --release && benches/restart.sh 100000 [RUNS]
+#   SEEDFEED_BIN=/path/to/other/seedfeed benches/restart.sh 100000   # another build
 #
 # The corpus is deterministic (benches/gen_corpus.py) and kept in target/bench-corpus-N.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-10000}"
 runs="${2:-3}"
-bin=target/release/seedfeed
+bin="${SEEDFEED_BIN:-target/release/seedfeed}"
 corpus="target/bench-corpus-$n"
 [ -x "$bin" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 [ -d "$corpus" ] || python3 benches/gen_corpus.py "$n" "$corpus"

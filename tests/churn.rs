@@ -482,39 +482,23 @@ fn the_harness_sees_a_phantom() {
 #[test]
 fn a_page_that_finds_its_file_gone_heals_the_index() {
     let ws = Workspace::empty();
+    let (old, new) = (ws.seeds().join("old.txt"), ws.seeds().join("new.txt"));
     std::fs::write(
-        ws.seeds().join("old.txt"),
+        &old,
         "Older article\n2025-01-01T00:00:00Z\n\nBody of the older one.\n",
     )
     .expect("write");
     std::fs::write(
-        ws.seeds().join("new.txt"),
+        &new,
         "Newer article\n2025-02-01T00:00:00Z\n\nBody of the newer one.\n",
     )
     .expect("write");
-    // Written long ago: size and mtime vouch for them at the restart (no re-read).
-    let long_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
-    for name in ["old.txt", "new.txt"] {
-        std::fs::File::options()
-            .append(true)
-            .open(ws.seeds().join(name))
-            .and_then(|f| f.set_modified(long_ago))
-            .expect("set mtime");
-    }
-    let env = [
-        ("SEEDFEED__FEED__ITEMS", "1"),
-        ("SEEDFEED__WATCH__MODE", "poll"),
-        ("SEEDFEED__WATCH__POLL_INTERVAL_MS", "60000"),
-        ("SEEDFEED__WATCH__RECONCILE_SECS", "0"),
-    ];
-    // A restart starts with no body in memory: the older article's is read from its file.
-    assert!(ws.serve_with(&[], &env).terminate().success());
-    let daemon = ws.serve_with(&[], &env);
+    let daemon = common::serve_eventless_with_bodies_on_disk(&ws, &[&old, &new]);
     let page = format!("/articles/{}.html", common::documented_id("old.txt"));
     // Listed (from its metadata), its page never rendered nor its body read since the start.
     assert!(daemon.get("/").text().contains("Older article"));
 
-    std::fs::remove_file(ws.seeds().join("old.txt")).expect("rm");
+    std::fs::remove_file(&old).expect("rm");
     assert_ne!(daemon.get(&page).status, 200);
     daemon.wait_for(
         |d| !d.get("/").text().contains("Older article"),

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use common::{Daemon, Workspace};
 
@@ -96,19 +96,6 @@ fn a_long_line_of_chinese_is_published_not_a_parser_panic() {
     assert!(out.status.success(), "{out:?}");
 }
 
-/// Sets the files' modification times an hour back, so that a restart trusts their cached
-/// metadata and reads none of them.
-fn age(paths: &[&Path]) {
-    let long_ago = SystemTime::now() - Duration::from_secs(3600);
-    for path in paths {
-        std::fs::File::options()
-            .append(true)
-            .open(path)
-            .and_then(|f| f.set_modified(long_ago))
-            .expect("set mtime");
-    }
-}
-
 /// What a file outside the seeds folder says; never served.
 const SECRET: &str = "is a secret of this machine";
 
@@ -142,16 +129,7 @@ fn a_published_folder_swapped_for_a_link_outside_is_never_read() {
         "Newest article\n2025-06-01\n\nThe one in the feed.\n",
     )
     .expect("write");
-    age(&[&published, &single, &newest]);
-    let env = [
-        ("SEEDFEED__FEED__ITEMS", "1"),
-        ("SEEDFEED__WATCH__MODE", "poll"),
-        ("SEEDFEED__WATCH__POLL_INTERVAL_MS", "60000"),
-        ("SEEDFEED__WATCH__RECONCILE_SECS", "0"),
-    ];
-    // After a restart, no body is in memory: the next read of each goes to the disk.
-    assert!(ws.serve_with(&[], &env).terminate().success());
-    let daemon = ws.serve_with(&[], &env);
+    let daemon = common::serve_eventless_with_bodies_on_disk(&ws, &[&published, &single, &newest]);
 
     std::fs::rename(ws.seeds().join("X11"), ws.dir.path().join("elsewhere")).expect("mv");
     std::os::unix::fs::symlink(&secret_dir, ws.seeds().join("X11")).expect("ln -s");

@@ -390,3 +390,29 @@ pub fn documented_id(key: &str) -> String {
     );
     uuid::Uuid::new_v5(&namespace, key.as_bytes()).to_string()
 }
+
+/// Settings under which only a read of a file can notice that it changed: the poll watcher
+/// with a one-minute interval, no periodic reconcile, and one item per feed (so that a start
+/// reads only the newest article's body).
+pub const EVENTLESS: &[(&str, &str)] = &[
+    ("SEEDFEED__FEED__ITEMS", "1"),
+    ("SEEDFEED__WATCH__MODE", "poll"),
+    ("SEEDFEED__WATCH__POLL_INTERVAL_MS", "60000"),
+    ("SEEDFEED__WATCH__RECONCILE_SECS", "0"),
+];
+
+/// Starts the daemon under [`EVENTLESS`] on files last written an hour ago, twice: the
+/// second start trusts the first one's cached metadata, so no body but the newest article's
+/// is in memory, and the next read of any other goes to the disk.
+pub fn serve_eventless_with_bodies_on_disk(ws: &Workspace, files: &[&Path]) -> Daemon {
+    let long_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for path in files {
+        std::fs::File::options()
+            .append(true)
+            .open(path)
+            .and_then(|f| f.set_modified(long_ago))
+            .expect("set mtime");
+    }
+    assert!(ws.serve_with(&[], EVENTLESS).terminate().success());
+    ws.serve_with(&[], EVENTLESS)
+}
