@@ -149,11 +149,10 @@ fn conditional_get(c: &mut Criterion) {
     for (name, headers) in [("if_none_match", &inm), ("if_modified_since", &ims)] {
         group.bench_function(name, |b| {
             b.iter(|| {
-                assert!(conditional::not_modified(
-                    black_box(headers),
-                    &[&etag, &gzip_etag],
-                    modified
-                ))
+                assert_eq!(
+                    conditional::evaluate(black_box(headers), &[&etag, &gzip_etag], modified),
+                    conditional::Condition::NotModified
+                )
             })
         });
     }

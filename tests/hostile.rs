@@ -385,3 +385,40 @@ fn distinct_queries_on_ten_long_articles_keep_memory_bounded() {
         "VmRSS {ready} MiB when ready, {after} MiB after"
     );
 }
+
+// Finding 8: `If-Match` and `If-Unmodified-Since` were ignored (RFC 9110 §13.1.1, §13.1.4).
+#[test]
+fn if_match_and_if_unmodified_since_are_honoured() {
+    let ws = Workspace::empty();
+    std::fs::write(ws.seeds().join("normal.txt"), ARTICLE).expect("write");
+    let daemon = ws.serve(&[]);
+    let feed = daemon.get("/feed.atom");
+    let etag = feed.header("etag").expect("ETag").to_string();
+    let check =
+        |name: &str, value: &str| daemon.request("GET", "/feed.atom", &[(name, value)]).status;
+    assert_eq!(check("If-Match", &etag), 200);
+    assert_eq!(check("If-Match", "\"not-the-current-one\""), 412);
+    assert_eq!(
+        check("If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:00 GMT"),
+        412
+    );
+    assert_eq!(
+        check("If-Unmodified-Since", "Fri, 01 Jan 2100 00:00:00 GMT"),
+        200
+    );
+}
+
+// Finding 8: `/status` was unbounded: 20,002 skipped files were all listed, in a document
+// rendered again on every change.
+#[test]
+fn status_lists_at_most_a_thousand_skips_with_the_total() {
+    let ws = Workspace::empty();
+    for i in 0..1_005 {
+        std::fs::write(ws.seeds().join(format!("empty-{i:04}.txt")), "").expect("write");
+    }
+    let daemon = ws.serve(&[]);
+    let status = status(&daemon);
+    assert_eq!(status["skipped_total"], 1_005);
+    assert_eq!(status["skipped"].as_array().map(Vec::len), Some(1_000));
+    assert_eq!(status["skipped"][0]["path"], "empty-0000.txt");
+}

@@ -7,10 +7,17 @@ use crate::store::Store;
 /// Path of the status document.
 pub const STATUS_PATH: &str = "/status";
 
+/// Most skipped files and most duplicates listed each: 20,000 skipped files made the
+/// document megabytes, rendered again on each change. The totals are always given.
+pub const MAX_STATUS_ENTRIES: usize = 1_000;
+
 #[derive(Serialize)]
 struct Status<'a> {
     articles: usize,
+    /// All skipped files, of which at most [`MAX_STATUS_ENTRIES`] are listed.
+    skipped_total: usize,
     skipped: Vec<Skipped<'a>>,
+    duplicates_total: usize,
     duplicates: Vec<Duplicate<'a>>,
 }
 
@@ -26,22 +33,26 @@ struct Duplicate<'a> {
     duplicate_of: &'a str,
 }
 
-/// The status document: published count, every skipped file with its reason, and every
-/// duplicate folded into another file.
+/// The status document: published count, skipped files with their reason and duplicates
+/// folded into another file, the first [`MAX_STATUS_ENTRIES`] of each by path, with totals.
 pub fn render(store: &Store) -> String {
     let status = Status {
         articles: store.published_len(),
+        skipped_total: store.skipped().len(),
         skipped: store
             .skipped()
             .iter()
+            .take(MAX_STATUS_ENTRIES)
             .map(|(path, reason)| Skipped {
                 path,
                 reason: reason.to_string(),
             })
             .collect(),
+        duplicates_total: store.duplicates().len(),
         duplicates: store
             .duplicates()
             .iter()
+            .take(MAX_STATUS_ENTRIES)
             .map(|(path, duplicate_of)| Duplicate { path, duplicate_of })
             .collect(),
     };

@@ -8,6 +8,7 @@ use hyper::header::{
 };
 use hyper::{Response, StatusCode};
 
+use super::conditional::Condition;
 use crate::snapshot::Resource;
 
 /// The response type of every handler.
@@ -24,8 +25,8 @@ pub struct Delivery<'a> {
     pub resource: &'a Resource,
     /// Send the gzip body.
     pub gzip: bool,
-    /// `304 Not Modified` instead of the body.
-    pub not_modified: bool,
+    /// What the request's conditions decide: the body, `304` or `412`.
+    pub condition: Condition,
     /// `HEAD`: headers only.
     pub head: bool,
     /// `Cache-Control` value.
@@ -34,7 +35,7 @@ pub struct Delivery<'a> {
     pub link: Option<HeaderValue>,
 }
 
-/// A document (or its 304), with validators, caching and encoding headers.
+/// A document (or its 304 or 412), with validators, caching and encoding headers.
 pub fn document(d: Delivery<'_>) -> HttpResponse {
     let r = d.resource;
     let (body, etag) = match (&r.gzip, d.gzip) {
@@ -42,10 +43,10 @@ pub fn document(d: Delivery<'_>) -> HttpResponse {
         _ => (r.body.clone(), &r.etag),
     };
     let gzipped = d.gzip && r.gzip.is_some();
-    let status = if d.not_modified {
-        StatusCode::NOT_MODIFIED
-    } else {
-        StatusCode::OK
+    let (status, sends_body) = match d.condition {
+        Condition::Send => (StatusCode::OK, true),
+        Condition::NotModified => (StatusCode::NOT_MODIFIED, false),
+        Condition::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, false),
     };
     let mut builder = Response::builder()
         .status(status)
@@ -56,7 +57,7 @@ pub fn document(d: Delivery<'_>) -> HttpResponse {
     if let Some(link) = d.link {
         builder = builder.header(LINK, link);
     }
-    if !d.not_modified {
+    if sends_body {
         builder = builder
             .header(CONTENT_TYPE, &r.content_type)
             .header(CONTENT_LENGTH, body.len());
@@ -64,7 +65,7 @@ pub fn document(d: Delivery<'_>) -> HttpResponse {
             builder = builder.header(CONTENT_ENCODING, "gzip");
         }
     }
-    let body = if d.not_modified || d.head {
+    let body = if !sends_body || d.head {
         Bytes::new()
     } else {
         body

@@ -89,7 +89,7 @@ async fn answer(req: &Request<Incoming>, state: &AppState) -> (&'static str, Htt
         response::document(Delivery {
             resource,
             gzip: encoding::accepts_gzip(headers),
-            not_modified: conditional::not_modified(
+            condition: conditional::evaluate(
                 headers,
                 &[&resource.etag, &resource.gzip_etag],
                 resource.last_modified,
