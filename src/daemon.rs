@@ -68,6 +68,43 @@ struct FolderWatch {
     watcher: Option<watch::Watcher>,
     /// Device and inode of the folder the watcher is on.
     armed_on: Option<(u64, u64)>,
+    /// When arming failed: when to try again, and what was logged.
+    retry: ArmRetry,
+}
+
+/// Longest wait between two tries at arming a watcher that failed (an unreadable subfolder,
+/// the inotify watch limit): the periodic reconcile covers the gap meanwhile.
+pub const MAX_ARM_RETRY: Duration = Duration::from_secs(300);
+
+/// Backoff for a watcher that cannot be armed: tries again after 1 s, then twice as long each
+/// time up to [`MAX_ARM_RETRY`]; the error is logged as a warning when it first appears or
+/// changes, not at every try (a `chmod 000` subfolder logged 170,000 lines a day).
+#[derive(Debug, Default)]
+struct ArmRetry {
+    next_try: Option<Instant>,
+    wait: Duration,
+    logged: Option<String>,
+}
+
+impl ArmRetry {
+    /// True when a try is due at `now`.
+    fn due(&self, now: Instant) -> bool {
+        self.next_try.is_none_or(|at| now >= at)
+    }
+
+    /// Notes a failure at `now`; true when `error` should be logged as a warning.
+    fn failed(&mut self, now: Instant, error: String) -> bool {
+        self.wait = (self.wait * 2).clamp(ROOT_CHECK_INTERVAL, MAX_ARM_RETRY);
+        self.next_try = Some(now + self.wait);
+        let new = self.logged.as_ref() != Some(&error);
+        self.logged = Some(error);
+        new
+    }
+
+    /// Notes a success: the next failure is logged and retried quickly again.
+    fn succeeded(&mut self) {
+        *self = Self::default();
+    }
 }
 
 impl FolderWatch {
@@ -81,6 +118,9 @@ impl FolderWatch {
         if identity == self.armed_on && (identity.is_none() || self.watcher.is_some()) {
             return false;
         }
+        if identity.is_some() && !self.retry.due(Instant::now()) {
+            return false;
+        }
         self.watcher = None;
         self.armed_on = identity;
         if identity.is_none() {
@@ -91,10 +131,16 @@ impl FolderWatch {
             Ok(watcher) => {
                 info!(path = %self.root.display(), "watching the seeds folder");
                 self.watcher = Some(watcher);
+                self.retry.succeeded();
             }
             Err(e) => {
-                // Retried at the next check; the periodic reconcile covers the gap.
-                warn!(path = %self.root.display(), error = %e, "cannot watch the seeds folder; retrying");
+                // Retried with a backoff; the periodic reconcile covers the gap.
+                let error = e.to_string();
+                if self.retry.failed(Instant::now(), error.clone()) {
+                    warn!(path = %self.root.display(), error, "cannot watch the seeds folder; retrying with a backoff, up to every 5 minutes");
+                } else {
+                    debug!(path = %self.root.display(), error, "still cannot watch the seeds folder");
+                }
                 self.armed_on = None;
             }
         }
@@ -146,6 +192,7 @@ pub async fn run(
         sender,
         watcher: None,
         armed_on: None,
+        retry: ArmRetry::default(),
     };
     let reconcile_every = Duration::from_secs(settings.watch.reconcile_secs);
 
@@ -624,4 +671,44 @@ fn changed_topics(previous: Option<&Snapshot>, next: &Snapshot, ctx: &FeedContex
         }
     }
     topics
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Issue 14: a `chmod 000` subfolder made arming fail every second, each time with a
+    // warning, forever.
+    #[test]
+    fn a_failing_watcher_is_retried_with_a_backoff_and_logged_once() {
+        let mut retry = ArmRetry::default();
+        let start = Instant::now();
+        assert!(retry.due(start));
+        assert!(
+            retry.failed(start, "Permission denied".into()),
+            "first: logged"
+        );
+        assert!(!retry.due(start));
+        let mut at = start;
+        let mut waits = Vec::new();
+        for _ in 0..12 {
+            let next = retry.next_try.expect("scheduled");
+            waits.push(next - at);
+            at = next;
+            assert!(retry.due(at));
+            assert!(
+                !retry.failed(at, "Permission denied".into()),
+                "same error: not logged"
+            );
+        }
+        assert_eq!(waits[0], ROOT_CHECK_INTERVAL);
+        assert_eq!(waits[1], ROOT_CHECK_INTERVAL * 2);
+        assert_eq!(waits.last(), Some(&MAX_ARM_RETRY));
+        assert!(
+            retry.failed(at, "No space left on device".into()),
+            "a new error is logged"
+        );
+        retry.succeeded();
+        assert!(retry.due(at));
+    }
 }
