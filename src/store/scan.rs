@@ -116,8 +116,9 @@ pub struct Confined<'a> {
 /// grew past the limit while being read), and anything but a regular file (opened without
 /// blocking, so that a FIFO cannot stall the reader).
 ///
-/// With `confined`, the file opened must be the one at `path` with no link on the way (or,
-/// when links are followed, one inside the seeds folder), checked on the open file itself, so
+/// With `confined`, the file opened must be the one at `path` with no link on the way
+/// (checked on the open file against the path, see [`link_on_the_way`]), or, when links are
+/// followed, one inside the seeds folder (checked on the kernel's record of the open file), so
 /// that a published file or folder swapped for a link to `/etc` is never read, however the
 /// swap races the read.
 pub fn read_article(
@@ -142,18 +143,21 @@ pub fn read_article(
         }
         Err(e) => return Err(unreadable(e)),
     };
-    if let Some(confined) = confined {
-        let opened = opened_path(&file, path).map_err(unreadable)?;
-        let allowed = if confined.follow_symlinks {
-            opened.starts_with(confined.root)
-        } else {
-            opened == path
-        };
-        if !allowed {
-            return Err(SkipReason::Link(opened.display().to_string()));
-        }
-    }
     let md = file.metadata().map_err(unreadable)?;
+    match confined {
+        Some(confined) if confined.follow_symlinks => {
+            let opened = opened_path(&file, path).map_err(unreadable)?;
+            if !opened.starts_with(confined.root) {
+                return Err(SkipReason::Link(opened.display().to_string()));
+            }
+        }
+        Some(confined) => {
+            if let Some(link) = link_on_the_way(confined.root, path, &md) {
+                return Err(SkipReason::Link(link));
+            }
+        }
+        None => {}
+    }
     if !md.is_file() {
         return Err(SkipReason::Unreadable("not a regular file".into()));
     }
@@ -173,6 +177,23 @@ pub fn read_article(
         return Err(too_large(bytes.len() as u64));
     }
     Ok((bytes, md))
+}
+
+/// Where a link among the folders between `root` and `path` leads, if there is one, checked
+/// after `path` was opened (without following its last component) as `opened`: a folder on
+/// the way that is a link now is refused, and one that was a link at the open and is a folder
+/// again now is caught by `path` no longer naming the file opened. One `lstat` per folder
+/// level and one `stat`, without allocating: this runs for every file read.
+fn link_on_the_way(root: &Path, path: &Path, opened: &std::fs::Metadata) -> Option<String> {
+    let folders = path.ancestors().skip(1).take_while(|p| *p != root);
+    for folder in folders {
+        if std::fs::symlink_metadata(folder).is_ok_and(|md| md.is_symlink()) {
+            return Some(describe_link(folder));
+        }
+    }
+    let same = std::fs::metadata(path)
+        .is_ok_and(|now| now.dev() == opened.dev() && now.ino() == opened.ino());
+    (!same).then(|| format!("{} (changed while being opened)", path.display()))
 }
 
 /// The path of the file `file` actually is, from the kernel (`/proc/self/fd`), else by
