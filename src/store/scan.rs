@@ -117,17 +117,50 @@ pub struct Confined<'a> {
 /// blocking, so that a FIFO cannot stall the reader).
 ///
 /// With `confined`, the file opened must be the one at `path` with no link on the way
-/// (checked on the open file against the path, see [`link_on_the_way`]), or, when links are
-/// followed, one inside the seeds folder (checked on the kernel's record of the open file), so
-/// that a published file or folder swapped for a link to `/etc` is never read, however the
-/// swap races the read.
+/// (checked against the path after the open, see [`check_no_link_on_the_way`]), or, when
+/// links are followed, one inside the seeds folder (checked on the kernel's record of the open
+/// file), so that a published file or folder swapped for a link to `/etc` is never read,
+/// however the swap races the read. A file replaced during the read is read once more.
 pub fn read_article(
     path: &Path,
     confined: Option<Confined<'_>>,
     max_bytes: u64,
 ) -> Result<(Vec<u8>, std::fs::Metadata), SkipReason> {
+    // A file replaced (atomically, by a scraper) between the open and the check is read
+    // again: what was opened is the old file, and the new one is what the path names now.
+    match read_once(path, confined, max_bytes) {
+        Err(Opened::Replaced) => read_once(path, confined, max_bytes).map_err(Opened::into_reason),
+        other => other.map_err(Opened::into_reason),
+    }
+}
+
+/// Why one read of an article file failed.
+enum Opened {
+    /// The path names another file than the one opened (not through a link): replaced.
+    Replaced,
+    /// Any other reason, as the skip says it.
+    Refused(SkipReason),
+}
+
+impl Opened {
+    fn into_reason(self) -> SkipReason {
+        match self {
+            Opened::Refused(reason) => reason,
+            Opened::Replaced => {
+                SkipReason::Unreadable("the file was replaced while being read".into())
+            }
+        }
+    }
+}
+
+fn read_once(
+    path: &Path,
+    confined: Option<Confined<'_>>,
+    max_bytes: u64,
+) -> Result<(Vec<u8>, std::fs::Metadata), Opened> {
     use std::os::unix::fs::OpenOptionsExt;
-    let unreadable = |e: std::io::Error| SkipReason::Unreadable(e.to_string());
+    let refused = Opened::Refused;
+    let unreadable = |e: std::io::Error| refused(SkipReason::Unreadable(e.to_string()));
     let mut flags = libc::O_NONBLOCK;
     if confined.is_some_and(|c| !c.follow_symlinks) {
         flags |= libc::O_NOFOLLOW;
@@ -139,7 +172,7 @@ pub fn read_article(
     {
         Ok(file) => file,
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err(SkipReason::Link(describe_link(path)));
+            return Err(refused(SkipReason::Link(describe_link(path))));
         }
         Err(e) => return Err(unreadable(e)),
     };
@@ -148,22 +181,20 @@ pub fn read_article(
         Some(confined) if confined.follow_symlinks => {
             let opened = opened_path(&file, path).map_err(unreadable)?;
             if !opened.starts_with(confined.root) {
-                return Err(SkipReason::Link(opened.display().to_string()));
+                return Err(refused(SkipReason::Link(opened.display().to_string())));
             }
         }
-        Some(confined) => {
-            if let Some(link) = link_on_the_way(confined.root, path, &md) {
-                return Err(SkipReason::Link(link));
-            }
-        }
+        Some(confined) => check_no_link_on_the_way(confined.root, path, &md)?,
         None => {}
     }
     if !md.is_file() {
-        return Err(SkipReason::Unreadable("not a regular file".into()));
+        return Err(refused(SkipReason::Unreadable("not a regular file".into())));
     }
-    let too_large = |size| SkipReason::TooLarge {
-        size,
-        limit: max_bytes,
+    let too_large = |size| {
+        refused(SkipReason::TooLarge {
+            size,
+            limit: max_bytes,
+        })
     };
     if md.len() > max_bytes {
         return Err(too_large(md.len()));
@@ -179,21 +210,27 @@ pub fn read_article(
     Ok((bytes, md))
 }
 
-/// Where a link among the folders between `root` and `path` leads, if there is one, checked
-/// after `path` was opened (without following its last component) as `opened`: a folder on
-/// the way that is a link now is refused, and one that was a link at the open and is a folder
-/// again now is caught by `path` no longer naming the file opened. One `lstat` per folder
+/// Checks, after `path` was opened (without following its last component) as `opened`, that
+/// no folder between `root` and `path` is a link now, and that `path` still names the file
+/// opened: a folder that was a link at the open and is a folder again is caught that way, and
+/// so is a file replaced meanwhile ([`Opened::Replaced`]: read again). One `lstat` per folder
 /// level and one `stat`, without allocating: this runs for every file read.
-fn link_on_the_way(root: &Path, path: &Path, opened: &std::fs::Metadata) -> Option<String> {
+fn check_no_link_on_the_way(
+    root: &Path,
+    path: &Path,
+    opened: &std::fs::Metadata,
+) -> Result<(), Opened> {
     let folders = path.ancestors().skip(1).take_while(|p| *p != root);
     for folder in folders {
         if std::fs::symlink_metadata(folder).is_ok_and(|md| md.is_symlink()) {
-            return Some(describe_link(folder));
+            return Err(Opened::Refused(SkipReason::Link(describe_link(folder))));
         }
     }
-    let same = std::fs::metadata(path)
-        .is_ok_and(|now| now.dev() == opened.dev() && now.ino() == opened.ino());
-    (!same).then(|| format!("{} (changed while being opened)", path.display()))
+    match std::fs::metadata(path) {
+        Ok(now) if now.dev() == opened.dev() && now.ino() == opened.ino() => Ok(()),
+        Ok(_) => Err(Opened::Replaced),
+        Err(e) => Err(Opened::Refused(SkipReason::Unreadable(e.to_string()))),
+    }
 }
 
 /// The path of the file `file` actually is, from the kernel (`/proc/self/fd`), else by
