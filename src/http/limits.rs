@@ -46,8 +46,16 @@ impl Episode {
 /// Open connections per client address.
 #[derive(Debug, Default)]
 pub struct Clients {
-    open: Mutex<HashMap<IpAddr, usize>>,
+    open: Mutex<Open>,
     over: Episode,
+}
+
+/// Connections per client address, and how many clients are at the limit (kept with the
+/// counts so that closing a connection costs O(1), not a pass over every client).
+#[derive(Debug, Default)]
+struct Open {
+    counts: HashMap<IpAddr, usize>,
+    at_limit: usize,
 }
 
 /// One of a client's connection slots, given back when dropped.
@@ -62,7 +70,7 @@ impl Clients {
     /// [`MAX_CONNECTIONS_PER_CLIENT`] open already.
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<ClientSlot> {
         let mut open = self.lock();
-        let count = open.entry(ip).or_insert(0);
+        let count = open.counts.entry(ip).or_insert(0);
         if *count >= MAX_CONNECTIONS_PER_CLIENT {
             if self.over.hit() {
                 warn!(client = %ip, limit = MAX_CONNECTIONS_PER_CLIENT, "a client has too many connections open; closing its new ones");
@@ -70,13 +78,16 @@ impl Clients {
             return None;
         }
         *count += 1;
+        if *count == MAX_CONNECTIONS_PER_CLIENT {
+            open.at_limit += 1;
+        }
         Some(ClientSlot {
             clients: Arc::clone(self),
             ip,
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, usize>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Open> {
         // Counts stay consistent between statements; a poisoned lock is still usable.
         self.open.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -85,13 +96,18 @@ impl Clients {
 impl Drop for ClientSlot {
     fn drop(&mut self) {
         let mut open = self.clients.lock();
-        if let Some(count) = open.get_mut(&self.ip) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&self.ip);
-            }
+        let Some(count) = open.counts.get_mut(&self.ip) else {
+            return;
+        };
+        let was_at_limit = *count == MAX_CONNECTIONS_PER_CLIENT;
+        *count -= 1;
+        if *count == 0 {
+            open.counts.remove(&self.ip);
         }
-        if open.values().all(|&n| n < MAX_CONNECTIONS_PER_CLIENT) && self.clients.over.clear() {
+        if was_at_limit {
+            open.at_limit -= 1;
+        }
+        if open.at_limit == 0 && self.clients.over.clear() {
             info!("no client is over its connection limit any more");
         }
     }
@@ -204,10 +220,9 @@ mod tests {
         );
         drop(held);
         assert!(clients.admit(ip).is_some());
-        assert!(
-            clients.lock().get(&ip).is_none(),
-            "counts go back to nothing"
-        );
+        let open = clients.lock();
+        assert!(!open.counts.contains_key(&ip), "counts go back to nothing");
+        assert_eq!(open.at_limit, 0);
     }
 
     #[tokio::test(start_paused = true)]

@@ -5,11 +5,12 @@
 //! documents keep being served meanwhile.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::{info, warn};
+
+use super::limits::Episode;
 
 /// Documents rendered on request at once: enough to keep both cores busy on a burst of first
 /// requests, few enough that they cannot crowd the indexer out of the blocking thread pool.
@@ -23,8 +24,9 @@ pub const MAX_RENDER_WAIT: Duration = Duration::from_secs(2);
 #[derive(Debug)]
 pub struct RenderSlots {
     permits: Arc<Semaphore>,
+    slots: usize,
     wait: Duration,
-    saturated: AtomicBool,
+    saturated: Episode,
 }
 
 impl RenderSlots {
@@ -32,8 +34,9 @@ impl RenderSlots {
     pub fn new(slots: usize, wait: Duration) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(slots)),
+            slots,
             wait,
-            saturated: AtomicBool::new(false),
+            saturated: Episode::default(),
         }
     }
 
@@ -43,15 +46,15 @@ impl RenderSlots {
         match tokio::time::timeout(self.wait, permits.acquire_owned()).await {
             // The semaphore is never closed.
             Ok(permit) => {
-                if self.saturated.swap(false, Ordering::Relaxed) {
+                if self.saturated.clear() {
                     info!("render slots available again");
                 }
                 permit.ok()
             }
             Err(_) => {
-                if !self.saturated.swap(true, Ordering::Relaxed) {
+                if self.saturated.hit() {
                     warn!(
-                        slots = MAX_RENDERS_ON_REQUEST,
+                        slots = self.slots,
                         wait = ?self.wait,
                         "all render slots busy; expensive requests get 503 until one frees up"
                     );
