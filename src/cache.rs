@@ -81,11 +81,6 @@ impl<K: Clone + Eq + Hash, V> BoundedCache<K, V> {
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
-
-    /// Bytes cached, as weighed by the caller.
-    pub fn bytes(&self) -> usize {
-        self.bytes
-    }
 }
 
 #[cfg(test)]
@@ -128,21 +123,21 @@ mod tests {
         let mut cache = BoundedCache::new(100, 10);
         cache.insert("a", (), 4);
         cache.insert("b", (), 4);
-        assert_eq!(cache.bytes(), 8);
+        assert_eq!(cache.bytes, 8);
         cache.insert("c", (), 4);
-        assert_eq!((cache.len(), cache.bytes()), (2, 8), "a evicted for c");
+        assert_eq!((cache.len(), cache.bytes), (2, 8), "a evicted for c");
         assert!(cache.get("a").is_none());
         cache.insert("huge", (), 11);
         assert!(
             cache.get("huge").is_none(),
             "over the whole budget: not cached"
         );
-        assert_eq!(cache.bytes(), 8, "and nothing evicted for it");
+        assert_eq!(cache.bytes, 8, "and nothing evicted for it");
         cache.insert("b", (), 11);
         assert!(
             cache.get("b").is_none(),
             "a replacement over budget drops the old value"
         );
-        assert_eq!((cache.len(), cache.bytes()), (1, 4));
+        assert_eq!((cache.len(), cache.bytes), (1, 4));
     }
 }

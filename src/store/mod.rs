@@ -1152,6 +1152,24 @@ mod tests {
         fn open(&self) -> Store {
             Store::open(&self.settings, &self.seeds()).expect("open store")
         }
+
+        /// Writes `files` (name, text) into the seeds folder and indexes it.
+        fn indexed(&self, files: &[(&str, &str)]) -> Store {
+            for (name, text) in files {
+                std::fs::write(self.seeds().join(name), text).expect("write");
+            }
+            let mut store = self.open();
+            store.reconcile_all();
+            store
+        }
+    }
+
+    /// The id of the entry at `key`, if there is one.
+    fn id_of(store: &Store, key: &str) -> Option<String> {
+        store
+            .entries()
+            .find(|e| e.key == key)
+            .map(|e| e.record.id.clone())
     }
 
     fn only_entry(store: &Store) -> Entry {
@@ -1549,16 +1567,10 @@ mod tests {
     fn a_file_renamed_and_edited_in_one_batch_keeps_its_id() {
         let f = Fixture::new();
         let seeds = f.seeds();
-        std::fs::write(seeds.join("a.txt"), "Title\nBody text.\n").expect("write");
-        std::fs::write(seeds.join("x.txt"), "Other\nBody text.\n").expect("write");
-        let mut store = f.open();
-        store.reconcile_all();
-        let id_of = |store: &Store, key: &str| {
-            store
-                .entries()
-                .find(|e| e.key == key)
-                .map(|e| e.record.id.clone())
-        };
+        let mut store = f.indexed(&[
+            ("a.txt", "Title\nBody text.\n"),
+            ("x.txt", "Other\nBody text.\n"),
+        ]);
         let (a, x) = (id_of(&store, "a.txt"), id_of(&store, "x.txt"));
         for (from, to) in [("a.txt", "b.txt"), ("b.txt", "c.txt"), ("x.txt", "y.txt")] {
             std::fs::rename(seeds.join(from), seeds.join(to)).expect("rename");
@@ -1593,9 +1605,7 @@ mod tests {
     fn a_chain_of_renames_over_two_batches_keeps_the_id() {
         let f = Fixture::new();
         let seeds = f.seeds();
-        std::fs::write(seeds.join("a.txt"), "Title\nBody text.\n").expect("write");
-        let mut store = f.open();
-        store.reconcile_all();
+        let mut store = f.indexed(&[("a.txt", "Title\nBody text.\n")]);
         let id = only_entry(&store).record.id;
         std::fs::rename(seeds.join("a.txt"), seeds.join("b.txt")).expect("rename");
         std::fs::rename(seeds.join("b.txt"), seeds.join("c.txt")).expect("rename");
@@ -1632,23 +1642,13 @@ mod tests {
     fn a_new_file_at_a_moved_files_name_gets_its_own_id() {
         let f = Fixture::new();
         let seeds = f.seeds();
-        std::fs::write(seeds.join("a.txt"), "First\nBody one.\n").expect("write");
-        let mut store = f.open();
-        store.reconcile_all();
+        let mut store = f.indexed(&[("a.txt", "First\nBody one.\n")]);
         std::fs::rename(seeds.join("a.txt"), seeds.join("b.txt")).expect("rename");
         store.reconcile_paths(&[seeds.join("a.txt"), seeds.join("b.txt")], &[]);
         std::fs::write(seeds.join("a.txt"), "Second\nBody two.\n").expect("write");
         store.reconcile_paths(&[seeds.join("a.txt")], &[]);
-        let ids: HashMap<String, String> = store
-            .entries()
-            .map(|e| (e.key.clone(), e.record.id.clone()))
-            .collect();
-        assert_eq!(
-            ids["b.txt"],
-            article_id("a.txt"),
-            "the moved file keeps its id"
-        );
-        assert_ne!(ids["a.txt"], ids["b.txt"]);
-        assert_eq!(ids["a.txt"], article_id("a.txt#1"));
+        let (a, b) = (id_of(&store, "a.txt"), id_of(&store, "b.txt"));
+        assert_eq!(b, Some(article_id("a.txt")), "the moved file keeps its id");
+        assert_eq!(a, Some(article_id("a.txt#1")), "the new one gets its own");
     }
 }
