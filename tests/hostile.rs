@@ -288,6 +288,11 @@ fn one_client_cannot_hold_every_connection() {
         },
         "the connection over the limit to be closed",
     );
+    // The log is read from the daemon's stderr by another thread: wait for the line.
+    daemon.wait_for(
+        |d| d.log().contains("too many connections open"),
+        "the limit's log line",
+    );
     assert_eq!(
         daemon.log().matches("too many connections open").count(),
         1,

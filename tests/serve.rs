@@ -304,7 +304,7 @@ fn folder_changes_show_up_in_the_feeds() {
     );
     std::fs::rename(ws.seeds().join("sub"), ws.dir.path().join("elsewhere")).expect("move out");
     daemon.wait_for(|d| titles(d).is_empty(), "folder moved out");
-    assert!(daemon.log().contains("removed"));
+    daemon.wait_for(|d| d.log().contains("removed"), "the removal's log line");
 }
 
 #[test]
