@@ -108,6 +108,20 @@ impl ArmRetry {
 }
 
 impl FolderWatch {
+    /// Tries again to watch the folders left out that `work` concerns. Reaching the watch
+    /// limit there drops the watcher, which is then armed again with a backoff.
+    fn retry_unwatched(&mut self, work: &Work) {
+        let Some(watcher) = &mut self.watcher else {
+            return;
+        };
+        if let Err(e) = watcher.retry_unwatched(work) {
+            warn!(path = %self.root.display(), error = %e, "cannot watch the seeds folder; retrying with a backoff, up to every 5 minutes");
+            self.watcher = None;
+            self.armed_on = None;
+            self.retry.failed(Instant::now(), e.to_string());
+        }
+    }
+
     /// Makes sure the watcher is on the folder now at `root`; true when it (re)armed it, so
     /// that the caller reconciles the whole folder.
     fn ensure_armed(&mut self) -> bool {
@@ -380,6 +394,7 @@ async fn index_loop(
             // The guard `wait_for` returns is not `Send`; dropped here, before arms that await.
             () = async { let _ = stop.wait_for(|stop| *stop).await; } => break,
         };
+        events.folder.retry_unwatched(&work);
         match &work {
             Work::Paths { paths, .. } | Work::Folders(paths) => {
                 control.hooks.metrics.watcher_paths(paths.len());

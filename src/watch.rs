@@ -32,7 +32,7 @@ use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, R
 use notify::{Config, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 use tokio::sync::Notify;
 use tokio::time::Instant;
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 /// Most paths waiting for the indexer; beyond it, pending paths are folded into their
 /// folders. About 100 bytes each.
@@ -317,22 +317,113 @@ pub enum Mode {
 }
 
 /// A running filesystem watcher; dropping it stops watching.
+///
+/// One folder that cannot be watched (a `chmod 000` subfolder, one removed while the watches
+/// were being added) is left out, logged once, and tried again when an event names it or
+/// the whole tree is reconciled; the rest of the tree is watched. Only the seeds folder
+/// itself, or the kernel's limit on watches, makes arming fail.
 pub struct Watcher {
-    _watcher: Box<dyn notify::Watcher + Send>,
+    watcher: Box<dyn notify::Watcher + Send>,
+    root: PathBuf,
+    /// Folders left out, with the reason logged for each.
+    unwatched: HashMap<PathBuf, String>,
 }
 
 /// Watches `root` recursively, noting every event in `sender`.
 pub fn spawn(root: &Path, mode: Mode, sender: EventSender) -> notify::Result<Watcher> {
     let handler = move |event: notify::Result<notify::Event>| sender.event(event);
-    let mut watcher: Box<dyn notify::Watcher + Send> = match mode {
+    let watcher: Box<dyn notify::Watcher + Send> = match mode {
         Mode::Native => Box::new(RecommendedWatcher::new(handler, Config::default())?),
         Mode::Poll(interval) => Box::new(PollWatcher::new(
             handler,
             Config::default().with_poll_interval(interval),
         )?),
     };
-    watcher.watch(root, RecursiveMode::Recursive)?;
-    Ok(Watcher { _watcher: watcher })
+    let mut watcher = Watcher {
+        watcher,
+        root: root.to_path_buf(),
+        unwatched: HashMap::new(),
+    };
+    watcher.cover(root)?;
+    Ok(watcher)
+}
+
+impl Watcher {
+    /// Watches `folder` and every folder below it. notify's recursive watch stops at the
+    /// first folder it cannot watch, so when one fails below `folder`, each child is watched
+    /// on its own, down to the folder that failed, which is noted in `unwatched`.
+    fn cover(&mut self, folder: &Path) -> notify::Result<()> {
+        let mut walk = walkdir::WalkDir::new(folder)
+            .follow_links(false)
+            .into_iter();
+        while let Some(entry) = walk.next() {
+            // A folder whose entries cannot be listed was already tried as an entry itself.
+            let Ok(entry) = entry else { continue };
+            if !entry.file_type().is_dir() {
+                continue;
+            }
+            let path = entry.path();
+            match self.watcher.watch(path, RecursiveMode::Recursive) {
+                Ok(()) => {
+                    if self.unwatched.remove(path).is_some() {
+                        info!(path = %path.display(), "watching this folder again");
+                    }
+                    walk.skip_current_dir();
+                }
+                Err(e) if is_watch_limit(&e) => return Err(e),
+                Err(e) if e.paths.first().is_none_or(|failed| failed == path) => {
+                    if path == self.root {
+                        return Err(e);
+                    }
+                    self.note_unwatched(path, &e);
+                    walk.skip_current_dir();
+                }
+                // A folder below failed: the children are watched one by one.
+                Err(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn note_unwatched(&mut self, path: &Path, error: &notify::Error) {
+        let reason = error.to_string();
+        if self.unwatched.get(path) != Some(&reason) {
+            warn!(path = %path.display(), error = %reason, "cannot watch this folder; its changes show at the next full reconcile (watch.reconcile_secs) or when it can be watched");
+        }
+        self.unwatched.insert(path.to_path_buf(), reason);
+    }
+
+    /// Tries again the folders left out that `work` concerns (a folder made readable again
+    /// is named by its attribute change); all of them for a whole reconcile. Costs nothing
+    /// while every folder is watched.
+    pub fn retry_unwatched(&mut self, work: &Work) -> notify::Result<()> {
+        if self.unwatched.is_empty() {
+            return Ok(());
+        }
+        let due: Vec<PathBuf> = match work {
+            Work::Rescan => self.unwatched.keys().cloned().collect(),
+            Work::Paths { paths, .. } | Work::Folders(paths) => self
+                .unwatched
+                .keys()
+                .filter(|u| paths.iter().any(|p| u.starts_with(p)))
+                .cloned()
+                .collect(),
+        };
+        for folder in due {
+            if folder.is_dir() {
+                self.cover(&folder)?;
+            } else {
+                self.unwatched.remove(&folder);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// True for the kernel's limit on watches (`fs.inotify.max_user_watches`): every further
+/// folder would fail too.
+fn is_watch_limit(error: &notify::Error) -> bool {
+    matches!(error.kind, notify::ErrorKind::MaxFilesWatch)
 }
 
 /// Whether an event leaves its file being written, or done.

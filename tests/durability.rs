@@ -139,7 +139,10 @@ fn missing_seeds_folder_is_waited_for_and_a_recreated_one_is_watched_again() {
     let ws = Workspace::empty();
     std::fs::remove_dir(ws.seeds()).expect("rmdir");
     let daemon = ws.serve_with(&[], &[ALL_ITEMS]);
-    daemon.wait_for(|d| d.log().contains("does not exist"), "the missing folder's log line");
+    daemon.wait_for(
+        |d| d.log().contains("does not exist"),
+        "the missing folder's log line",
+    );
     assert!(items(&daemon).is_empty());
 
     std::fs::create_dir(ws.seeds()).expect("mkdir");

@@ -432,3 +432,79 @@ fn status_lists_at_most_a_thousand_skips_with_the_total() {
     assert_eq!(status["skipped"].as_array().map(Vec::len), Some(1_000));
     assert_eq!(status["skipped"][0]["path"], "empty-0000.txt");
 }
+
+// Finding 8: run as a user other than root, a `chmod 000` subfolder stopped the whole
+// watcher (no change anywhere was seen until the next full reconcile), logged "retrying"
+// every second, and was absent from `/status`. Now that folder alone is left out, listed,
+// and watched again once readable. (Root reads any folder: as root, the daemon runs as
+// `nobody` through `setpriv`.)
+#[test]
+fn an_unreadable_subfolder_is_listed_and_the_rest_is_still_watched() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let chmod = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod")
+    };
+    let article = |title: &str| format!("{title}\n2025-04-03\n\nA body of ordinary text.\n");
+    let ws = Workspace::empty();
+    let seeds = ws.seeds();
+    for folder in ["open", "locked"] {
+        std::fs::create_dir(seeds.join(folder)).expect("mkdir");
+    }
+    std::fs::write(seeds.join("locked/b.txt"), article("Behind the lock")).expect("write");
+    let as_root = std::fs::metadata("/proc/self").expect("proc").uid() == 0;
+    let daemon = if as_root {
+        for dir in [
+            ws.dir.path(),
+            &seeds,
+            &seeds.join("open"),
+            &seeds.join("locked"),
+        ] {
+            chmod(dir, 0o777);
+        }
+        chmod(&seeds.join("locked"), 0o000);
+        let mut cmd = common::command("setpriv", ws.dir.path());
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_seedfeed"))
+            .args(ws.serve_args(&[]));
+        Daemon::spawn(cmd)
+    } else {
+        chmod(&seeds.join("locked"), 0o000);
+        ws.serve(&[])
+    };
+    daemon.wait_for(
+        |d| skip_reason(d, "locked").is_some_and(|r| r.contains("denied")),
+        "the unreadable folder in /status",
+    );
+    let titles = |d: &Daemon| d.get("/feed.json").text();
+
+    // The rest of the tree is watched.
+    std::fs::write(seeds.join("open/new.txt"), article("Seen at once")).expect("write");
+    daemon.wait_for(
+        |d| titles(d).contains("Seen at once"),
+        "a new article elsewhere",
+    );
+    let cannot_watch = |d: &Daemon| d.log().matches("cannot watch this folder").count();
+    assert_eq!(cannot_watch(&daemon), 1, "{}", daemon.log());
+
+    // Readable again: its article comes in, and it is watched.
+    chmod(&seeds.join("locked"), 0o777);
+    daemon.wait_for(
+        |d| titles(d).contains("Behind the lock"),
+        "the folder's article",
+    );
+    daemon.wait_for(
+        |d| d.log().contains("watching this folder again"),
+        "the folder to be watched again",
+    );
+    std::fs::write(seeds.join("locked/c.txt"), article("Written later")).expect("write");
+    daemon.wait_for(
+        |d| titles(d).contains("Written later"),
+        "a new article in it",
+    );
+    assert_eq!(skip_reason(&daemon, "locked"), None);
+    assert!(
+        !daemon.log().contains("cannot watch the seeds folder"),
+        "{}",
+        daemon.log()
+    );
+}

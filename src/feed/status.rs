@@ -14,7 +14,7 @@ pub const MAX_STATUS_ENTRIES: usize = 1_000;
 #[derive(Serialize)]
 struct Status<'a> {
     articles: usize,
-    /// All skipped files, of which at most [`MAX_STATUS_ENTRIES`] are listed.
+    /// All files and folders left out, of which at most [`MAX_STATUS_ENTRIES`] are listed.
     skipped_total: usize,
     skipped: Vec<Skipped<'a>>,
     duplicates_total: usize,
@@ -33,20 +33,27 @@ struct Duplicate<'a> {
     duplicate_of: &'a str,
 }
 
-/// The status document: published count, skipped files with their reason and duplicates
-/// folded into another file, the first [`MAX_STATUS_ENTRIES`] of each by path, with totals.
+/// The status document: published count, files left out with their reason (skipped
+/// files, and folders, links and names the walks could not take in) and duplicates folded
+/// into another file, the first [`MAX_STATUS_ENTRIES`] of each by path, with totals.
 pub fn render(store: &Store) -> String {
+    let skipped = store
+        .skipped()
+        .iter()
+        .map(|(path, reason)| (path.as_str(), reason.to_string()));
+    let left_out = store
+        .left_out()
+        .iter()
+        .map(|(path, reason)| (path.as_str(), reason.clone()));
+    let mut listed: Vec<(&str, String)> = skipped.chain(left_out).collect();
+    listed.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let status = Status {
         articles: store.published_len(),
-        skipped_total: store.skipped().len(),
-        skipped: store
-            .skipped()
-            .iter()
+        skipped_total: listed.len(),
+        skipped: listed
+            .into_iter()
             .take(MAX_STATUS_ENTRIES)
-            .map(|(path, reason)| Skipped {
-                path,
-                reason: reason.to_string(),
-            })
+            .map(|(path, reason)| Skipped { path, reason })
             .collect(),
         duplicates_total: store.duplicates().len(),
         duplicates: store

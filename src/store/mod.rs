@@ -240,6 +240,9 @@ pub struct Store {
     records: HashMap<String, FileRecord>,
     index: Index,
     skipped: BTreeMap<String, SkipReason>,
+    /// What walks could not take in (an unreadable folder, one too deep, a link not
+    /// followed, a name that is not UTF-8), by [`scan::listing_key`], with the reason.
+    left_out: BTreeMap<String, String>,
     pending: Vec<DbOp>,
     tombstones: VecDeque<Tombstone>,
     /// The keys renamed to each key (to → from, in the order of the renames) within the
@@ -287,6 +290,7 @@ impl Store {
             records,
             index: Index::new(settings.seeds.fold_duplicates),
             skipped: BTreeMap::new(),
+            left_out: BTreeMap::new(),
             pending: Vec::new(),
             tombstones: VecDeque::new(),
             renamed_from: HashMap::new(),
@@ -391,6 +395,12 @@ impl Store {
         &self.skipped
     }
 
+    /// Folders, links and names the walks could not take in, with the reason (listed in
+    /// `/status` with the skipped files).
+    pub fn left_out(&self) -> &BTreeMap<String, String> {
+        &self.left_out
+    }
+
     /// Reads the whole folder: new and changed files are (re)parsed, vanished ones removed.
     /// Files whose size and modification time are those last indexed are not read again.
     ///
@@ -404,14 +414,12 @@ impl Store {
         }
         self.expire_tombstones();
         let (files, problems) = scan::walk(&self.root, &self.root, &self.filter);
-        log_problems(&problems);
-        let mut found = Vec::with_capacity(files.len());
-        for path in files {
-            match scan::store_key(&self.root, &path) {
-                Some(key) => found.push((key, path)),
-                None => warn!(path = %path.display(), "skipped: file name is not UTF-8"),
-            }
-        }
+        self.note_left_out("", &problems, &mut changes);
+        // The walk lists names that are not UTF-8 as problems, not as files.
+        let found: Vec<(String, PathBuf)> = files
+            .into_iter()
+            .filter_map(|path| Some((scan::store_key(&self.root, &path)?, path)))
+            .collect();
         // Vanished files first: their tombstones let renamed ones keep their ids.
         let seen: HashSet<&str> = found.iter().map(|(key, _)| key.as_str()).collect();
         let known = self.records.keys().cloned();
@@ -455,6 +463,7 @@ impl Store {
     ) {
         let unreadable: Vec<String> = problems
             .iter()
+            .filter(|p| p.unreadable)
             .filter_map(|p| scan::store_key(&self.root, &p.path))
             .collect();
         if unreadable.iter().any(String::is_empty) {
@@ -501,7 +510,11 @@ impl Store {
         examined.sort_by_key(|(_, md)| md.is_ok());
         for (path, metadata) in examined {
             let Some(key) = scan::store_key(&self.root, path) else {
-                debug!(path = %path.display(), "event outside the seeds folder or non-UTF-8 name; ignored");
+                if path.starts_with(&self.root) {
+                    self.note_name_not_utf8(path, metadata.as_ref().ok(), &mut changes);
+                } else {
+                    debug!(path = %path.display(), "event outside the seeds folder; ignored");
+                }
                 continue;
             };
             if key.is_empty() {
@@ -579,7 +592,7 @@ impl Store {
                 } else {
                     (Vec::new(), Vec::new())
                 };
-                log_problems(&problems);
+                self.note_left_out(key, &problems, changes);
                 let found: Vec<(String, PathBuf)> = files
                     .into_iter()
                     .filter_map(|f| Some((scan::store_key(&self.root, &f)?, f)))
@@ -606,9 +619,79 @@ impl Store {
         }
     }
 
+    /// Replaces what was left out below `under` (a key; empty for the whole folder) with the
+    /// `problems` of a walk of it, logging the new ones (a walk every `watch.reconcile_secs`
+    /// does not log the same folder again).
+    fn note_left_out(
+        &mut self,
+        under: &str,
+        problems: &[scan::WalkProblem],
+        changes: &mut Changes,
+    ) {
+        let mut now: BTreeMap<String, String> = problems
+            .iter()
+            .map(|p| (scan::listing_key(&self.root, &p.path), p.reason.clone()))
+            .collect();
+        let before = self.take_left_out_under(under);
+        for (key, reason) in &now {
+            if before.get(key) != Some(reason) {
+                warn!(path = key, reason, "left out of the feeds");
+            }
+        }
+        if before != now {
+            changes.skips += 1;
+        }
+        self.left_out.append(&mut now);
+    }
+
+    /// Removes and returns what was left out at or below `under` (everything when empty).
+    fn take_left_out_under(&mut self, under: &str) -> BTreeMap<String, String> {
+        if under.is_empty() {
+            return std::mem::take(&mut self.left_out);
+        }
+        let mut below = self.left_out.split_off(under);
+        let mut after = below.split_off(&format!("{under}0"));
+        // '/' sorts just before '0': the keys from `under` to `under0` are `under` itself,
+        // `under/...` and siblings such as `under-x` or `under.d`, which stay.
+        let (mine, siblings): (BTreeMap<_, _>, BTreeMap<_, _>) =
+            below.into_iter().partition(|(k, _)| {
+                k == under || k.strip_prefix(under).is_some_and(|r| r.starts_with('/'))
+            });
+        self.left_out.extend(siblings);
+        self.left_out.append(&mut after);
+        mine
+    }
+
+    /// Lists or unlists a path named by an event whose name is not UTF-8.
+    fn note_name_not_utf8(
+        &mut self,
+        path: &Path,
+        metadata: Option<&std::fs::Metadata>,
+        changes: &mut Changes,
+    ) {
+        let key = scan::listing_key(&self.root, path);
+        let relevant =
+            metadata.is_some_and(|md| md.is_dir() || self.filter.has_article_extension(path));
+        let listed = if relevant {
+            let reason = "the name is not UTF-8, so it cannot be given a stable id".to_string();
+            if self.left_out.get(&key) != Some(&reason) {
+                warn!(path = key, reason, "left out of the feeds");
+            }
+            self.left_out.insert(key, reason).is_none()
+        } else {
+            self.left_out.remove(&key).is_some()
+        };
+        if listed {
+            changes.skips += 1;
+        }
+    }
+
     /// Forgets the file `key`, or everything below the folder `key`. A key with a record is
     /// a file: forgetting it costs nothing more; only a folder's keys are looked for.
     fn forget_tree(&mut self, key: &str, changes: &mut Changes) {
+        if !self.take_left_out_under(key).is_empty() {
+            changes.skips += 1;
+        }
         if self.records.contains_key(key) {
             return self.forget(key, changes);
         }
@@ -1120,12 +1203,6 @@ fn parser_fingerprint(options: &ParseOptions) -> String {
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(described.as_bytes()))
 }
 
-fn log_problems(problems: &[scan::WalkProblem]) {
-    for p in problems {
-        warn!(path = %p.path.display(), reason = %p.reason, "cannot read folder entry");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1298,6 +1375,7 @@ mod tests {
         let problems = [scan::WalkProblem {
             path: fx.seeds(),
             reason: "Input/output error".into(),
+            unreadable: true,
         }];
         let known: Vec<String> = store.records.keys().cloned().collect();
         let mut changes = Changes::default();
@@ -1317,12 +1395,76 @@ mod tests {
         let problems = [scan::WalkProblem {
             path: fx.seeds().join("sub"),
             reason: "Permission denied".into(),
+            unreadable: true,
         }];
         let known: Vec<String> = store.records.keys().cloned().collect();
         let mut changes = Changes::default();
         store.forget_missing(known, &problems, &mut changes);
         assert_eq!(changes.removed, 1, "subway.txt is not below sub/");
         assert!(store.records.contains_key("sub/a.txt"));
+    }
+
+    // Finding 8 of issue 14: links, names that are not UTF-8 and folders too deep were
+    // dropped with no /status entry. They are listed as left out, and unlisted once gone.
+    #[test]
+    fn what_a_walk_leaves_out_is_listed_until_it_is_gone() {
+        use std::os::unix::ffi::OsStrExt;
+        let fx = Fixture::new();
+        let seeds = fx.seeds();
+        std::fs::create_dir(seeds.join("real")).expect("mkdir");
+        std::fs::write(seeds.join("real/a.txt"), "Title\nBody.\n").expect("write");
+        std::os::unix::fs::symlink(seeds.join("real"), seeds.join("alias")).expect("symlink");
+        let bad_name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+        std::fs::write(seeds.join(bad_name), "Title\nBody.\n").expect("write");
+        let deep: PathBuf =
+            (0..=scan::MAX_DEPTH).fold(seeds.join("deep"), |p, i| p.join(format!("{i}")));
+        std::fs::create_dir_all(&deep).expect("mkdir deep");
+        std::fs::write(deep.join("b.txt"), "Title\nBody.\n").expect("write");
+        let mut store = fx.open();
+        let changes = store.reconcile_all();
+        assert!(changes.skips > 0);
+        let left_out: Vec<&str> = store.left_out().keys().map(String::as_str).collect();
+        assert_eq!(left_out.len(), 3, "{:?}", store.left_out());
+        assert!(left_out.contains(&"alias"), "{left_out:?}");
+        assert!(left_out.contains(&"caf\u{fffd}.txt"), "{left_out:?}");
+        assert!(
+            left_out.iter().any(|k| k.starts_with("deep/")),
+            "{left_out:?}"
+        );
+        // The same walk again lists the same, and says nothing changed.
+        assert_eq!(store.reconcile_all(), Changes::default());
+
+        std::fs::remove_file(seeds.join("alias")).expect("rm link");
+        let changes = store.reconcile_paths(&[seeds.join("alias")], &[]);
+        assert_eq!(changes.skips, 1);
+        std::fs::remove_file(seeds.join(bad_name)).expect("rm");
+        store.reconcile_paths(&[seeds.join(bad_name)], &[]);
+        std::fs::remove_dir_all(seeds.join("deep")).expect("rm deep");
+        store.reconcile_folders(&[seeds.join("deep")]);
+        assert!(store.left_out().is_empty(), "{:?}", store.left_out());
+        assert_eq!(store.entries().len(), 1);
+    }
+
+    // A folder swapped for a link is not "unreadable": its articles leave the feeds.
+    #[test]
+    fn a_folder_swapped_for_a_link_is_forgotten_on_a_full_walk() {
+        let fx = Fixture::new();
+        let outside = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(fx.seeds().join("sub")).expect("mkdir");
+        std::fs::write(fx.seeds().join("sub/a.txt"), "Title\nBody.\n").expect("write");
+        let mut store = fx.open();
+        store.reconcile_all();
+        assert_eq!(store.entries().len(), 1);
+        std::fs::rename(fx.seeds().join("sub"), outside.path().join("sub")).expect("move");
+        std::os::unix::fs::symlink(outside.path().join("sub"), fx.seeds().join("sub"))
+            .expect("symlink");
+        let changes = store.reconcile_all();
+        assert_eq!(changes.removed, 1);
+        assert!(
+            store.left_out().contains_key("sub"),
+            "{:?}",
+            store.left_out()
+        );
     }
 
     #[test]

@@ -102,6 +102,17 @@ pub fn store_key(root: &Path, path: &Path) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// The key of `path` for listings such as `/status`: [`store_key`], or for a name that is
+/// not UTF-8, its path relative to `root` with the bad bytes replaced (U+FFFD).
+pub fn listing_key(root: &Path, path: &Path) -> String {
+    store_key(root, path).unwrap_or_else(|| {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .into_owned()
+    })
+}
+
 /// Where an article file may be read from: the seeds folder (canonical), and whether links
 /// inside it are followed (`seeds.follow_symlinks`).
 #[derive(Debug, Clone, Copy)]
@@ -256,6 +267,9 @@ pub struct WalkProblem {
     pub path: PathBuf,
     /// What happened.
     pub reason: String,
+    /// True when `path` could not be read (its articles are kept until it can be), false
+    /// when it was read and left out by a rule (a link not followed, a name, the depth).
+    pub unreadable: bool,
 }
 
 /// Where a symbolic link leads, when it may be followed: only to a file or folder inside the
@@ -294,6 +308,7 @@ pub fn walk(root: &Path, dir: &Path, filter: &Filter) -> (Vec<PathBuf>, Vec<Walk
                 problems.push(WalkProblem {
                     path: folder,
                     reason: e.to_string(),
+                    unreadable: true,
                 });
                 continue;
             }
@@ -305,12 +320,14 @@ pub fn walk(root: &Path, dir: &Path, filter: &Filter) -> (Vec<PathBuf>, Vec<Walk
                     problems.push(WalkProblem {
                         path: folder.clone(),
                         reason: e.to_string(),
+                        unreadable: true,
                     });
                     continue;
                 }
             };
             let path = entry.path();
-            if filter.is_ignored_name(&entry.file_name().to_string_lossy()) {
+            let name = entry.file_name();
+            if filter.is_ignored_name(&name.to_string_lossy()) {
                 continue;
             }
             let file_type = match entry.file_type() {
@@ -318,14 +335,44 @@ pub fn walk(root: &Path, dir: &Path, filter: &Filter) -> (Vec<PathBuf>, Vec<Walk
                     match link_target(root, &path) {
                         Ok((_, md)) => Ok(md.file_type()),
                         Err(reason) => {
-                            problems.push(WalkProblem { path, reason });
+                            problems.push(WalkProblem {
+                                path,
+                                reason,
+                                unreadable: false,
+                            });
                             continue;
                         }
                     }
                 }
                 other => other,
             };
+            let relevant = |t: &std::fs::FileType| {
+                t.is_dir() || (t.is_file() && filter.has_article_extension(&path))
+            };
+            if name.to_str().is_none() && file_type.as_ref().is_ok_and(relevant) {
+                problems.push(WalkProblem {
+                    path,
+                    reason: "the name is not UTF-8, so it cannot be given a stable id".into(),
+                    unreadable: false,
+                });
+                continue;
+            }
             match file_type {
+                Ok(t) if t.is_symlink() => {
+                    // Not followed (`seeds.follow_symlinks` is off): listed when it leads to
+                    // a folder or bears an article's name, so that nobody wonders where it went.
+                    let to_folder = std::fs::metadata(&path).is_ok_and(|md| md.is_dir());
+                    if to_folder || filter.has_article_extension(&path) {
+                        problems.push(WalkProblem {
+                            reason: format!(
+                                "symbolic link to {}, not followed (seeds.follow_symlinks is off)",
+                                describe_link(&path)
+                            ),
+                            path,
+                            unreadable: false,
+                        });
+                    }
+                }
                 Ok(t) if t.is_dir() => {
                     let new = std::fs::metadata(&path)
                         .is_ok_and(|md| visited.insert((md.dev(), md.ino())));
@@ -336,6 +383,7 @@ pub fn walk(root: &Path, dir: &Path, filter: &Filter) -> (Vec<PathBuf>, Vec<Walk
                         problems.push(WalkProblem {
                             path,
                             reason: format!("deeper than {MAX_DEPTH} folders, not read"),
+                            unreadable: false,
                         });
                     } else {
                         stack.push((path, depth + 1));
@@ -352,6 +400,7 @@ pub fn walk(root: &Path, dir: &Path, filter: &Filter) -> (Vec<PathBuf>, Vec<Walk
                 Err(e) => problems.push(WalkProblem {
                     path,
                     reason: e.to_string(),
+                    unreadable: true,
                 }),
             }
         }
@@ -435,7 +484,10 @@ mod tests {
         let (files, problems) = walk(root, root, &filter());
         let keys: Vec<String> = files.iter().filter_map(|p| store_key(root, p)).collect();
         assert_eq!(keys, ["a.txt", "sub/b.txt", "sub/deeper/c.txt"]);
-        assert!(problems.is_empty());
+        // The link is not followed, and says so.
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].path, root.join("link.txt"));
+        assert!(problems[0].reason.contains("not followed"), "{problems:?}");
     }
 
     #[test]
