@@ -186,6 +186,21 @@ pub struct ServerSettings {
     pub base_url: String,
     /// `Cache-Control: max-age` in seconds for feeds and pages.
     pub cache_max_age: u32,
+    /// Where `/status` (which names skipped files, drafts included) is served.
+    pub status: StatusListener,
+}
+
+/// Where `/status` is served (`server.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusListener {
+    /// With the feeds, on `server.listen`.
+    #[default]
+    Public,
+    /// Only on `metrics.listen`, for deployments that keep file names private.
+    Metrics,
+    /// Nowhere (`seedfeed inspect` and the log still say why a file is left out).
+    Off,
 }
 
 impl Default for ServerSettings {
@@ -194,6 +209,7 @@ impl Default for ServerSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             base_url: String::new(),
             cache_max_age: 60,
+            status: StatusListener::Public,
         }
     }
 }
@@ -492,6 +508,12 @@ impl Settings {
         };
         if self.seeds.dir.as_os_str().is_empty() {
             return invalid("seeds.dir", "must not be empty".into());
+        }
+        if self.server.status == StatusListener::Metrics && self.metrics.listen.is_empty() {
+            return invalid(
+                "server.status",
+                "\"metrics\" needs metrics.listen to be set".into(),
+            );
         }
         if self.seeds.extensions.is_empty() {
             return invalid("seeds.extensions", "needs at least one extension".into());

@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch as signal;
 use tracing::{debug, error, info, warn};
 
-use crate::config::Settings;
+use crate::config::{Settings, StatusListener};
 use crate::feed::html::MAX_INDEX_ARTICLES;
 use crate::feed::target::{Format, Scope, Target};
 use crate::feed::{self, FeedContext};
@@ -217,12 +217,14 @@ pub async fn run(
         Arc::clone(&cell),
         settings.server.cache_max_age,
         Arc::clone(&metrics),
+        settings.server.status == StatusListener::Public,
     ));
     let (stop_tx, stop_rx) = signal::channel(false);
     let metrics_server = metrics_listener.map(|listener| {
         tokio::spawn(http::metrics::serve(
             listener,
             Arc::clone(&metrics),
+            (settings.server.status == StatusListener::Metrics).then(|| Arc::clone(&cell)),
             stopped(stop_rx.clone()),
         ))
     });

@@ -461,6 +461,50 @@ fn metrics_are_served_on_their_own_address_only() {
     assert_eq!(request(addr, "GET", "/", &[]).status, 404);
 }
 
+// Issue 14, finding 8: `/status` names every skipped file, drafts included, on the public
+// port. With `server.status = "metrics"` it is served on the metrics address only.
+#[test]
+fn status_can_be_kept_to_the_metrics_address() {
+    let ws = Workspace::with_samples();
+    std::fs::write(
+        ws.seeds().join("secret-draft.md"),
+        "---\ndraft: true\n---\nx\n",
+    )
+    .expect("write");
+    let daemon = ws.serve_with(
+        &[],
+        &[
+            ("SEEDFEED__METRICS__LISTEN", "127.0.0.1:0"),
+            ("SEEDFEED__SERVER__STATUS", "metrics"),
+        ],
+    );
+    let log = daemon.log();
+    let listen = log
+        .split("serving metrics at http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("metrics address in the log")
+        .to_string();
+    assert_eq!(
+        daemon.get("/status").status,
+        404,
+        "not on the feeds' address"
+    );
+    let status = request(listen.parse().expect("addr"), "GET", "/status", &[]);
+    assert_eq!(status.status, 200);
+    assert_eq!(status.header("content-type"), Some("application/json"));
+    assert!(
+        status.text().contains("secret-draft.md"),
+        "{}",
+        status.text()
+    );
+
+    // "off": nowhere.
+    drop(daemon);
+    let daemon = ws.serve_with(&[], &[("SEEDFEED__SERVER__STATUS", "off")]);
+    assert_eq!(daemon.get("/status").status, 404);
+}
+
 #[test]
 fn a_bad_metrics_address_or_hub_stops_start_up_naming_the_key() {
     let ws = Workspace::with_samples();
@@ -472,6 +516,8 @@ fn a_bad_metrics_address_or_hub_stops_start_up_naming_the_key() {
             "websub.hub",
         ),
         ("SEEDFEED__RELATED__THRESHOLD", "1.5", "related.threshold"),
+        ("SEEDFEED__SERVER__STATUS", "metrics", "server.status"),
+        ("SEEDFEED__SERVER__STATUS", "private", "server.status"),
     ] {
         let out = seedfeed(ws.dir.path())
             .args(ws.serve_args(&[]))

@@ -12,6 +12,7 @@ use hyper::{Method, Request, StatusCode};
 use super::response::{self, Delivery, HttpResponse};
 use super::{conditional, encoding, links};
 use crate::feed::filter::Filters;
+use crate::feed::status::STATUS_PATH;
 use crate::feed::target::{Page, Scope, Target};
 use crate::metrics::Metrics;
 use crate::snapshot::{Resource, Snapshot, SnapshotCell};
@@ -31,6 +32,8 @@ pub struct AppState {
     pub renders: RenderSlots,
     /// Requests by route and status.
     pub metrics: Arc<Metrics>,
+    /// True when `/status` is served here (`server.status = "public"`).
+    pub status_public: bool,
 }
 
 /// `Cache-Control` max-age of archive pages: a full archive page keeps its items while
@@ -39,12 +42,19 @@ pub const ARCHIVE_MAX_AGE_SECS: u32 = 86_400;
 
 impl AppState {
     /// State serving `snapshot` with `Cache-Control: public, max-age=<max_age>`.
-    pub fn new(snapshot: Arc<SnapshotCell>, max_age: u32, metrics: Arc<Metrics>) -> Self {
+    /// `status_public`: `/status` is served here too.
+    pub fn new(
+        snapshot: Arc<SnapshotCell>,
+        max_age: u32,
+        metrics: Arc<Metrics>,
+        status_public: bool,
+    ) -> Self {
         Self {
             snapshot,
             cache_control: ArcSwap::from_pointee(cache_control(max_age)),
             renders: RenderSlots::new(MAX_RENDERS_ON_REQUEST, MAX_RENDER_WAIT),
             metrics,
+            status_public,
         }
     }
 
@@ -134,6 +144,9 @@ async fn answer(req: &Request<Incoming>, state: &AppState) -> (&'static str, Htt
         };
         let link = links::feed_links(&ctx, &key);
         return (route, send(&resource, link, cache_control));
+    }
+    if path == STATUS_PATH && !state.status_public {
+        return ("other", not_found());
     }
     if let Some(resource) = snapshot.resources.get(path) {
         let route = match path {
