@@ -188,7 +188,18 @@ pub struct ServerSettings {
     pub cache_max_age: u32,
     /// Where `/status` (which names skipped files, drafts included) is served.
     pub status: StatusListener,
+    /// Documents rendered on request at once (searches, filtered feeds, archive and article
+    /// pages): each reads and parses files on a blocking thread.
+    pub render_slots: usize,
+    /// Longest a request waits for a render slot before it gets `503` with `Retry-After`.
+    pub render_wait_ms: u64,
 }
+
+/// Most render slots `server.render_slots` may ask for: each can hold a blocking thread.
+pub const MAX_RENDER_SLOTS: usize = 256;
+
+/// Longest `server.render_wait_ms`: a client kept waiting longer is better told to retry.
+pub const MAX_RENDER_WAIT_MS: u64 = 60_000;
 
 /// Where `/status` is served (`server.status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -210,6 +221,8 @@ impl Default for ServerSettings {
             base_url: String::new(),
             cache_max_age: 60,
             status: StatusListener::Public,
+            render_slots: 8,
+            render_wait_ms: 2_000,
         }
     }
 }
@@ -538,6 +551,24 @@ impl Settings {
                 format!(
                     "{} is outside 1..={MAX_FILE_BYTES_LIMIT}",
                     self.seeds.max_file_bytes
+                ),
+            );
+        }
+        if !(1..=MAX_RENDER_SLOTS).contains(&self.server.render_slots) {
+            return invalid(
+                "server.render_slots",
+                format!(
+                    "{} is outside 1..={MAX_RENDER_SLOTS}",
+                    self.server.render_slots
+                ),
+            );
+        }
+        if self.server.render_wait_ms > MAX_RENDER_WAIT_MS {
+            return invalid(
+                "server.render_wait_ms",
+                format!(
+                    "{} is over {MAX_RENDER_WAIT_MS}",
+                    self.server.render_wait_ms
                 ),
             );
         }

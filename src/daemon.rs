@@ -215,9 +215,8 @@ pub async fn run(
     let metrics = Arc::new(Metrics::default());
     let state = Arc::new(AppState::new(
         Arc::clone(&cell),
-        settings.server.cache_max_age,
+        &settings.server,
         Arc::clone(&metrics),
-        settings.server.status == StatusListener::Public,
     ));
     let (stop_tx, stop_rx) = signal::channel(false);
     let metrics_server = metrics_listener.map(|listener| {

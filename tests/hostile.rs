@@ -508,3 +508,54 @@ fn an_unreadable_subfolder_is_listed_and_the_rest_is_still_watched() {
         daemon.log()
     );
 }
+
+// Finding 7: searches had no concurrency limit; 16 clients searching for new words kept both
+// cores busy and everything else waited. With its render slots taken, a search gets 503 with
+// `Retry-After` after `server.render_wait_ms`, and the prerendered feed is served meanwhile.
+// (One slot and no wait here, so that one search saturates them.)
+#[test]
+fn searches_beyond_the_render_slots_get_503_and_feeds_still_answer() {
+    let ws = Workspace::empty();
+    let paragraph = "plain words of a paragraph that no title holds ".repeat(20);
+    for i in 0..300 {
+        let text = format!("Article {i}\n2025-04-03\n\n{paragraph}\n\n{paragraph}\n");
+        std::fs::write(ws.seeds().join(format!("{i}.txt")), text).expect("write");
+    }
+    let daemon = ws.serve_with(
+        &[],
+        &[
+            ("SEEDFEED__SERVER__RENDER_SLOTS", "1"),
+            ("SEEDFEED__SERVER__RENDER_WAIT_MS", "0"),
+        ],
+    );
+    let addr = daemon.addr;
+    // Words in no title: every candidate file is read (up to 5,000), and none is cached.
+    let searches: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let path = format!("/feed.json?q=nowhere{i}");
+                common::request(addr, "GET", &path, &[])
+            })
+        })
+        .collect();
+    let feed = daemon.get("/feed.atom");
+    let answers: Vec<common::Response> = searches
+        .into_iter()
+        .map(|s| s.join().expect("search thread"))
+        .collect();
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    assert!(statuses.contains(&200), "{statuses:?}");
+    let refused = answers.iter().find(|a| a.status == 503).unwrap_or_else(|| {
+        panic!(
+            "no search was refused: {statuses:?}; log:\n{}",
+            daemon.log()
+        )
+    });
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert_eq!(feed.status, 200);
+    daemon.wait_for(
+        |d| d.log().contains("all render slots busy"),
+        "the log line",
+    );
+    assert_eq!(daemon.log().matches("all render slots busy").count(), 1);
+}

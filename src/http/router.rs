@@ -2,8 +2,9 @@
 //! a blocking thread) → negotiation → conditional → bytes, counted in the metrics.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use super::slots::{MAX_RENDER_WAIT, MAX_RENDERS_ON_REQUEST, RenderSlots};
+use super::slots::RenderSlots;
 use arc_swap::ArcSwap;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
@@ -11,6 +12,7 @@ use hyper::{Method, Request, StatusCode};
 
 use super::response::{self, Delivery, HttpResponse};
 use super::{conditional, encoding, links};
+use crate::config::{ServerSettings, StatusListener};
 use crate::feed::filter::Filters;
 use crate::feed::status::STATUS_PATH;
 use crate::feed::target::{Page, Scope, Target};
@@ -42,19 +44,22 @@ pub const ARCHIVE_MAX_AGE_SECS: u32 = 86_400;
 
 impl AppState {
     /// State serving `snapshot` with `Cache-Control: public, max-age=<max_age>`.
-    /// `status_public`: `/status` is served here too.
+    /// `/status` is served here with `server.status = "public"`; `server.render_slots`
+    /// documents are rendered on request at once.
     pub fn new(
         snapshot: Arc<SnapshotCell>,
-        max_age: u32,
+        server: &ServerSettings,
         metrics: Arc<Metrics>,
-        status_public: bool,
     ) -> Self {
         Self {
             snapshot,
-            cache_control: ArcSwap::from_pointee(cache_control(max_age)),
-            renders: RenderSlots::new(MAX_RENDERS_ON_REQUEST, MAX_RENDER_WAIT),
+            cache_control: ArcSwap::from_pointee(cache_control(server.cache_max_age)),
+            renders: RenderSlots::new(
+                server.render_slots,
+                Duration::from_millis(server.render_wait_ms),
+            ),
             metrics,
-            status_public,
+            status_public: server.status == StatusListener::Public,
         }
     }
 

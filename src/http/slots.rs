@@ -12,13 +12,6 @@ use tracing::{info, warn};
 
 use super::limits::Episode;
 
-/// Documents rendered on request at once: enough to keep both cores busy on a burst of first
-/// requests, few enough that they cannot crowd the indexer out of the blocking thread pool.
-pub const MAX_RENDERS_ON_REQUEST: usize = 8;
-
-/// Longest a request waits for a render slot before it is answered `503`.
-pub const MAX_RENDER_WAIT: Duration = Duration::from_secs(2);
-
 /// The render slots, and whether they are saturated (logged once when it starts and once when
 /// it ends, not per request).
 #[derive(Debug)]
