@@ -5,10 +5,13 @@
 //!
 //! `cargo bench --bench parse`
 
+// `criterion_group!` defines a public function it cannot document.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use seedfeed::article::{self, Format, ParseOptions};
+use seedfeed::article::{self, Markup, ParseOptions};
 
 const ENGLISH: &str = "Council approves next year's budget after a long night\n\
 By Jane Doe\n\
@@ -40,18 +43,18 @@ This release brings *faster* start-up and a [new index](https://example.org/inde
 ```\nseedfeed serve\n```\n\nThanks to everyone who reported bugs.\n";
 
 /// The mix, each file as the bytes on disk.
-fn corpus() -> Vec<(Vec<u8>, Format)> {
+fn corpus() -> Vec<(Vec<u8>, Markup)> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir("seeds").expect("the bundled seeds/ folder") {
         let path = entry.expect("seeds entry").path();
-        files.push((std::fs::read(&path).expect("seed"), Format::of(&path)));
+        files.push((std::fs::read(&path).expect("seed"), Markup::of(&path)));
     }
-    files.push((ENGLISH.as_bytes().to_vec(), Format::Text));
-    files.push((GERMAN.as_bytes().to_vec(), Format::Text));
-    files.push((MARKDOWN.as_bytes().to_vec(), Format::Markdown));
+    files.push((ENGLISH.as_bytes().to_vec(), Markup::Text));
+    files.push((GERMAN.as_bytes().to_vec(), Markup::Text));
+    files.push((MARKDOWN.as_bytes().to_vec(), Markup::Markdown));
     let seed = std::fs::read_to_string("seeds/000_5f06b2f05f265a12.txt").expect("seed 000");
     let (latin1, _, _) = encoding_rs::WINDOWS_1252.encode(&seed);
-    files.push((latin1.into_owned(), Format::Text));
+    files.push((latin1.into_owned(), Markup::Text));
     files
 }
 
@@ -80,7 +83,7 @@ fn parse_long_line(c: &mut Criterion) {
         let text = format!("Title\n\n{}\n", "word ".repeat(mib * 1024 * 1024 / 5));
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function(format!("{mib}MiB"), |b| {
-            b.iter(|| article::parse(black_box(text.as_bytes()), Format::Text, &options))
+            b.iter(|| article::parse(black_box(text.as_bytes()), Markup::Text, &options))
         });
     }
     group.finish();

@@ -9,6 +9,9 @@
 //!
 //! `cargo bench --bench render`
 
+// `criterion_group!` defines a public function it cannot document.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -16,13 +19,12 @@ use std::time::{Duration, SystemTime};
 use chrono::{TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use hyper::header::{HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH};
-use seedfeed::article::{self, ArticleMeta, DateSource, Format, ParseOptions};
+use seedfeed::article::{self, ArticleMeta, DateSource, Markup, ParseOptions};
 use seedfeed::config::Settings;
 use seedfeed::feed::{self, FeedContext};
 use seedfeed::http::conditional;
-use seedfeed::store::db::FileRecord;
 use seedfeed::store::index::Index;
-use seedfeed::store::{Entry, article_id};
+use seedfeed::model::{Entry, FileRecord, article_id};
 
 fn entry(i: usize, meta: &Arc<ArticleMeta>) -> Entry {
     let key = format!("{:04}/{i:06}.txt", i / 100);
@@ -56,7 +58,7 @@ fn sample() -> article::ParsedArticle {
         "/seeds/004_69041eb86f7197d0.txt"
     ))
     .expect("bundled seed");
-    article::parse(&bytes, Format::Text, &ParseOptions::default()).expect("parses")
+    article::parse(&bytes, Markup::Text, &ParseOptions::default()).expect("parses")
 }
 
 fn index_change(c: &mut Criterion) {
@@ -110,7 +112,7 @@ fn render(c: &mut Criterion) {
     let parsed = Arc::new(sample());
     let meta = Arc::new(parsed.meta.clone());
     let entries: Vec<Arc<Entry>> = (0..1000).map(|i| Arc::new(entry(i, &meta))).collect();
-    let items: Vec<feed::FeedItem> = entries
+    let items: Vec<seedfeed::model::FeedItem> = entries
         .iter()
         .take(50)
         .map(|e| (Arc::clone(e), Arc::clone(&parsed)))
@@ -123,7 +125,7 @@ fn render(c: &mut Criterion) {
                 black_box(&items),
                 &newest,
                 100_000,
-                &feed::Facets::default(),
+                &seedfeed::model::Facets::default(),
                 &ctx,
             )
             .expect("renders")

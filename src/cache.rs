@@ -13,7 +13,7 @@ use std::hash::Hash;
 /// A map holding at most `capacity` entries and `max_bytes` bytes (as the caller weighs its
 /// values), evicting the oldest insertions when full.
 #[derive(Debug)]
-pub struct BoundedCache<K, V> {
+pub(crate) struct BoundedCache<K, V> {
     map: HashMap<K, (V, usize)>,
     order: VecDeque<K>,
     capacity: usize,
@@ -23,7 +23,7 @@ pub struct BoundedCache<K, V> {
 
 impl<K: Clone + Eq + Hash, V> BoundedCache<K, V> {
     /// An empty cache of at most `capacity` entries (at least one) and `max_bytes` bytes.
-    pub fn new(capacity: usize, max_bytes: usize) -> Self {
+    pub(crate) fn new(capacity: usize, max_bytes: usize) -> Self {
         let capacity = capacity.max(1);
         Self {
             map: HashMap::new(),
@@ -35,7 +35,7 @@ impl<K: Clone + Eq + Hash, V> BoundedCache<K, V> {
     }
 
     /// The value cached for `key`.
-    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
@@ -46,7 +46,7 @@ impl<K: Clone + Eq + Hash, V> BoundedCache<K, V> {
     /// Caches `value`, which weighs `bytes`, for `key`, replacing an older value of the same
     /// key; evicts the oldest keys until both bounds hold. A value over the whole byte budget
     /// is not cached (and the key's older value is dropped).
-    pub fn insert(&mut self, key: K, value: V, bytes: usize) {
+    pub(crate) fn insert(&mut self, key: K, value: V, bytes: usize) {
         if let Some((_, old)) = self.map.remove(&key) {
             self.bytes -= old;
             self.order.retain(|k| k != &key);
@@ -68,18 +68,8 @@ impl<K: Clone + Eq + Hash, V> BoundedCache<K, V> {
     }
 
     /// Drops every entry, and sets new bounds.
-    pub fn reset(&mut self, capacity: usize, max_bytes: usize) {
+    pub(crate) fn reset(&mut self, capacity: usize, max_bytes: usize) {
         *self = Self::new(capacity, max_bytes);
-    }
-
-    /// Number of cached entries.
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// True when nothing is cached.
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
     }
 }
 
@@ -93,9 +83,9 @@ mod tests {
         cache.insert("a", 1, 0);
         cache.insert("b", 2, 0);
         cache.insert("a", 10, 0);
-        assert_eq!(cache.len(), 2);
+        assert_eq!(cache.map.len(), 2);
         cache.insert("c", 3, 0);
-        assert_eq!(cache.len(), 2);
+        assert_eq!(cache.map.len(), 2);
         assert_eq!(
             cache.get("b"),
             None,
@@ -111,7 +101,7 @@ mod tests {
         for i in 0..10_000 {
             cache.insert(i, i, 1);
         }
-        assert_eq!(cache.len(), 16);
+        assert_eq!(cache.map.len(), 16);
         assert_eq!(cache.order.len(), 16);
         assert_eq!(cache.get(&9_999), Some(&9_999));
     }
@@ -125,7 +115,7 @@ mod tests {
         cache.insert("b", (), 4);
         assert_eq!(cache.bytes, 8);
         cache.insert("c", (), 4);
-        assert_eq!((cache.len(), cache.bytes), (2, 8), "a evicted for c");
+        assert_eq!((cache.map.len(), cache.bytes), (2, 8), "a evicted for c");
         assert!(cache.get("a").is_none());
         cache.insert("huge", (), 11);
         assert!(
@@ -138,6 +128,6 @@ mod tests {
             cache.get("b").is_none(),
             "a replacement over budget drops the old value"
         );
-        assert_eq!((cache.len(), cache.bytes), (1, 4));
+        assert_eq!((cache.map.len(), cache.bytes), (1, 4));
     }
 }

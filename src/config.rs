@@ -12,9 +12,7 @@ use config::{Config, Environment, File, FileFormat};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
-use crate::article::ParseOptions;
-use crate::article::clean::{self, Boilerplate};
-use crate::article::date::DateRules;
+use crate::text::{is_language_tag, is_xml_unsafe};
 
 /// Prefix of the environment variables that override settings (`SEEDFEED__FEED__TITLE`).
 pub const ENV_PREFIX: &str = "SEEDFEED";
@@ -114,7 +112,7 @@ pub struct RelatedSettings {
 impl Default for RelatedSettings {
     fn default() -> Self {
         Self {
-            threshold: crate::related::DEFAULT_RELATED_THRESHOLD,
+            threshold: DEFAULT_RELATED_THRESHOLD,
             max_links: DEFAULT_RELATED_LINKS,
         }
     }
@@ -132,6 +130,10 @@ pub struct MetricsSettings {
     /// Address and port of `/metrics`; empty (the default) serves no metrics.
     pub listen: String,
 }
+
+/// Default `related.threshold`: articles whose similarity is at or above it are linked as
+/// related stories.
+pub const DEFAULT_RELATED_THRESHOLD: f64 = 0.15;
 
 /// `[seeds]`: the watched folder.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -277,9 +279,10 @@ impl Default for FeedSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct DateSettings {
     /// IANA time zone (`Europe/Paris`) of dates and times that state none.
-    pub timezone: String,
+    pub timezone: chrono_tz::Tz,
     /// Time of day (`HH:MM`) given to a date without one.
-    pub default_time: String,
+    #[serde(with = "hh_mm")]
+    pub default_time: chrono::NaiveTime,
     /// Read `03/04/2025` as 3 April (true) or March 4 (false).
     pub day_first: bool,
     /// Languages (BCP 47 primary tags) whose slashed dates are month first whatever
@@ -287,11 +290,27 @@ pub struct DateSettings {
     pub month_first_languages: Vec<String>,
 }
 
+/// Times of day in settings, written `HH:MM`.
+mod hh_mm {
+    use chrono::NaiveTime;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub(super) fn serialize<S: Serializer>(time: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&time.format("%H:%M"))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+        let text = String::deserialize(d)?;
+        NaiveTime::parse_from_str(&text, "%H:%M")
+            .map_err(|e| D::Error::custom(format!("{text:?} is not HH:MM: {e}")))
+    }
+}
+
 impl Default for DateSettings {
     fn default() -> Self {
         Self {
-            timezone: "UTC".into(),
-            default_time: "00:00".into(),
+            timezone: chrono_tz::Tz::UTC,
+            default_time: chrono::NaiveTime::MIN,
             day_first: true,
             month_first_languages: vec!["en".into()],
         }
@@ -324,25 +343,39 @@ pub struct LanguageMarkers {
     pub phrases: Vec<String>,
 }
 
+/// The bundled `config/default.toml`: the marker lists are data, kept in that one file.
+const BUNDLED_DEFAULTS: &str = include_str!("../config/default.toml");
+
 impl Default for BoilerplateSettings {
+    /// The `[boilerplate]` lists of the bundled `config/default.toml`. That file is checked to
+    /// load by `bundled_default_toml_loads_and_matches_builtin_defaults`, so the empty lists
+    /// of a broken file never ship.
     fn default() -> Self {
-        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
-        Self {
-            lines: owned(clean::DEFAULT_LINES),
-            prefixes: owned(clean::DEFAULT_PREFIXES),
-            phrases: owned(clean::DEFAULT_PHRASES),
-            languages: clean::DEFAULT_LANGUAGE_MARKERS
-                .iter()
-                .map(|(tag, markers)| {
-                    let markers = LanguageMarkers {
-                        lines: owned(markers.lines),
-                        prefixes: owned(markers.prefixes),
-                        phrases: owned(markers.phrases),
-                    };
-                    (tag.to_string(), markers)
-                })
-                .collect(),
+        #[derive(Deserialize)]
+        struct Lists {
+            lines: Vec<String>,
+            prefixes: Vec<String>,
+            phrases: Vec<String>,
+            languages: BTreeMap<String, LanguageMarkers>,
         }
+        #[derive(Deserialize)]
+        struct Bundled {
+            boilerplate: Lists,
+        }
+        toml::from_str::<Bundled>(BUNDLED_DEFAULTS)
+            .ok()
+            .map(|b| Self {
+                lines: b.boilerplate.lines,
+                prefixes: b.boilerplate.prefixes,
+                phrases: b.boilerplate.phrases,
+                languages: b.boilerplate.languages,
+            })
+            .unwrap_or_else(|| Self {
+                lines: Vec::new(),
+                prefixes: Vec::new(),
+                phrases: Vec::new(),
+                languages: BTreeMap::new(),
+            })
     }
 }
 
@@ -385,18 +418,6 @@ impl Default for WatchSettings {
             poll_interval_ms: 1_000,
             write_settle_ms: 2_000,
             reconcile_secs: 300,
-        }
-    }
-}
-
-impl WatchSettings {
-    /// The watcher mode with its interval.
-    pub fn watch_mode(&self) -> crate::watch::Mode {
-        match self.mode {
-            WatchMode::Native => crate::watch::Mode::Native,
-            WatchMode::Poll => {
-                crate::watch::Mode::Poll(std::time::Duration::from_millis(self.poll_interval_ms))
-            }
         }
     }
 }
@@ -649,15 +670,6 @@ impl Settings {
                 ),
             );
         }
-        if let Err(e) = self.dates.timezone.parse::<chrono_tz::Tz>() {
-            return invalid("dates.timezone", e.to_string());
-        }
-        if let Err(e) = chrono::NaiveTime::parse_from_str(&self.dates.default_time, "%H:%M") {
-            return invalid(
-                "dates.default_time",
-                format!("{:?} is not HH:MM: {e}", self.dates.default_time),
-            );
-        }
         let b = &self.boilerplate;
         let mut marker_lists = vec![
             ("boilerplate.lines".to_string(), &b.lines),
@@ -692,18 +704,12 @@ impl Settings {
                 format!("{bad:?} is not a language tag (like \"en\")"),
             );
         }
-        if let Err(bad) = crate::article::lang::detector(&self.feed.detect_languages) {
-            return invalid(
-                "feed.detect_languages",
-                format!("{bad:?} is not a language the detector knows (like \"en\" or \"fr\")"),
-            );
-        }
         for (key, value) in [
             ("feed.title", &self.feed.title),
             ("feed.description", &self.feed.description),
             ("feed.author", &self.feed.author),
         ] {
-            if value.chars().any(crate::article::decode::is_xml_unsafe) {
+            if value.chars().any(is_xml_unsafe) {
                 return invalid(
                     key,
                     "contains control characters, which XML cannot carry".into(),
@@ -711,7 +717,7 @@ impl Settings {
             }
         }
         for (name, title) in &self.sources.titles {
-            if title.trim().is_empty() || title.chars().any(crate::article::decode::is_xml_unsafe) {
+            if title.trim().is_empty() || title.chars().any(is_xml_unsafe) {
                 return invalid(
                     &format!("sources.titles.{name}"),
                     "must be a non-empty title without control characters".into(),
@@ -745,36 +751,6 @@ impl Settings {
             return invalid("log.level", e.to_string());
         }
         Ok(())
-    }
-
-    /// What the article parser needs from these settings (validated ones: a value that does
-    /// not parse falls back to the built-in default).
-    pub fn parse_options(&self) -> ParseOptions {
-        let defaults = DateRules::default();
-        let b = &self.boilerplate;
-        let boilerplate = Boilerplate::new(&b.lines, &b.prefixes, &b.phrases);
-        let language_boilerplate = b
-            .languages
-            .iter()
-            .map(|(tag, m)| {
-                let markers = boilerplate.extended(&m.lines, &m.prefixes, &m.phrases);
-                (tag.to_ascii_lowercase(), markers)
-            })
-            .collect();
-        ParseOptions {
-            default_language: self.feed.language.clone(),
-            detector: crate::article::lang::detector(&self.feed.detect_languages)
-                .unwrap_or_default(),
-            dates: DateRules {
-                timezone: self.dates.timezone.parse().unwrap_or(defaults.timezone),
-                default_time: chrono::NaiveTime::parse_from_str(&self.dates.default_time, "%H:%M")
-                    .unwrap_or(defaults.default_time),
-                day_first: self.dates.day_first,
-            },
-            month_first_languages: self.dates.month_first_languages.clone(),
-            boilerplate,
-            language_boilerplate,
-        }
     }
 
     /// The compiled `seeds.ignore` patterns.
@@ -842,16 +818,6 @@ fn check_base_url(url: &str) -> Result<(), String> {
         return Err(format!("{url:?} must not have a query"));
     }
     Ok(())
-}
-
-/// A loose BCP 47 check: letters, digits and hyphens, starting with a 2–3 letter language.
-fn is_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    let lang_ok = parts
-        .next()
-        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
-    lang_ok
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]

@@ -25,7 +25,8 @@ use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::reload::Reloads;
 use crate::snapshot::{Snapshot, SnapshotCell};
-use crate::store::{Entry, Store};
+use crate::model::Entry;
+use crate::store::Store;
 use crate::systemd::{self, Notifier, Watchdog};
 use crate::views::{Catalog, Views};
 use crate::watch::{self, EventReceiver, Work};
@@ -33,12 +34,12 @@ use crate::websub::{self, Pinger};
 
 /// How often the indexer checks that the watched seeds folder is still the same folder (it
 /// may be deleted, re-created or appear after start-up); a cheap `stat`.
-pub const ROOT_CHECK_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const ROOT_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The seeds folder as an absolute path, canonical when it exists. A missing folder is not
 /// an error: seedfeed serves empty feeds and starts watching when it appears. A path that
 /// exists and is not a folder is.
-pub fn seeds_root(settings: &Settings) -> anyhow::Result<PathBuf> {
+pub(crate) fn seeds_root(settings: &Settings) -> anyhow::Result<PathBuf> {
     let dir = &settings.seeds.dir;
     match dir.canonicalize() {
         Ok(root) => {
@@ -74,7 +75,7 @@ struct FolderWatch {
 
 /// Longest wait between two tries at arming a watcher that failed (an unreadable subfolder,
 /// the inotify watch limit): the periodic reconcile covers the gap meanwhile.
-pub const MAX_ARM_RETRY: Duration = Duration::from_secs(300);
+pub(crate) const MAX_ARM_RETRY: Duration = Duration::from_secs(300);
 
 /// Backoff for a watcher that cannot be armed: tries again after 1 s, then twice as long each
 /// time up to [`MAX_ARM_RETRY`]; the error is logged as a warning when it first appears or
@@ -202,7 +203,7 @@ pub async fn run(
     store.recheck_with(sender.clone());
     let folder = FolderWatch {
         root: root.clone(),
-        mode: settings.watch.watch_mode(),
+        mode: watch::Mode::of(&settings.watch),
         sender,
         watcher: None,
         armed_on: None,
@@ -538,7 +539,7 @@ async fn index_step(
 
 /// Who hears about publishing besides readers: the WebSub hub and the metrics.
 #[derive(Debug, Clone, Default)]
-pub struct Hooks {
+pub(crate) struct Hooks {
     /// Notifies the hub of changed feeds, when one is configured.
     pub pinger: Option<Pinger>,
     /// Counters served at `/metrics`.
@@ -549,7 +550,7 @@ pub struct Hooks {
 /// breaks its format's rules) the previous snapshot stays, and the failure is counted. Costs
 /// O(feed items + index entries) to render, plus one pass over the published entries (a
 /// pointer copy each) for the catalog that feeds rendered on request use.
-pub fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell, hooks: &Hooks) {
+pub(crate) fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell, hooks: &Hooks) {
     let started = Instant::now();
     let published = store.published_len();
     // A renderer bug must not take the daemon down: the last good feeds stay in service.
@@ -608,7 +609,12 @@ pub fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell, hooks
     }
     let snapshot = Snapshot::build(
         rendered,
-        feed::status::render(store),
+        feed::status::render(&feed::status::StatusOf {
+            published: store.published_len(),
+            skipped: store.skipped(),
+            left_out: store.left_out(),
+            duplicates: store.duplicates(),
+        }),
         previous.as_deref(),
         catalog,
         views,

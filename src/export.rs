@@ -7,12 +7,13 @@ use anyhow::Context;
 use crate::config::Settings;
 use crate::daemon::seeds_root;
 use crate::feed::{self, FeedContext};
-use crate::store::{Entry, Store};
+use crate::model::Entry;
+use crate::store::Store;
 use crate::views::{Catalog, related_entries};
 
 /// Most articles for which `build` links related stories: each page compares its article
 /// with every other, so a build costs O(n²) comparisons (about 75 ns each: 30 s at 20,000).
-pub const MAX_BUILD_RELATED_ARTICLES: usize = 20_000;
+pub(crate) const MAX_BUILD_RELATED_ARTICLES: usize = 20_000;
 
 /// What a build wrote.
 #[derive(Debug)]

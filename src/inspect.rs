@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::article::{self, DateSource};
-use crate::config::Settings;
-use crate::store::{article_id, scan};
+use crate::article::{self, DateSource, ParseOptions};
+use crate::config::{ConfigError, Settings};
+use crate::model::article_id;
+use crate::store::scan;
 
 /// The report on one file (the `--json` object).
 #[derive(Debug, Serialize)]
@@ -46,10 +47,20 @@ pub struct Report {
     pub skipped: Option<String>,
 }
 
+/// Inspects each of `files` with the parse settings read once; fails only on settings the
+/// parser cannot use, naming the key.
+pub fn inspect_all(files: &[PathBuf], settings: &Settings) -> Result<Vec<Report>, ConfigError> {
+    let options = ParseOptions::new(settings)?;
+    Ok(files
+        .iter()
+        .map(|file| inspect(file, settings, &options))
+        .collect())
+}
+
 /// Inspects one file. Files inside the seeds folder get the id the daemon gives them; others
 /// get the id their file name would have at the top of the folder. A file with no date shows
 /// the current time, as the daemon would record it on first sight.
-pub fn inspect(path: &Path, settings: &Settings) -> Report {
+fn inspect(path: &Path, settings: &Settings, options: &ParseOptions) -> Report {
     let id = match (path.canonicalize(), settings.seeds.dir.canonicalize()) {
         (Ok(file), Ok(root)) => scan::store_key(&root, &file),
         _ => None,
@@ -82,7 +93,7 @@ pub fn inspect(path: &Path, settings: &Settings) -> Report {
             return report;
         }
     };
-    match article::parse(&bytes, article::Format::of(path), &settings.parse_options()) {
+    match article::parse(&bytes, article::Markup::of(path), options) {
         Ok(a) => {
             let (date, source) = a.meta.date.unwrap_or((Utc::now(), DateSource::FirstSeen));
             report.date = Some(date.to_rfc3339_opts(SecondsFormat::Secs, true));

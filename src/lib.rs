@@ -4,46 +4,63 @@
 //!
 //! # Layout
 //!
-//! Data flows one way, one module per stage:
+//! Data flows one way, one module per stage; a module imports only the ones above it:
 //!
-//! 1. [`config`]: layered settings (defaults, file, environment, flags), checked at start-up.
-//! 2. [`watch`]: every path that a `notify` event names, gathered into one bounded set of
+//! 1. [`config`]: layered settings (defaults, file, environment, flags), parsed once into
+//!    typed values and checked at start-up, each error naming its key.
+//! 2. `watch`: every path that a `notify` event names, gathered into one bounded set of
 //!    pending paths (with the kernel's rename pairs), and rechecks asked for by readers.
 //! 3. [`article`]: one file's bytes to an article (decode, title and metadata, body, boilerplate,
 //!    and a [`related`] similarity signature).
-//! 4. [`store`]: the index of published articles and the `redb` state database behind it.
-//! 5. [`feed`]: the articles rendered to RSS, Atom, JSON Feed, OPML and HTML, each feed checked
+//! 4. [`model`]: the value types the later stages share (file records, published entries,
+//!    feed items, source and tag counts).
+//! 5. [`store`]: the index of published articles and the `redb` state database behind it.
+//! 6. [`feed`]: the articles rendered to RSS, Atom, JSON Feed, OPML and HTML, each feed checked
 //!    against its format's rules before it is used.
-//! 6. [`snapshot`]: rendered bytes, pre-compressed, behind an atomic swap.
-//! 7. [`views`]: documents rendered on first request into a cache bounded by entries and bytes:
-//!    article pages (with related stories), per-source, per-tag, filtered and archive feeds.
+//! 7. `resource`: a rendered document as bytes, pre-compressed, with its validators; then
+//!    [`views`], documents rendered on first request into a cache bounded by entries and bytes
+//!    (article pages with related stories, per-source, per-tag, filtered and archive feeds),
+//!    and `snapshot`, the documents rendered on every change behind an atomic swap.
 //! 8. [`http`]: hyper handlers that only read the current snapshot and the view cache.
-//! 9. [`daemon`]: the wiring of the stages, and shutdown; it tells the [`websub`] hub about
-//!    changed feeds and keeps [`metrics`].
+//! 9. `daemon` ([`run`]): the wiring of the stages, and shutdown; it tells the WebSub hub
+//!    (`websub`) about changed feeds and keeps the metrics (`metrics`).
 //!
-//! Around the daemon: [`systemd`] (readiness, watchdog, socket activation) and [`reload`]
-//! (configuration reload on `SIGHUP`).
+//! Beside the stages: `text` (character and language-tag rules every stage shares), `cache`
+//! (the map bounded by entries and bytes behind the body and view caches), `systemd`
+//! (readiness, watchdog, socket activation) and `reload` (configuration reload on `SIGHUP`).
+//! `export` ([`build`]) and `inspect` ([`inspect_all`]) reuse the stages for `seedfeed build`
+//! and `seedfeed inspect`.
 //!
-//! [`export`] (`seedfeed build`) and [`inspect`] (`seedfeed inspect`) reuse the same stages;
-//! [`cache`] is the map bounded by entries and bytes behind the body and view caches.
-
-#![forbid(unsafe_code)]
-#![deny(missing_docs)]
+//! # Public API
+//!
+//! What the binary needs ([`run`], [`build`], [`inspect_all`], the configuration and reload
+//! types), and the stages the benches, fuzz targets and property tests drive directly
+//! ([`article`], [`feed`], [`model`], [`related`], and single entry points of [`store`],
+//! [`views`] and [`http`]). Everything else is private to the crate.
 
 pub mod article;
-pub mod cache;
+mod cache;
 pub mod config;
-pub mod daemon;
-pub mod export;
+mod daemon;
+mod export;
 pub mod feed;
 pub mod http;
-pub mod inspect;
-pub mod metrics;
+mod inspect;
+mod metrics;
+pub mod model;
 pub mod related;
-pub mod reload;
-pub mod snapshot;
+mod reload;
+mod resource;
+mod snapshot;
 pub mod store;
-pub mod systemd;
+mod systemd;
+mod text;
 pub mod views;
-pub mod watch;
-pub mod websub;
+mod watch;
+mod websub;
+
+pub use daemon::run;
+pub use export::{BuildReport, build};
+pub use inspect::{Report, inspect_all, to_text};
+pub use reload::{LogLevelSetter, Loader, Reloads, Trigger, channel as reload_channel};
+pub use systemd::inherited_listener;

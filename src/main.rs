@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use seedfeed::config::{Overrides, Settings};
-use seedfeed::reload::{LogLevelSetter, Trigger};
+use seedfeed::{LogLevelSetter, Trigger};
 use tracing_subscriber::EnvFilter;
 
 /// Watches a folder of plain-text articles and serves it as RSS and Atom feeds.
@@ -99,7 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = config.load()?;
             // `build` runs once: nothing to reload.
             let _ = init_logging(&settings.log.level);
-            let report = seedfeed::export::build(&settings, &out)?;
+            let report = seedfeed::build(&settings, &out)?;
             println!(
                 "wrote {} files to {} ({} articles, {} skipped)",
                 report.files.len(),
@@ -115,10 +115,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config,
         } => {
             let settings = config.load()?;
-            let reports: Vec<_> = files
-                .iter()
-                .map(|f| seedfeed::inspect::inspect(f, &settings))
-                .collect();
+            let reports = seedfeed::inspect_all(&files, &settings)?;
             if json {
                 let out = match reports.as_slice() {
                     [one] => serde_json::to_string_pretty(one)?,
@@ -127,7 +124,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{out}");
             } else {
                 for report in &reports {
-                    print!("{}", seedfeed::inspect::to_text(report));
+                    print!("{}", seedfeed::to_text(report));
                 }
             }
             let any_skipped = reports.iter().any(|r| r.skipped.is_some());
@@ -187,7 +184,7 @@ fn serve(
     set_log_level: LogLevelSetter,
 ) -> anyhow::Result<()> {
     // Before the runtime starts its threads: taking the socket edits the environment.
-    let inherited = seedfeed::systemd::inherited_listener()
+    let inherited = seedfeed::inherited_listener()
         .context("socket activation (LISTEN_FDS from the service manager)")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -214,9 +211,9 @@ fn serve(
         };
         // A reload reads the same file, environment and flags as this start did.
         let (trigger, reloads) =
-            seedfeed::reload::channel(Box::new(move || args.load()), set_log_level);
+            seedfeed::reload_channel(Box::new(move || args.load()), set_log_level);
         reload_on_sighup(trigger);
-        seedfeed::daemon::run(settings, listener, shutdown_signal(), reloads).await
+        seedfeed::run(settings, listener, shutdown_signal(), reloads).await
     })
 }
 

@@ -14,9 +14,9 @@ use std::time::Duration;
 use crate::websub::Pinger;
 
 /// Path of the metrics document.
-pub const METRICS_PATH: &str = "/metrics";
+pub(crate) const METRICS_PATH: &str = "/metrics";
 /// `Content-Type` of the metrics document.
-pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+pub(crate) const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Everything counted, shared by the indexer and the HTTP handlers.
 #[derive(Debug, Default)]

@@ -17,9 +17,6 @@ pub const SIGNATURE_LEN: usize = 64;
 /// Fewer distinct shingles than this gives no signature: too little text to compare reliably.
 pub const MIN_SHINGLES: usize = 12;
 
-/// Articles whose similarity is at or above this are linked as related stories.
-pub const DEFAULT_RELATED_THRESHOLD: f64 = 0.15;
-
 /// Articles whose similarity is at or above this are near-identical copies (labelled so on
 /// article pages; not folded into one item).
 pub const DEFAULT_DUPLICATE_THRESHOLD: f64 = 0.8;
@@ -629,7 +626,7 @@ mod tests {
     #[test]
     fn samples_are_related_not_duplicates() {
         let s = similarity(&sig_of(SAMPLE_A, "fr"), &sig_of(SAMPLE_B, "fr"));
-        assert!(s >= DEFAULT_RELATED_THRESHOLD, "{s}");
+        assert!(s >= crate::config::DEFAULT_RELATED_THRESHOLD, "{s}");
         assert!(s < DEFAULT_DUPLICATE_THRESHOLD, "{s}");
     }
 }

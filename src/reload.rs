@@ -13,7 +13,7 @@ use crate::config::Settings;
 
 /// Capacity of the reload queue. One waiting request is enough (see the module doc); a few
 /// leave room without mattering.
-pub const RELOAD_QUEUE_CAPACITY: usize = 4;
+pub(crate) const RELOAD_QUEUE_CAPACITY: usize = 4;
 
 /// Reads the configuration again, from the same sources as at start-up.
 pub type Loader = Box<dyn FnMut() -> anyhow::Result<Settings> + Send>;
@@ -111,7 +111,7 @@ impl Reloads {
 /// folder (`seeds.dir`), the state database (`state.dir`), the WebSub hub pinged
 /// (`websub.hub`), the metrics address (`metrics.listen`) and the watcher and its timers
 /// (`watch.debounce_ms`, `mode`, `poll_interval_ms`, `write_settle_ms`, `reconcile_secs`).
-pub fn keep_restart_only(running: &Settings, mut loaded: Settings) -> Settings {
+pub(crate) fn keep_restart_only(running: &Settings, mut loaded: Settings) -> Settings {
     fn keep<T: PartialEq + Clone + std::fmt::Debug>(key: &str, running: &T, loaded: &mut T) {
         if running != loaded {
             warn!(

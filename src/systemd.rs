@@ -17,25 +17,25 @@ use anyhow::Context;
 use tracing::debug;
 
 /// Environment variable naming the service manager's notification socket.
-pub const NOTIFY_SOCKET_ENV: &str = "NOTIFY_SOCKET";
+pub(crate) const NOTIFY_SOCKET_ENV: &str = "NOTIFY_SOCKET";
 /// Environment variable giving the watchdog timeout in microseconds.
-pub const WATCHDOG_USEC_ENV: &str = "WATCHDOG_USEC";
+pub(crate) const WATCHDOG_USEC_ENV: &str = "WATCHDOG_USEC";
 /// Environment variable naming the process the watchdog timeout is meant for.
-pub const WATCHDOG_PID_ENV: &str = "WATCHDOG_PID";
+pub(crate) const WATCHDOG_PID_ENV: &str = "WATCHDOG_PID";
 /// Environment variable giving the number of inherited sockets (from fd 3 on).
-pub const LISTEN_FDS_ENV: &str = "LISTEN_FDS";
+pub(crate) const LISTEN_FDS_ENV: &str = "LISTEN_FDS";
 /// Environment variable naming the process the inherited sockets are meant for.
-pub const LISTEN_PID_ENV: &str = "LISTEN_PID";
+pub(crate) const LISTEN_PID_ENV: &str = "LISTEN_PID";
 /// Shortest interval between two watchdog pings, whatever `WATCHDOG_USEC` says: a timeout of
 /// a few microseconds must not make the index loop spin.
-pub const MIN_WATCHDOG_INTERVAL: Duration = Duration::from_millis(10);
+pub(crate) const MIN_WATCHDOG_INTERVAL: Duration = Duration::from_millis(10);
 
 /// Sends `sd_notify` messages to the service manager; a no-op without `NOTIFY_SOCKET`.
 ///
 /// Cheap to clone (one shared socket). Sends never block: the socket is non-blocking, and a
 /// message the manager's queue has no room for is dropped with a debug log.
 #[derive(Debug, Clone, Default)]
-pub struct Notifier {
+pub(crate) struct Notifier {
     target: Option<Arc<Target>>,
 }
 
@@ -47,13 +47,13 @@ struct Target {
 
 impl Notifier {
     /// The notifier for this process's `NOTIFY_SOCKET`.
-    pub fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         Self::new(std::env::var_os(NOTIFY_SOCKET_ENV).as_deref())
     }
 
     /// A notifier sending to `socket`: an absolute path, or `@name` for an abstract socket.
     /// `None` or an empty value gives a no-op notifier.
-    pub fn new(socket: Option<&OsStr>) -> Self {
+    pub(crate) fn new(socket: Option<&OsStr>) -> Self {
         let Some(socket) = socket.filter(|s| !s.is_empty()) else {
             return Self::default();
         };
@@ -68,13 +68,8 @@ impl Notifier {
         }
     }
 
-    /// True when messages go somewhere.
-    pub fn is_enabled(&self) -> bool {
-        self.target.is_some()
-    }
-
     /// Sends one message (newline-separated `KEY=value` lines).
-    pub fn send(&self, message: &str) {
+    pub(crate) fn send(&self, message: &str) {
         let Some(target) = &self.target else { return };
         match target.socket.send_to_addr(message.as_bytes(), &target.addr) {
             Ok(sent) if sent == message.len() => {}
@@ -84,22 +79,22 @@ impl Notifier {
     }
 
     /// `READY=1`, with a status line.
-    pub fn ready(&self, status: &str) {
+    pub(crate) fn ready(&self, status: &str) {
         self.send(&format!("READY=1\nSTATUS={status}"));
     }
 
     /// `STATUS=…`: the line `systemctl status` shows.
-    pub fn status(&self, status: &str) {
+    pub(crate) fn status(&self, status: &str) {
         self.send(&format!("STATUS={status}"));
     }
 
     /// `WATCHDOG=1`: the service is alive.
-    pub fn watchdog(&self) {
+    pub(crate) fn watchdog(&self) {
         self.send("WATCHDOG=1");
     }
 
     /// `STOPPING=1`: shutdown has begun.
-    pub fn stopping(&self) {
+    pub(crate) fn stopping(&self) {
         self.send("STOPPING=1");
     }
 }
@@ -125,7 +120,7 @@ fn open_target(socket: &OsStr) -> io::Result<Target> {
 /// at half the timeout (as `sd_watchdog_enabled(3)` advises), never more often than
 /// [`MIN_WATCHDOG_INTERVAL`]. `None` when there is no watchdog, or it is meant for another
 /// process.
-pub fn watchdog_interval(
+pub(crate) fn watchdog_interval(
     usec: Option<&OsStr>,
     pid: Option<&OsStr>,
     our_pid: u32,
@@ -141,7 +136,7 @@ pub fn watchdog_interval(
 }
 
 /// The watchdog ping interval of this process (see [`watchdog_interval`]).
-pub fn watchdog_interval_from_env() -> Option<Duration> {
+pub(crate) fn watchdog_interval_from_env() -> Option<Duration> {
     watchdog_interval(
         std::env::var_os(WATCHDOG_USEC_ENV).as_deref(),
         std::env::var_os(WATCHDOG_PID_ENV).as_deref(),
@@ -159,13 +154,13 @@ pub fn watchdog_interval_from_env() -> Option<Duration> {
 /// batch of work that takes longer than the whole timeout (30 s in `seedfeed.service`) is
 /// taken for a wedge.
 #[derive(Debug)]
-pub struct Watchdog {
+pub(crate) struct Watchdog {
     interval: Option<tokio::time::Interval>,
 }
 
 impl Watchdog {
     /// A watchdog ticking every `period`, or never for `None`. Needs a Tokio runtime.
-    pub fn new(period: Option<Duration>) -> Self {
+    pub(crate) fn new(period: Option<Duration>) -> Self {
         let interval = period.map(|period| {
             let mut interval = tokio::time::interval(period);
             // After a long batch, ping once at once, then keep the rhythm from there.
@@ -175,13 +170,8 @@ impl Watchdog {
         Self { interval }
     }
 
-    /// True when ticks come.
-    pub fn is_enabled(&self) -> bool {
-        self.interval.is_some()
-    }
-
     /// Completes at the next tick; pending forever when the watchdog is off.
-    pub async fn tick(&mut self) {
+    pub(crate) async fn tick(&mut self) {
         match &mut self.interval {
             Some(interval) => {
                 interval.tick().await;
@@ -193,7 +183,7 @@ impl Watchdog {
 
 /// What the environment says about inherited sockets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Activation {
+pub(crate) enum Activation {
     /// No socket for this process: bind `server.listen`.
     None,
     /// One listening socket at fd 3.
@@ -202,7 +192,7 @@ pub enum Activation {
 
 /// Reads `LISTEN_FDS` and `LISTEN_PID` as `sd_listen_fds(3)` does: the sockets are ours only
 /// when `LISTEN_PID` is our pid (otherwise they were meant for a parent, and are ignored).
-pub fn activation(
+pub(crate) fn activation(
     listen_fds: Option<&OsStr>,
     listen_pid: Option<&OsStr>,
     our_pid: u32,
@@ -279,7 +269,7 @@ mod tests {
         let path = dir.path().join("notify");
         let server = UnixDatagram::bind(&path).expect("bind");
         let notifier = Notifier::new(Some(path.as_os_str()));
-        assert!(notifier.is_enabled());
+        assert!(notifier.target.is_some());
         notifier.ready("serving 2 articles, 0 skipped");
         assert_eq!(
             receive(&server),
@@ -305,7 +295,7 @@ mod tests {
     fn unset_empty_or_relative_socket_is_a_no_op() {
         for socket in [None, Some(os("")), Some(os("relative/path"))] {
             let notifier = Notifier::new(socket.as_deref());
-            assert!(!notifier.is_enabled());
+            assert!(notifier.target.is_none());
             notifier.ready("nobody listens");
         }
     }

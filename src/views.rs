@@ -14,12 +14,13 @@ use crate::article::SkipReason;
 use crate::cache::BoundedCache;
 use crate::feed::filter::{FilterError, Filters};
 use crate::feed::target::{Page, Scope, Target};
-use crate::feed::{self, Facets, FeedContext, FeedDoc, RenderError, html};
+use crate::feed::{self, FeedContext, FeedDoc, RenderError, html};
+use crate::model::{Entry, Facets};
 use crate::related;
-use crate::snapshot::{FEED_GZIP, HTML_CONTENT_TYPE, PAGE_GZIP, Resource, feed_content_type};
+use crate::resource::{FEED_GZIP, HTML_CONTENT_TYPE, PAGE_GZIP, Resource};
 use crate::store::bodies::Bodies;
 use crate::store::index::PublishedIds;
-use crate::store::{Entry, Store, items_with_bodies};
+use crate::store::{Store, items_with_bodies};
 
 /// Documents kept at once (article pages are about 12 KB with their gzip copy, feeds more).
 pub const VIEW_CACHE_ENTRIES: usize = 1024;
@@ -215,7 +216,7 @@ impl Views {
             archive_pages,
         };
         let body = feed::render_doc(&doc, &self.ctx)?;
-        let content_type = feed_content_type(target.format);
+        let content_type = target.format.content_type();
         let produced = SystemTime::now();
         Ok(self.store(key, generation, content_type, body, produced, FEED_GZIP))
     }

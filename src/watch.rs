@@ -34,21 +34,23 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
+use crate::config::{WatchMode, WatchSettings};
+
 /// Most paths waiting for the indexer; beyond it, pending paths are folded into their
 /// folders. About 100 bytes each.
-pub const MAX_PENDING_PATHS: usize = 65_536;
+pub(crate) const MAX_PENDING_PATHS: usize = 65_536;
 
 /// Most folders waiting for the indexer once paths were folded into them; beyond it, the
 /// whole tree is reconciled.
-pub const MAX_PENDING_FOLDERS: usize = 4_096;
+pub(crate) const MAX_PENDING_FOLDERS: usize = 4_096;
 
 /// Most files held back as "being written" at once; beyond it a written file is handed over
 /// at once (it may then be read before its writer is done, and read again when it is).
-pub const MAX_FILES_BEING_WRITTEN: usize = 65_536;
+pub(crate) const MAX_FILES_BEING_WRITTEN: usize = 65_536;
 
 /// One round of work for the indexer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Work {
+pub(crate) enum Work {
     /// Look at these paths (files or folders, present or not), in sorted order.
     Paths {
         /// Every path named, once.
@@ -210,14 +212,14 @@ pub struct EventSender {
 
 /// The receiving half: the indexer takes its work here.
 #[derive(Debug)]
-pub struct EventReceiver {
+pub(crate) struct EventReceiver {
     shared: Arc<Shared>,
     gather: Duration,
 }
 
 /// A bounded set of pending paths: taken `gather` after the first one arrived; files being
 /// written are held back until closed or quiet for `settle`.
-pub fn channel(gather: Duration, settle: Duration) -> (EventSender, EventReceiver) {
+pub(crate) fn channel(gather: Duration, settle: Duration) -> (EventSender, EventReceiver) {
     let shared = Arc::new(Shared {
         pending: Mutex::new(Pending::default()),
         wake: Notify::new(),
@@ -282,7 +284,7 @@ impl EventSender {
 impl EventReceiver {
     /// Waits until work is due: paths gathered for `gather`, a held-back file that went
     /// quiet, or a rescan.
-    pub async fn next_work(&mut self) -> Work {
+    pub(crate) async fn next_work(&mut self) -> Work {
         loop {
             // Registered before looking, so that an event arriving in between still wakes us.
             let woken = self.shared.wake.notified();
@@ -302,18 +304,28 @@ impl EventReceiver {
 
     /// Files written to and not closed yet: whatever work comes, these are left alone until
     /// they are handed over.
-    pub fn being_written(&self) -> Vec<PathBuf> {
+    pub(crate) fn being_written(&self) -> Vec<PathBuf> {
         self.shared.lock().being_written.keys().cloned().collect()
     }
 }
 
 /// How the folder is watched (`watch.mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// The kernel's notifications (inotify).
     Native,
     /// Polling every so often: for network file systems where notifications don't arrive.
     Poll(Duration),
+}
+
+impl Mode {
+    /// The mode `[watch]` asks for, with its interval.
+    pub(crate) fn of(settings: &WatchSettings) -> Self {
+        match settings.mode {
+            WatchMode::Native => Mode::Native,
+            WatchMode::Poll => Mode::Poll(Duration::from_millis(settings.poll_interval_ms)),
+        }
+    }
 }
 
 /// A running filesystem watcher; dropping it stops watching.
@@ -322,7 +334,7 @@ pub enum Mode {
 /// were being added) is left out, logged once, and tried again when an event names it or
 /// the whole tree is reconciled; the rest of the tree is watched. Only the seeds folder
 /// itself, or the kernel's limit on watches, makes arming fail.
-pub struct Watcher {
+pub(crate) struct Watcher {
     watcher: Box<dyn notify::Watcher + Send>,
     root: PathBuf,
     /// Folders left out, with the reason logged for each.
@@ -330,7 +342,7 @@ pub struct Watcher {
 }
 
 /// Watches `root` recursively, noting every event in `sender`.
-pub fn spawn(root: &Path, mode: Mode, sender: EventSender) -> notify::Result<Watcher> {
+pub(crate) fn spawn(root: &Path, mode: Mode, sender: EventSender) -> notify::Result<Watcher> {
     let handler = move |event: notify::Result<notify::Event>| sender.event(event);
     let watcher: Box<dyn notify::Watcher + Send> = match mode {
         Mode::Native => Box::new(RecommendedWatcher::new(handler, Config::default())?),
@@ -396,7 +408,7 @@ impl Watcher {
     /// Tries again the folders left out that `work` concerns (a folder made readable again
     /// is named by its attribute change); all of them for a whole reconcile. Costs nothing
     /// while every folder is watched.
-    pub fn retry_unwatched(&mut self, work: &Work) -> notify::Result<()> {
+    pub(crate) fn retry_unwatched(&mut self, work: &Work) -> notify::Result<()> {
         if self.unwatched.is_empty() {
             return Ok(());
         }

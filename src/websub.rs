@@ -22,19 +22,19 @@ use tokio::sync::Notify;
 use tracing::{debug, warn};
 
 /// Most distinct topic URLs waiting for a ping; further topics are dropped with a warning.
-pub const MAX_PENDING_TOPICS: usize = 1024;
+pub(crate) const MAX_PENDING_TOPICS: usize = 1024;
 /// Attempts per ping (first try included) before its topics are dropped.
-pub const MAX_PING_ATTEMPTS: u32 = 4;
+pub(crate) const MAX_PING_ATTEMPTS: u32 = 4;
 /// Delay before the first retry; it doubles before each further retry.
-pub const PING_RETRY_BASE: Duration = Duration::from_millis(500);
+pub(crate) const PING_RETRY_BASE: Duration = Duration::from_millis(500);
 /// Limit on one attempt, covering connect, request and response head.
-pub const PING_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const PING_TIMEOUT: Duration = Duration::from_secs(10);
 /// `User-Agent` sent to the hub.
-pub const PING_USER_AGENT: &str = concat!("seedfeed/", env!("CARGO_PKG_VERSION"));
+pub(crate) const PING_USER_AGENT: &str = concat!("seedfeed/", env!("CARGO_PKG_VERSION"));
 
 /// Why a configured hub URL is unusable.
 #[derive(Debug, thiserror::Error)]
-pub enum HubUrlError {
+pub(crate) enum HubUrlError {
     /// The text is not a URL at all.
     #[error("hub URL {url:?} is not a valid URL: {reason}")]
     Invalid {
@@ -58,7 +58,7 @@ pub enum HubUrlError {
 }
 
 /// Checks a configured hub URL; only absolute `http://host[:port][/path]` is accepted.
-pub fn parse_hub(url: &str) -> Result<Uri, HubUrlError> {
+pub(crate) fn parse_hub(url: &str) -> Result<Uri, HubUrlError> {
     let uri: Uri = url
         .parse()
         .map_err(|e: hyper::http::uri::InvalidUri| HubUrlError::Invalid {

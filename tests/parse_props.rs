@@ -7,11 +7,10 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use seedfeed::article::date::DateRules;
-use seedfeed::article::{self, Format, ParseOptions};
+use seedfeed::article::{self, Markup, ParseOptions};
 use seedfeed::config::Settings;
 use seedfeed::feed::{self, FeedContext};
-use seedfeed::store::Entry;
-use seedfeed::store::db::FileRecord;
+use seedfeed::model::{Entry, FileRecord};
 
 /// Fragments that reach the parser's deeper paths: metadata, dates, markers, markup, controls.
 const FRAGMENTS: &[&str] = &[
@@ -72,7 +71,7 @@ fn render_checked(bytes: &[u8]) {
         },
         ..ParseOptions::default()
     };
-    for format in [Format::Text, Format::Markdown] {
+    for format in [Markup::Text, Markup::Markdown] {
         if let Ok(parsed) = article::parse(bytes, format, &options) {
             render_one(parsed, bytes.len());
         }
@@ -83,7 +82,7 @@ fn render_one(parsed: article::ParsedArticle, size: usize) {
     let entry = Entry {
         key: "prop.txt".into(),
         record: FileRecord {
-            id: seedfeed::store::article_id("prop.txt"),
+            id: seedfeed::model::article_id("prop.txt"),
             first_seen_ms: 1_700_000_000_000,
             changed_ms: Some(1_700_000_100_000),
             hash: Some(1),
@@ -96,7 +95,7 @@ fn render_one(parsed: article::ParsedArticle, size: usize) {
     let ctx = FeedContext::new(&Settings::default(), "http://127.0.0.1:8080".into());
     let entry = Arc::new(entry);
     let items = [(Arc::clone(&entry), Arc::new(parsed))];
-    let facets = feed::Facets::default();
+    let facets = seedfeed::model::Facets::default();
     // Rendering checks each feed against its format's rules; a failure is an error here.
     let rendered = feed::render(&items, &[&entry], 1, &facets, &ctx).expect("renders");
     for (target, doc) in &rendered.feeds {

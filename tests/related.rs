@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use seedfeed::article::{self, Format, ParseOptions};
+use seedfeed::article::{self, Markup, ParseOptions};
 use seedfeed::config::Settings;
 use seedfeed::related::{self, Signature};
 
@@ -41,7 +41,7 @@ fn signatures() -> Vec<(String, Signature)> {
         .into_iter()
         .map(|name| {
             let bytes = std::fs::read(fixtures().join(&name)).expect("read");
-            let parsed = article::parse(&bytes, Format::Text, &options).expect("parses");
+            let parsed = article::parse(&bytes, Markup::Text, &options).expect("parses");
             let signature = parsed.meta.signature.expect("long enough for a signature");
             (name, signature)
         })

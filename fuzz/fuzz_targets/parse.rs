@@ -7,11 +7,10 @@ use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use seedfeed::article::date::DateRules;
-use seedfeed::article::{self, Format, ParseOptions};
+use seedfeed::article::{self, Markup, ParseOptions};
 use seedfeed::config::Settings;
 use seedfeed::feed::{self, FeedContext};
-use seedfeed::store::Entry;
-use seedfeed::store::db::FileRecord;
+use seedfeed::model::{Entry, FileRecord};
 
 struct Fixture {
     options: ParseOptions,
@@ -35,14 +34,14 @@ fn fixture() -> &'static Fixture {
 
 fuzz_target!(|bytes: &[u8]| {
     let fixture = fixture();
-    for format in [Format::Text, Format::Markdown] {
+    for format in [Markup::Text, Markup::Markdown] {
         let Ok(parsed) = article::parse(bytes, format, &fixture.options) else {
             continue;
         };
         let entry = Entry {
             key: "fuzz.txt".into(),
             record: FileRecord {
-                id: seedfeed::store::article_id("fuzz.txt"),
+                id: seedfeed::model::article_id("fuzz.txt"),
                 first_seen_ms: 1_700_000_000_000,
                 changed_ms: Some(1_700_000_100_000),
                 hash: Some(1),
@@ -54,7 +53,7 @@ fuzz_target!(|bytes: &[u8]| {
         };
         let entry = Arc::new(entry);
         let items = [(Arc::clone(&entry), Arc::new(parsed))];
-        let facets = feed::Facets::default();
+        let facets = seedfeed::model::Facets::default();
         if let Err(e) = feed::render(&items, &[&entry], 1, &facets, &fixture.ctx) {
             panic!("render refused: {e}");
         }

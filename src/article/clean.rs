@@ -5,135 +5,18 @@
 //! the article: a trailing run starts at a marker line (`Lire la suite`, `Read more`, ...) and
 //! may hold, after each marker, a few short lines (the titles a navigation marker introduces).
 //!
-//! The marker lists are configuration (`[boilerplate]`); the constants below are the defaults.
+//! The marker lists are configuration (`[boilerplate]`); their defaults are the data in the
+//! bundled `config/default.toml`.
 
 /// Most short lines one marker may introduce (`Les plus populaires` + a list of titles).
-pub const MAX_TITLES_PER_MARKER: usize = 5;
+pub(crate) const MAX_TITLES_PER_MARKER: usize = 5;
 /// Longest line that counts as an introduced title rather than article text.
-pub const MAX_TITLE_LINE_CHARS: usize = 160;
+pub(crate) const MAX_TITLE_LINE_CHARS: usize = 160;
 /// Longest line that may be a marker; longer lines are article text even if they match.
-pub const MAX_MARKER_CHARS: usize = 200;
+pub(crate) const MAX_MARKER_CHARS: usize = 200;
 /// Longest line that a phrase found inside it (`all rights reserved`, `newsletter`) can mark as
 /// chrome: a longer line is a sentence of the article that mentions the phrase.
-pub const MAX_CONTAINED_MARKER_CHARS: usize = 100;
-
-/// Lines that are site chrome on their own (compared lowercase, trailing `:` `›` `»` `>` trimmed).
-pub const DEFAULT_LINES: &[&str] = &[
-    "lire la précédente",
-    "lire la suite",
-    "lire aussi",
-    "à lire aussi",
-    "a lire aussi",
-    "voir aussi",
-    "les plus populaires",
-    "les plus lus",
-    "articles similaires",
-    "sur le même sujet",
-    "partager",
-    "partager cet article",
-    "partagez cet article",
-    "suivez-nous",
-    "read more",
-    "read next",
-    "related",
-    "related articles",
-    "related posts",
-    "related stories",
-    "see also",
-    "most popular",
-    "most read",
-    "previous article",
-    "next article",
-    "previous post",
-    "next post",
-    "share this",
-    "share this article",
-    "share",
-    "follow us",
-    "advertisement",
-    "publicité",
-];
-
-/// Line prefixes that mark chrome (tag lists, copyright notices).
-pub const DEFAULT_PREFIXES: &[&str] = &["tags:", "mots-clés:", "mots clés:", "©", "(c) "];
-
-/// Phrases that mark a whole (short) line as chrome wherever they stand in it.
-pub const DEFAULT_PHRASES: &[&str] = &[
-    "tous droits réservés",
-    "all rights reserved",
-    "newsletter",
-    "abonnez-vous",
-    "inscrivez-vous",
-    "subscribe to our",
-    "sign up for our",
-];
-
-/// Built-in markers of one language, added to the shared lists for articles in it.
-#[derive(Debug, Clone, Copy)]
-pub struct MarkerList {
-    /// Lines that are chrome on their own.
-    pub lines: &'static [&'static str],
-    /// Line beginnings that mark chrome.
-    pub prefixes: &'static [&'static str],
-    /// Phrases that mark a short line as chrome.
-    pub phrases: &'static [&'static str],
-}
-
-/// Default per-language markers (`[boilerplate.languages.TAG]`). French and English chrome is
-/// in the shared lists above because sites in other languages carry it too.
-pub const DEFAULT_LANGUAGE_MARKERS: &[(&str, MarkerList)] = &[
-    (
-        "de",
-        MarkerList {
-            lines: &[
-                "weiterlesen",
-                "mehr zum thema",
-                "das könnte sie auch interessieren",
-                "teilen",
-                "artikel teilen",
-                "ähnliche artikel",
-                "meistgelesen",
-                "anzeige",
-            ],
-            prefixes: &["schlagwörter:", "themen:"],
-            phrases: &["alle rechte vorbehalten", "newsletter abonnieren"],
-        },
-    ),
-    (
-        "es",
-        MarkerList {
-            lines: &[
-                "leer más",
-                "sigue leyendo",
-                "te puede interesar",
-                "noticias relacionadas",
-                "artículos relacionados",
-                "lo más leído",
-                "compartir",
-                "comparte este artículo",
-                "publicidad",
-            ],
-            prefixes: &["etiquetas:", "temas:"],
-            phrases: &["todos los derechos reservados", "suscríbete a"],
-        },
-    ),
-    (
-        "it",
-        MarkerList {
-            lines: &[
-                "leggi anche",
-                "continua a leggere",
-                "articoli correlati",
-                "i più letti",
-                "condividi",
-                "condividi questo articolo",
-                "pubblicità",
-            ],
-            prefixes: &["argomenti:"],
-            phrases: &["tutti i diritti riservati", "iscriviti alla"],
-        },
-    ),
-];
+pub(crate) const MAX_CONTAINED_MARKER_CHARS: usize = 100;
 
 /// The marker lists, lowercase.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,13 +27,10 @@ pub struct Boilerplate {
 }
 
 impl Default for Boilerplate {
+    /// The shared markers of the bundled `config/default.toml`.
     fn default() -> Self {
-        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        Self::new(
-            &owned(DEFAULT_LINES),
-            &owned(DEFAULT_PREFIXES),
-            &owned(DEFAULT_PHRASES),
-        )
+        let b = crate::config::BoilerplateSettings::default();
+        Self::new(&b.lines, &b.prefixes, &b.phrases)
     }
 }
 

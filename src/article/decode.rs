@@ -5,9 +5,10 @@ use encoding_rs::{Encoding, UTF_8};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::SkipReason;
+use crate::text::is_xml_unsafe;
 
 /// How many leading bytes are checked for NUL bytes and image signatures.
-pub const BINARY_SNIFF_BYTES: usize = 8192;
+pub(crate) const BINARY_SNIFF_BYTES: usize = 8192;
 
 /// Signatures of binary formats that are sometimes dropped into a text folder by mistake.
 const BINARY_SIGNATURES: &[(&[u8], &str)] = &[
@@ -24,7 +25,7 @@ const BINARY_SIGNATURES: &[(&[u8], &str)] = &[
 
 /// Text decoded from a file, with the encoding it was read in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decoded {
+pub(crate) struct Decoded {
     /// The text: `\n` line endings, NFC, XML 1.0 characters only.
     pub text: String,
     /// The encoding's WHATWG name (`UTF-8`, `UTF-16LE`, `windows-1252`, ...).
@@ -33,7 +34,7 @@ pub struct Decoded {
 
 /// Decodes a file's bytes. A byte-order mark decides the encoding; otherwise valid UTF-8 is
 /// UTF-8, and anything else is given to `chardetng` to recognise a legacy encoding.
-pub fn decode(bytes: &[u8]) -> Result<Decoded, SkipReason> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, SkipReason> {
     let (encoding, body) = match Encoding::for_bom(bytes) {
         Some((encoding, bom_len)) => (encoding, &bytes[bom_len..]),
         None => {
@@ -79,7 +80,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, SkipReason> {
 
 /// Normalises line endings to `\n` and removes characters that XML 1.0 forbids or discourages
 /// (C0 controls other than tab and newline, DEL, C1 controls, U+FFFE/U+FFFF).
-pub fn clean_text(text: &str) -> String {
+pub(crate) fn clean_text(text: &str) -> String {
     // Most files have nothing to clean: one byte scan instead of a char-by-char rebuild.
     if !needs_cleaning(text.as_bytes()) {
         return text.to_string();
@@ -114,10 +115,6 @@ fn needs_cleaning(bytes: &[u8]) -> bool {
     })
 }
 
-/// True for characters that must not reach an XML document.
-pub fn is_xml_unsafe(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
-}
 
 #[cfg(test)]
 mod tests {

@@ -3,11 +3,11 @@
 /// How much text (in bytes, cut at a character boundary) is given to the detector: more only
 /// costs time (detection was half of the parse time at 1 KiB, and its cost grows with the
 /// sample), and the trigram profile of 80-odd words of prose is already decisive.
-pub const DETECT_SAMPLE_BYTES: usize = 512;
+pub(crate) const DETECT_SAMPLE_BYTES: usize = 512;
 
 /// A detector choosing among the languages `tags` (BCP 47, as [`detect`] reports them), or
 /// among every language it knows when `tags` is empty; the first unknown tag is the error.
-pub fn detector(tags: &[String]) -> Result<whatlang::Detector, String> {
+pub(crate) fn detector(tags: &[String]) -> Result<whatlang::Detector, String> {
     if tags.is_empty() {
         return Ok(whatlang::Detector::new());
     }
@@ -23,7 +23,7 @@ pub fn detector(tags: &[String]) -> Result<whatlang::Detector, String> {
 }
 
 /// The article's language as a BCP 47 primary tag (`fr`), when the detector is confident.
-pub fn detect(detector: &whatlang::Detector, text: &str) -> Option<&'static str> {
+pub(crate) fn detect(detector: &whatlang::Detector, text: &str) -> Option<&'static str> {
     let mut end = text.len().min(DETECT_SAMPLE_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;

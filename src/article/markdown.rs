@@ -13,7 +13,8 @@ use yaml_rust2::scanner::Marker;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use super::date::{self, FoundDate};
-use super::decode::{clean_text, is_xml_unsafe};
+use super::decode::clean_text;
+use crate::text::is_xml_unsafe;
 use super::{Block, SkipReason, collapse_whitespace};
 
 /// Link schemes that could run code in a reader; such links are rendered without a target.

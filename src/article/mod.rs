@@ -6,10 +6,10 @@
 //! apart is a section heading); lines starting with a bullet are list items in both.
 //! Markdown (`.md`) is read by [`markdown`], with its front matter.
 
-pub mod clean;
+pub(crate) mod clean;
 pub mod date;
-pub mod decode;
-pub mod lang;
+pub(crate) mod decode;
+pub(crate) mod lang;
 pub mod markdown;
 
 use std::collections::BTreeMap;
@@ -18,6 +18,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::config::{ConfigError, Settings};
 use date::{DateRules, FoundDate};
 
 /// Most metadata lines read after the title; a longer run is body text.
@@ -96,14 +97,14 @@ impl SkipReason {
 
 /// How a file is read, from its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub enum Markup {
     /// Plain text, read heuristically.
     Text,
     /// Markdown with optional front matter.
     Markdown,
 }
 
-impl Format {
+impl Markup {
     /// `.md` and `.markdown` are Markdown; everything else is plain text.
     pub fn of(path: &Path) -> Self {
         match path
@@ -111,8 +112,8 @@ impl Format {
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .as_deref()
         {
-            Some("md" | "markdown") => Format::Markdown,
-            _ => Format::Text,
+            Some("md" | "markdown") => Markup::Markdown,
+            _ => Markup::Text,
         }
     }
 }
@@ -291,13 +292,53 @@ pub struct ParseOptions {
 }
 
 impl Default for ParseOptions {
-    /// The built-in defaults, the ones `config/default.toml` states.
+    /// The built-in defaults, the ones `config/default.toml` states. (They are known to be
+    /// valid: see `the_default_settings_give_parse_options`.)
     fn default() -> Self {
-        crate::config::Settings::default().parse_options()
+        Self::new(&Settings::default()).unwrap_or_else(|_| Self::from_parts(&Settings::default(), whatlang::Detector::new()))
     }
 }
 
 impl ParseOptions {
+    /// What the parser needs from `settings`, each value read once. A language in
+    /// `feed.detect_languages` that the detector does not know is an error naming the key.
+    pub fn new(settings: &Settings) -> Result<Self, ConfigError> {
+        let detector = lang::detector(&settings.feed.detect_languages).map_err(|bad| {
+            ConfigError::Invalid {
+                key: "feed.detect_languages".into(),
+                reason: format!(
+                    "{bad:?} is not a language the detector knows (like \"en\" or \"fr\")"
+                ),
+            }
+        })?;
+        Ok(Self::from_parts(settings, detector))
+    }
+
+    fn from_parts(settings: &Settings, detector: whatlang::Detector) -> Self {
+        let b = &settings.boilerplate;
+        let boilerplate = clean::Boilerplate::new(&b.lines, &b.prefixes, &b.phrases);
+        let language_boilerplate = b
+            .languages
+            .iter()
+            .map(|(tag, m)| {
+                let markers = boilerplate.extended(&m.lines, &m.prefixes, &m.phrases);
+                (tag.to_ascii_lowercase(), markers)
+            })
+            .collect();
+        Self {
+            default_language: settings.feed.language.clone(),
+            detector,
+            dates: DateRules {
+                timezone: settings.dates.timezone,
+                default_time: settings.dates.default_time,
+                day_first: settings.dates.day_first,
+            },
+            month_first_languages: settings.dates.month_first_languages.clone(),
+            boilerplate,
+            language_boilerplate,
+        }
+    }
+
     /// Date rules for an article in `language` (a BCP 47 tag).
     pub fn date_rules(&self, language: &str) -> DateRules {
         let primary = primary_subtag(language);
@@ -327,7 +368,7 @@ fn primary_subtag(tag: &str) -> &str {
 /// Parses one article file in the given format.
 pub fn parse(
     bytes: &[u8],
-    format: Format,
+    format: Markup,
     options: &ParseOptions,
 ) -> Result<ParsedArticle, SkipReason> {
     let decoded = decode::decode(bytes)?;
@@ -336,8 +377,8 @@ pub fn parse(
     }
     let text = split_long_lines(&decoded.text);
     let (mut article, found, language) = match format {
-        Format::Text => parse_text(&text, options)?,
-        Format::Markdown => parse_markdown(&text, options)?,
+        Markup::Text => parse_text(&text, options)?,
+        Markup::Markdown => parse_markdown(&text, options)?,
     };
     if !article
         .blocks
@@ -719,12 +760,25 @@ fn ends_with_terminal_punctuation(s: &str) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_default_settings_give_parse_options() {
+        assert!(ParseOptions::new(&Settings::default()).is_ok());
+    }
+
+    #[test]
+    fn an_unknown_detection_language_names_its_key() {
+        let mut settings = Settings::default();
+        settings.feed.detect_languages = vec!["en".into(), "klingon".into()];
+        let err = ParseOptions::new(&settings).expect_err("unknown language");
+        assert!(err.to_string().contains("feed.detect_languages"), "{err}");
+    }
+
     fn options() -> ParseOptions {
         ParseOptions::default()
     }
 
     fn parse_str(text: &str) -> ParsedArticle {
-        parse(text.as_bytes(), Format::Text, &options()).expect("parses")
+        parse(text.as_bytes(), Markup::Text, &options()).expect("parses")
     }
 
     #[test]
@@ -789,11 +843,11 @@ mod tests {
     #[test]
     fn empty_and_title_only_files_are_skipped() {
         assert_eq!(
-            parse(b"  \n\n\t\n", Format::Text, &options()),
+            parse(b"  \n\n\t\n", Markup::Text, &options()),
             Err(SkipReason::Empty)
         );
         assert_eq!(
-            parse(b"Just a title\n", Format::Text, &options()),
+            parse(b"Just a title\n", Markup::Text, &options()),
             Err(SkipReason::NoBody)
         );
     }
@@ -812,7 +866,7 @@ mod tests {
     fn markdown_files_use_front_matter() {
         let md =
             "---\ntitle: Front title\nauthor: Ann\ndate: 2025-04-03\n---\n# Ignored H1\n\nBody.\n";
-        let a = parse(md.as_bytes(), Format::Markdown, &options()).expect("parses");
+        let a = parse(md.as_bytes(), Markup::Markdown, &options()).expect("parses");
         assert_eq!(a.meta.title, "Front title");
         assert_eq!(a.meta.author.as_deref(), Some("Ann"));
         assert_eq!(a.meta.date.map(|d| d.1), Some(DateSource::FrontMatter));
@@ -825,8 +879,8 @@ mod tests {
 
     #[test]
     fn format_follows_the_extension() {
-        assert_eq!(Format::of(Path::new("a/b.MD")), Format::Markdown);
-        assert_eq!(Format::of(Path::new("a/b.txt")), Format::Text);
+        assert_eq!(Markup::of(Path::new("a/b.MD")), Markup::Markdown);
+        assert_eq!(Markup::of(Path::new("a/b.txt")), Markup::Text);
     }
 
     #[test]
@@ -860,7 +914,7 @@ mod tests {
             ..options()
         };
         let text = format!("The budget\n03/04/2025\n\n{ENGLISH_BODY}");
-        let english = parse(text.as_bytes(), Format::Text, &all_day_first).expect("parses");
+        let english = parse(text.as_bytes(), Markup::Text, &all_day_first).expect("parses");
         let (date, _) = english.meta.date.expect("date");
         assert_eq!(date.to_rfc3339(), "2025-04-03T00:00:00+00:00");
     }
@@ -895,7 +949,7 @@ mod tests {
             let split = split_long_lines(&text);
             assert!(split.lines().all(|l| l.len() <= MAX_LINE_BYTES));
             assert_eq!(split.replace('\n', ""), text.replace('\n', ""));
-            assert!(parse(text.as_bytes(), Format::Text, &ParseOptions::default()).is_ok());
+            assert!(parse(text.as_bytes(), Markup::Text, &ParseOptions::default()).is_ok());
         }
     }
 
@@ -936,7 +990,7 @@ mod tests {
             (0..3)
                 .map(|_| {
                     let start = std::time::Instant::now();
-                    parse(text.as_bytes(), Format::Text, &options()).expect("parses");
+                    parse(text.as_bytes(), Markup::Text, &options()).expect("parses");
                     start.elapsed()
                 })
                 .min()

@@ -11,10 +11,10 @@ use atom_syndication::{
 use super::{FEED_HISTORY_NS, FeedContext, FeedDoc, GENERATOR, INDEX_PATH, RenderError};
 use super::{article_path, text};
 use crate::article::ParsedArticle;
-use crate::store::Entry;
+use crate::model::Entry;
 
 /// Renders the Atom document `doc`.
-pub fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderError> {
+pub(crate) fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderError> {
     let media_type = doc.target.format.media_type();
     let mut links = vec![
         link("self", ctx.url(&doc.self_path()), media_type),

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::article::collapse_whitespace;
 use crate::related::words;
-use crate::store::Entry;
+use crate::model::Entry;
 
 /// Longest `author` value, in characters.
 pub const MAX_AUTHOR_CHARS: usize = 80;
@@ -143,13 +143,7 @@ fn parse_limit(value: &str, max: usize) -> Result<usize, FilterError> {
 }
 
 fn parse_lang(value: &str) -> Result<String, FilterError> {
-    let valid = value.len() <= MAX_LANG_CHARS
-        && value.split('-').enumerate().all(|(i, part)| {
-            let alpha = part.bytes().all(|b| b.is_ascii_alphabetic());
-            let alnum = part.bytes().all(|b| b.is_ascii_alphanumeric());
-            (1..=8).contains(&part.len()) && if i == 0 { alpha } else { alnum }
-        });
-    if valid {
+    if value.len() <= MAX_LANG_CHARS && crate::text::is_language_tag(value) {
         Ok(value.to_ascii_lowercase())
     } else {
         Err(FilterError(format!(

@@ -7,12 +7,13 @@ use std::fmt::Write;
 use super::opml::listed_tags;
 use super::target::{Format, Scope, Target};
 use super::text::{MAX_PAGE_HTML_BYTES, body_html, escape_html, feed_title};
-use super::{Facets, FeedContext, FeedItem, OPML_PATH, article_path};
+use super::{FeedContext, OPML_PATH, article_path};
+use crate::model::{Facets, FeedItem};
 use crate::article::ParsedArticle;
-use crate::store::Entry;
+use crate::model::Entry;
 
 /// Most articles listed on the index page; older ones stay reachable from their own pages.
-pub const MAX_INDEX_ARTICLES: usize = 1000;
+pub(crate) const MAX_INDEX_ARTICLES: usize = 1000;
 
 const STYLE: &str = "body{font:1.05rem/1.6 system-ui,sans-serif;max-width:42rem;margin:0 auto;\
 padding:1rem;color:#222;background:#fff}a{color:#0645ad}h1{line-height:1.25}\
@@ -124,7 +125,7 @@ fn dateline(entry: &Entry, ctx: &FeedContext) -> String {
 /// The index page: the newest of `published` articles first (`entries`, of which at most
 /// [`MAX_INDEX_ARTICLES`] are listed); those in the feeds (`items`, whose bodies are at hand)
 /// with their summary.
-pub fn index_page(
+pub(crate) fn index_page(
     entries: &[&Entry],
     items: &[FeedItem],
     published: usize,
@@ -179,7 +180,7 @@ pub fn index_page(
 
 /// One article's page, linking to the `related` articles (most similar first; `true` marks a
 /// near-identical copy).
-pub fn article_page(
+pub(crate) fn article_page(
     entry: &Entry,
     article: &ParsedArticle,
     related: &[(&Entry, bool)],

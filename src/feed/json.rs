@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use super::{FeedContext, FeedDoc, INDEX_PATH, RenderError, article_path, text};
 use crate::article::ParsedArticle;
-use crate::store::Entry;
+use crate::model::Entry;
 
 /// The `version` of the documents written.
-pub const JSON_FEED_VERSION: &str = "https://jsonfeed.org/version/1.1";
+pub(crate) const JSON_FEED_VERSION: &str = "https://jsonfeed.org/version/1.1";
 
 #[derive(Serialize)]
 struct Feed<'a> {
@@ -55,7 +55,7 @@ struct Item<'a> {
 }
 
 /// Renders the JSON Feed document `doc`.
-pub fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderError> {
+pub(crate) fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderError> {
     let feed = Feed {
         version: JSON_FEED_VERSION,
         title: ctx.scope_title(&doc.target.scope),

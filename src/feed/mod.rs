@@ -5,16 +5,16 @@
 //! Rendering is a pure function of the articles and the feed settings: no wall-clock time
 //! reaches the output, so the same articles always give byte-identical documents (and ETags).
 
-pub mod atom;
+pub(crate) mod atom;
 pub mod filter;
-pub mod html;
-pub mod json;
-pub mod opml;
-pub mod rss;
-pub mod status;
+pub(crate) mod html;
+pub(crate) mod json;
+pub(crate) mod opml;
+pub(crate) mod rss;
+pub(crate) mod status;
 pub mod target;
-pub mod text;
-pub mod validate;
+pub(crate) mod text;
+pub(crate) mod validate;
 
 use std::collections::BTreeMap;
 
@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::config::Settings;
-use crate::store::Entry;
+use crate::model::{Entry, Facets, FeedItem};
 use target::{Format, Page, Scope, Target};
 
 /// Path of the RSS 2.0 feed.
@@ -129,7 +129,6 @@ impl FeedContext {
     }
 }
 
-pub use crate::store::FeedItem;
 
 /// One feed document to render: which feed, its items, and its RFC 5005 neighbours.
 #[derive(Debug)]
@@ -308,16 +307,6 @@ pub fn render_doc(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, Render
     Ok(text)
 }
 
-/// What the index and the OPML list show besides articles: the sources and tags with their
-/// article counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Facets {
-    /// Source folders and their published articles.
-    pub sources: BTreeMap<String, usize>,
-    /// Tags (lowercase) and their published articles.
-    pub tags: BTreeMap<String, usize>,
-}
-
 /// Renders the main feeds of `items` (the newest published articles, newest first), the OPML
 /// list of every feed, and the index of `newest` (the newest published entries, at least
 /// [`html::MAX_INDEX_ARTICLES`] of them when there are that many) out of `published` in all.
@@ -350,17 +339,17 @@ mod tests {
     use super::*;
 
     use crate::article::{self, ParseOptions};
-    use crate::store::db::FileRecord;
+    use crate::model::{FileRecord, article_id};
     use std::sync::Arc;
 
     fn item(key: &str) -> FeedItem {
         let text = b"A title\n2025-04-03\nThe body of the article.\n";
         let parsed =
-            article::parse(text, article::Format::Text, &ParseOptions::default()).expect("parses");
+            article::parse(text, article::Markup::Text, &ParseOptions::default()).expect("parses");
         let entry = Entry {
             key: key.into(),
             record: FileRecord {
-                id: crate::store::article_id(key),
+                id: article_id(key),
                 first_seen_ms: 0,
                 changed_ms: None,
                 hash: Some(1),

@@ -5,14 +5,15 @@ use std::fmt::Write;
 
 use super::target::{Format, Scope, Target};
 use super::text::escape_html;
-use super::{Facets, FeedContext, INDEX_PATH};
+use super::{FeedContext, INDEX_PATH};
+use crate::model::Facets;
 
 /// Most tags listed in the OPML document and on the index page (the most used ones); every
 /// tag keeps its feeds whether listed or not.
-pub const MAX_LISTED_TAGS: usize = 500;
+pub(crate) const MAX_LISTED_TAGS: usize = 500;
 
 /// The tags to list: the [`MAX_LISTED_TAGS`] most used, in name order.
-pub fn listed_tags(facets: &Facets) -> Vec<(&str, usize)> {
+pub(crate) fn listed_tags(facets: &Facets) -> Vec<(&str, usize)> {
     let mut tags: Vec<(&str, usize)> = facets.tags.iter().map(|(t, n)| (t.as_str(), *n)).collect();
     if tags.len() > MAX_LISTED_TAGS {
         tags.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -23,7 +24,7 @@ pub fn listed_tags(facets: &Facets) -> Vec<(&str, usize)> {
 }
 
 /// Renders the OPML document.
-pub fn render(facets: &Facets, ctx: &FeedContext) -> String {
+pub(crate) fn render(facets: &Facets, ctx: &FeedContext) -> String {
     let mut out =
         String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n");
     let _ = writeln!(

@@ -12,10 +12,10 @@ use rss::{Category, Channel, Guid, Item};
 use super::{FEED_HISTORY_NS, FeedContext, FeedDoc, GENERATOR, INDEX_PATH, RenderError};
 use super::{article_path, text};
 use crate::article::ParsedArticle;
-use crate::store::Entry;
+use crate::model::Entry;
 
 /// Renders the RSS document `doc`.
-pub fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderError> {
+pub(crate) fn render(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderError> {
     let items = doc
         .items
         .iter()

@@ -56,6 +56,25 @@ pub enum Format {
     Json,
 }
 
+/// `media_type` and `content_type` of each format, from one literal each.
+macro_rules! media_types {
+    ($($format:ident => $media:literal),* $(,)?) => {
+        /// The media type, as in `<link type>`.
+        pub fn media_type(self) -> &'static str {
+            match self {
+                $(Format::$format => $media),*
+            }
+        }
+
+        /// The `Content-Type` header value: the media type in UTF-8.
+        pub fn content_type(self) -> &'static str {
+            match self {
+                $(Format::$format => concat!($media, "; charset=utf-8")),*
+            }
+        }
+    };
+}
+
 impl Format {
     /// Every format, in the order pages list them.
     pub const ALL: [Format; 3] = [Format::Rss, Format::Atom, Format::Json];
@@ -69,13 +88,10 @@ impl Format {
         }
     }
 
-    /// The media type, as in `Content-Type` and `<link type>`.
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Format::Rss => "application/rss+xml",
-            Format::Atom => "application/atom+xml",
-            Format::Json => "application/feed+json",
-        }
+    media_types! {
+        Rss => "application/rss+xml",
+        Atom => "application/atom+xml",
+        Json => "application/feed+json",
     }
 
     /// The name shown to people.

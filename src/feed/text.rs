@@ -6,11 +6,11 @@ use crate::article::{Block, ParsedArticle, truncate_words};
 
 /// Longest title (in characters, before the ellipsis) in feeds and the index; the article's
 /// own page shows the whole title.
-pub const MAX_FEED_TITLE_CHARS: usize = 200;
+pub(crate) const MAX_FEED_TITLE_CHARS: usize = 200;
 
 /// Escapes text for HTML element content and double-quoted attribute values (the only kind
 /// written here, so `'` needs no escape).
-pub fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16);
     for c in text.chars() {
         match c {
@@ -25,23 +25,23 @@ pub fn escape_html(text: &str) -> String {
 }
 
 /// The title as feeds show it: cut at a word boundary when over-long.
-pub fn feed_title(title: &str) -> String {
+pub(crate) fn feed_title(title: &str) -> String {
     truncate_words(title, MAX_FEED_TITLE_CHARS)
 }
 
 /// Most bytes of an article body's HTML in one feed item. A 4 MB file of two million
 /// one-character lines would otherwise make each feed 40 MB (markup outweighs such text ten
 /// to one); the item ends with "…" and its link leads to the page.
-pub const MAX_FEED_ITEM_HTML_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_FEED_ITEM_HTML_BYTES: usize = 256 * 1024;
 
 /// Most bytes of an article body's HTML on its page; a longer body ends with "…".
-pub const MAX_PAGE_HTML_BYTES: usize = 2 * 1024 * 1024;
+pub(crate) const MAX_PAGE_HTML_BYTES: usize = 2 * 1024 * 1024;
 
 /// The article body as HTML, at most about `max_bytes`: the Markdown rendering when there is
 /// one and it fits, else `<h2>` headings, `<p>` paragraphs and `<ul>` lists built from the
 /// blocks, all text escaped, cut with a final "…" paragraph where the budget runs out (HTML
 /// cannot be cut anywhere, so an over-long Markdown rendering is shown as plain blocks).
-pub fn body_html(article: &ParsedArticle, max_bytes: usize) -> String {
+pub(crate) fn body_html(article: &ParsedArticle, max_bytes: usize) -> String {
     if let Some(html) = article.html.as_ref().filter(|h| h.len() <= max_bytes) {
         return html.clone();
     }
@@ -108,16 +108,16 @@ mod tests {
     // 42 MB and its page 18 MB.
     #[test]
     fn bodies_are_cut_at_their_byte_budget() {
-        use crate::article::{Format, ParseOptions, parse};
+        use crate::article::{Markup, ParseOptions, parse};
         let text = format!("Title\n\n{}", "x\n\n".repeat(200_000));
         let article =
-            parse(text.as_bytes(), Format::Text, &ParseOptions::default()).expect("parse");
+            parse(text.as_bytes(), Markup::Text, &ParseOptions::default()).expect("parse");
         let html = body_html(&article, 1000);
         assert!(html.len() < 1100, "{}", html.len());
         assert!(html.ends_with("<p>…</p>\n"));
         let one = parse(
             b"Title\n\nA & B & C.\n",
-            Format::Text,
+            Markup::Text,
             &ParseOptions::default(),
         )
         .expect("parse");

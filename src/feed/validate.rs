@@ -13,18 +13,18 @@ use roxmltree::{Document, Node};
 use serde_json::{Map, Value};
 
 /// Most problems reported per document, so a broken 10,000-item feed stays one readable log line.
-pub const MAX_PROBLEMS: usize = 20;
+pub(crate) const MAX_PROBLEMS: usize = 20;
 
 /// Namespace of Atom 1.0 elements (also used for `atom:link` inside RSS).
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 
-/// The only `version` value a JSON Feed 1.1 document may carry.
-const JSON_FEED_VERSION: &str = "https://jsonfeed.org/version/1.1";
+// The only `version` value a JSON Feed 1.1 document may carry: the one written.
+use super::json::JSON_FEED_VERSION;
 
 /// A rendered feed that breaks its spec; `problems` says what and where.
 #[derive(Debug, thiserror::Error)]
 #[error("{format}: {}", problems.join("; "))]
-pub struct Invalid {
+pub(crate) struct Invalid {
     /// Which format was checked: "RSS 2.0", "Atom 1.0" or "JSON Feed 1.1".
     pub format: &'static str,
     /// One message per problem, at most `MAX_PROBLEMS` plus a final "N more" note.
@@ -70,7 +70,7 @@ impl Problems {
 }
 
 /// Validates an RSS 2.0 document.
-pub fn rss(doc: &str) -> Result<(), Invalid> {
+pub(crate) fn rss(doc: &str) -> Result<(), Invalid> {
     let mut p = Problems::new("RSS 2.0");
     if let Some(xml) = parse_xml(doc, &mut p) {
         check_rss(xml.root_element(), &mut p);
@@ -79,7 +79,7 @@ pub fn rss(doc: &str) -> Result<(), Invalid> {
 }
 
 /// Validates an Atom 1.0 (RFC 4287) document.
-pub fn atom(doc: &str) -> Result<(), Invalid> {
+pub(crate) fn atom(doc: &str) -> Result<(), Invalid> {
     let mut p = Problems::new("Atom 1.0");
     if let Some(xml) = parse_xml(doc, &mut p) {
         check_atom(xml.root_element(), &mut p);
@@ -88,7 +88,7 @@ pub fn atom(doc: &str) -> Result<(), Invalid> {
 }
 
 /// Validates a JSON Feed 1.1 document.
-pub fn json_feed(doc: &str) -> Result<(), Invalid> {
+pub(crate) fn json_feed(doc: &str) -> Result<(), Invalid> {
     let mut p = Problems::new("JSON Feed 1.1");
     match serde_json::from_str::<Value>(doc) {
         Ok(Value::Object(feed)) => check_json(&feed, &mut p),

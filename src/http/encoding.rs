@@ -4,7 +4,7 @@ use hyper::header::{ACCEPT_ENCODING, HeaderMap};
 
 /// True when the request accepts gzip: listed (or `*`) with a non-zero quality, and not
 /// refused by an explicit `gzip;q=0`.
-pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+pub(crate) fn accepts_gzip(headers: &HeaderMap) -> bool {
     let mut gzip = None;
     let mut star = None;
     for value in headers.get_all(ACCEPT_ENCODING) {

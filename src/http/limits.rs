@@ -22,30 +22,30 @@ use tracing::{info, warn};
 /// Most connections open at once from one client address. Above what a browser or a feed
 /// reader opens (6 to 16) by far, so that clients behind one NAT and load tests still fit,
 /// and well under the global [`super::MAX_CONNECTIONS`].
-pub const MAX_CONNECTIONS_PER_CLIENT: usize = 512;
+pub(crate) const MAX_CONNECTIONS_PER_CLIENT: usize = 512;
 
 /// Longest a response may wait on a client that does not read it.
-pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A limit that logs when it starts and stops being hit.
 #[derive(Debug, Default)]
-pub struct Episode(AtomicBool);
+pub(crate) struct Episode(AtomicBool);
 
 impl Episode {
     /// Notes that the limit is hit; true the first time of an episode (log then).
-    pub fn hit(&self) -> bool {
+    pub(crate) fn hit(&self) -> bool {
         !self.0.swap(true, Ordering::Relaxed)
     }
 
     /// Notes that the limit is not hit; true when that ends an episode.
-    pub fn clear(&self) -> bool {
+    pub(crate) fn clear(&self) -> bool {
         self.0.swap(false, Ordering::Relaxed)
     }
 }
 
 /// Open connections per client address.
 #[derive(Debug, Default)]
-pub struct Clients {
+pub(crate) struct Clients {
     open: Mutex<Open>,
     over: Episode,
 }
@@ -60,7 +60,7 @@ struct Open {
 
 /// One of a client's connection slots, given back when dropped.
 #[derive(Debug)]
-pub struct ClientSlot {
+pub(crate) struct ClientSlot {
     clients: Arc<Clients>,
     ip: IpAddr,
 }
@@ -68,7 +68,7 @@ pub struct ClientSlot {
 impl Clients {
     /// A slot for one more connection from `ip`, or `None` when it has
     /// [`MAX_CONNECTIONS_PER_CLIENT`] open already.
-    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<ClientSlot> {
+    pub(crate) fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<ClientSlot> {
         let mut open = self.lock();
         let count = open.counts.entry(ip).or_insert(0);
         if *count >= MAX_CONNECTIONS_PER_CLIENT {
@@ -116,7 +116,7 @@ impl Drop for ClientSlot {
 /// A stream whose writes fail with `TimedOut` once one has waited [`WRITE_TIMEOUT`] for the
 /// client to read; reads are left to hyper's own timeouts.
 #[derive(Debug)]
-pub struct TimedWrites<S> {
+pub(crate) struct TimedWrites<S> {
     inner: S,
     timeout: Duration,
     /// Started when a write or flush could not proceed; cleared when one does.
@@ -125,7 +125,7 @@ pub struct TimedWrites<S> {
 
 impl<S> TimedWrites<S> {
     /// `inner`, whose writes may wait at most `timeout` each.
-    pub fn new(inner: S, timeout: Duration) -> Self {
+    pub(crate) fn new(inner: S, timeout: Duration) -> Self {
         Self {
             inner,
             timeout,

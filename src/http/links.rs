@@ -6,7 +6,7 @@ use hyper::header::HeaderValue;
 use crate::feed::{FeedContext, INDEX_PATH};
 
 /// The `Link` header of the feed served at `self_path` (path and query).
-pub fn feed_links(ctx: &FeedContext, self_path: &str) -> Option<HeaderValue> {
+pub(crate) fn feed_links(ctx: &FeedContext, self_path: &str) -> Option<HeaderValue> {
     let mut links = vec![format!("<{}>; rel=\"self\"", ctx.url(self_path))];
     if let Some(hub) = &ctx.hub {
         links.push(format!("<{hub}>; rel=\"hub\""));

@@ -19,7 +19,7 @@ use crate::snapshot::SnapshotCell;
 
 /// Serves `metrics` on `listener` until `shutdown` completes, and the status document of
 /// `status` when given.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     metrics: Arc<Metrics>,
     status: Option<Arc<SnapshotCell>>,

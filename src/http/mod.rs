@@ -3,14 +3,14 @@
 //! article page on its first request).
 
 pub mod conditional;
-pub mod encoding;
+pub(crate) mod encoding;
 pub mod host;
-pub mod limits;
-pub mod links;
-pub mod metrics;
-pub mod response;
-pub mod router;
-pub mod slots;
+pub(crate) mod limits;
+pub(crate) mod links;
+pub(crate) mod metrics;
+pub(crate) mod response;
+pub(crate) mod router;
+pub(crate) mod slots;
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -9,18 +9,18 @@ use hyper::header::{
 use hyper::{Response, StatusCode};
 
 use super::conditional::Condition;
-use crate::snapshot::Resource;
+use crate::resource::Resource;
 
 /// The response type of every handler.
-pub type HttpResponse = Response<Full<Bytes>>;
+pub(crate) type HttpResponse = Response<Full<Bytes>>;
 
 /// Methods every route answers.
-pub const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
+pub(crate) const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
 /// Seconds a client is asked to wait while the first index is being built.
-pub const RETRY_AFTER_SECS: &str = "1";
+pub(crate) const RETRY_AFTER_SECS: &str = "1";
 
 /// How a resource is sent.
-pub struct Delivery<'a> {
+pub(crate) struct Delivery<'a> {
     /// The document.
     pub resource: &'a Resource,
     /// Send the gzip body.
@@ -36,7 +36,7 @@ pub struct Delivery<'a> {
 }
 
 /// A document (or its 304 or 412), with validators, caching and encoding headers.
-pub fn document(d: Delivery<'_>) -> HttpResponse {
+pub(crate) fn document(d: Delivery<'_>) -> HttpResponse {
     let r = d.resource;
     let (body, etag) = match (&r.gzip, d.gzip) {
         (Some(gz), true) => (gz.clone(), &r.gzip_etag),
@@ -76,7 +76,7 @@ pub fn document(d: Delivery<'_>) -> HttpResponse {
 }
 
 /// A short `text/plain` answer.
-pub fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
     let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
     *response.status_mut() = status;
     response.headers_mut().insert(
@@ -87,7 +87,7 @@ pub fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
 }
 
 /// `400 Bad Request` saying why.
-pub fn bad_request(reason: &str) -> HttpResponse {
+pub(crate) fn bad_request(reason: &str) -> HttpResponse {
     let mut response = Response::new(Full::new(Bytes::from(format!("bad request: {reason}\n"))));
     *response.status_mut() = StatusCode::BAD_REQUEST;
     response.headers_mut().insert(
@@ -98,7 +98,7 @@ pub fn bad_request(reason: &str) -> HttpResponse {
 }
 
 /// `405 Method Not Allowed` with `Allow`.
-pub fn method_not_allowed() -> HttpResponse {
+pub(crate) fn method_not_allowed() -> HttpResponse {
     let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
     response
         .headers_mut()
@@ -107,7 +107,7 @@ pub fn method_not_allowed() -> HttpResponse {
 }
 
 /// `204` answer to `OPTIONS`, listing the methods.
-pub fn options() -> HttpResponse {
+pub(crate) fn options() -> HttpResponse {
     let mut response = Response::new(Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::NO_CONTENT;
     response
@@ -117,12 +117,12 @@ pub fn options() -> HttpResponse {
 }
 
 /// `503` with `Retry-After` while the first index is not ready.
-pub fn not_ready() -> HttpResponse {
+pub(crate) fn not_ready() -> HttpResponse {
     unavailable("indexing the seeds folder; try again shortly\n")
 }
 
 /// `503` with `Retry-After`: every render slot is busy.
-pub fn busy() -> HttpResponse {
+pub(crate) fn busy() -> HttpResponse {
     unavailable("too many documents are being rendered; try again shortly\n")
 }
 

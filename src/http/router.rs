@@ -17,11 +17,12 @@ use crate::feed::filter::Filters;
 use crate::feed::status::STATUS_PATH;
 use crate::feed::target::{Page, Scope, Target};
 use crate::metrics::Metrics;
-use crate::snapshot::{Resource, Snapshot, SnapshotCell};
+use crate::resource::Resource;
+use crate::snapshot::{Snapshot, SnapshotCell};
 use crate::views::{self, ViewError};
 
 /// Path of the health check.
-pub const HEALTH_PATH: &str = "/healthz";
+pub(crate) const HEALTH_PATH: &str = "/healthz";
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -40,7 +41,7 @@ pub struct AppState {
 
 /// `Cache-Control` max-age of archive pages: a full archive page keeps its items while
 /// articles are added after it, so caches may keep it a day (and revalidate with its `ETag`).
-pub const ARCHIVE_MAX_AGE_SECS: u32 = 86_400;
+pub(crate) const ARCHIVE_MAX_AGE_SECS: u32 = 86_400;
 
 impl AppState {
     /// State serving `snapshot` with `Cache-Control: public, max-age=<max_age>`.
@@ -75,7 +76,7 @@ fn cache_control(max_age: u32) -> HeaderValue {
 }
 
 /// Answers one request.
-pub async fn handle(req: &Request<Incoming>, state: &AppState) -> HttpResponse {
+pub(crate) async fn handle(req: &Request<Incoming>, state: &AppState) -> HttpResponse {
     let (route, response) = answer(req, state).await;
     state.metrics.request(route, response.status().as_u16());
     response

@@ -6,18 +6,19 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-use crate::article::{self, Format, ParseOptions, ParsedArticle, SkipReason};
+use crate::article::{self, Markup, ParseOptions, ParsedArticle, SkipReason};
 use crate::cache::BoundedCache;
 use crate::watch::EventSender;
 
-use super::{Entry, scan};
+use super::scan;
+use crate::model::Entry;
 
 /// Bodies cached beyond the feed's own items, for article pages being read.
-pub const BODY_CACHE_EXTRA: usize = 256;
+pub(crate) const BODY_CACHE_EXTRA: usize = 256;
 
 /// Most bytes of parsed bodies cached (as [`ParsedArticle::weight`] counts them): the feed's
 /// items are a few MB at most; a folder of 4 MB articles must not hold hundreds of them.
-pub const BODY_CACHE_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const BODY_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// What re-reading a file needs; replaced on a configuration reload.
 #[derive(Debug)]
@@ -158,11 +159,11 @@ impl Bodies {
 
 /// Parses one file's bytes; a parser bug costs that file, not the daemon: a panic becomes a
 /// skip reason.
-pub fn parse_guarded(
+pub(crate) fn parse_guarded(
     bytes: &[u8],
     key: &str,
     options: &ParseOptions,
 ) -> Result<ParsedArticle, SkipReason> {
-    std::panic::catch_unwind(|| article::parse(bytes, Format::of(Path::new(key)), options))
+    std::panic::catch_unwind(|| article::parse(bytes, Markup::of(Path::new(key)), options))
         .unwrap_or(Err(SkipReason::ParserPanic))
 }

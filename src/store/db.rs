@@ -9,10 +9,11 @@
 use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
-use serde::{Deserialize, Serialize};
+
+use crate::model::FileRecord;
 
 /// File name of the database inside the state directory.
-pub const DB_FILE_NAME: &str = "state.redb";
+pub(crate) const DB_FILE_NAME: &str = "state.redb";
 
 /// path relative to the seeds dir (with `/` separators) → JSON-encoded [`FileRecord`].
 const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
@@ -28,7 +29,7 @@ const LEGACY_ARTICLES: TableDefinition<&str, &[u8]> = TableDefinition::new("arti
 /// Memory redb may use to cache database pages. Its default (1 GiB) would let the cache alone
 /// exceed the daemon's memory budget; rows are read once at start-up and written in batches,
 /// so a small cache costs nothing measurable.
-pub const STATE_DB_CACHE_BYTES: usize = 16 * 1024 * 1024;
+pub(crate) const STATE_DB_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Settings the cached articles depend on.
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
@@ -37,32 +38,9 @@ const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 /// cached articles.
 const PARSER_KEY: &str = "parser";
 
-/// What is remembered about one file across restarts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileRecord {
-    /// The article id, fixed when the file is first seen.
-    pub id: String,
-    /// When seedfeed first saw the file (Unix milliseconds).
-    pub first_seen_ms: i64,
-    /// When its content last changed after it was first seen (Unix milliseconds).
-    pub changed_ms: Option<i64>,
-    /// xxh3 hash of the file's bytes; `None` until the file has been read successfully.
-    pub hash: Option<u64>,
-    /// Size in bytes when last read.
-    pub size: u64,
-    /// Modification time when last read (Unix nanoseconds).
-    pub mtime_ns: i64,
-    /// True when the modification time was not safely older than the moment the file was
-    /// read ([`super::RACY_MARGIN`]): a write in the same clock tick may have left size and
-    /// mtime as recorded, so they cannot prove the content unchanged and the next scan reads
-    /// the file again (git's "racily clean" rule). Absent in records of older versions.
-    #[serde(default)]
-    pub racily_clean: bool,
-}
-
 /// Errors of the state database, with the file they concern.
 #[derive(Debug, thiserror::Error)]
-pub enum DbError {
+pub(crate) enum DbError {
     /// The database could not be opened or created.
     #[error("cannot open state database {path}: {source}")]
     Open {
@@ -93,7 +71,7 @@ pub enum DbError {
 
 /// One change to apply in a transaction.
 #[derive(Debug, Clone)]
-pub enum DbOp {
+pub(crate) enum DbOp {
     /// Insert or replace the record for a path.
     Put(String, FileRecord),
     /// Store the article metadata of a path (JSON).
@@ -105,14 +83,14 @@ pub enum DbOp {
 }
 
 /// Reads cached article metadata; see [`StateDb::meta_reader`].
-pub struct MetaReader {
+pub(crate) struct MetaReader {
     table: redb::ReadOnlyTable<&'static str, &'static [u8]>,
 }
 
 impl MetaReader {
     /// The cached metadata (JSON) of the article at `key`; `None` when there is none or it
     /// cannot be read (the file is then read and parsed instead).
-    pub fn get(&self, key: &str) -> Option<Vec<u8>> {
+    pub(crate) fn get(&self, key: &str) -> Option<Vec<u8>> {
         self.table
             .get(key)
             .ok()
@@ -122,14 +100,14 @@ impl MetaReader {
 }
 
 /// The open state database.
-pub struct StateDb {
+pub(crate) struct StateDb {
     db: Database,
     path: PathBuf,
 }
 
 impl StateDb {
     /// Opens (creating if needed) the database in `state_dir`, creating the directory too.
-    pub fn open(state_dir: &Path) -> Result<Self, DbError> {
+    pub(crate) fn open(state_dir: &Path) -> Result<Self, DbError> {
         let path = state_dir.join(DB_FILE_NAME);
         let open_err = |source| DbError::Open {
             path: path.clone(),
@@ -155,13 +133,8 @@ impl StateDb {
         txn.commit().map_err(|e| self.io(e))
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Every stored record, decoded as it is read (no copy of the raw rows is held).
-    pub fn load_all(&self) -> Result<Vec<(String, FileRecord)>, DbError> {
+    pub(crate) fn load_all(&self) -> Result<Vec<(String, FileRecord)>, DbError> {
         let txn = self.db.begin_read().map_err(|e| self.io(e))?;
         let table = txn.open_table(FILES).map_err(|e| self.io(e))?;
         let mut records = Vec::with_capacity(table.len().map_err(|e| self.io(e))? as usize);
@@ -184,7 +157,7 @@ impl StateDb {
 
     /// A consistent read view of the cached article metadata, for one thread's lookups (so
     /// that a start does not hold every row in memory at once).
-    pub fn meta_reader(&self) -> Result<MetaReader, DbError> {
+    pub(crate) fn meta_reader(&self) -> Result<MetaReader, DbError> {
         let txn = self.db.begin_read().map_err(|e| self.io(e))?;
         let table = txn.open_table(ARTICLE_META).map_err(|e| self.io(e))?;
         Ok(MetaReader { table })
@@ -201,7 +174,7 @@ impl StateDb {
     /// Empties the article cache unless it was made by a parser with this `fingerprint`
     /// (another seedfeed version or other parse settings would read files differently).
     /// Returns true when the cache was kept.
-    pub fn keep_meta_if(&self, fingerprint: &str) -> Result<bool, DbError> {
+    pub(crate) fn keep_meta_if(&self, fingerprint: &str) -> Result<bool, DbError> {
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         let kept = {
             let mut meta = txn.open_table(META).map_err(|e| self.io(e))?;
@@ -226,7 +199,7 @@ impl StateDb {
     }
 
     /// Applies all `ops` in one durable transaction: all or nothing.
-    pub fn apply(&self, ops: &[DbOp]) -> Result<(), DbError> {
+    pub(crate) fn apply(&self, ops: &[DbOp]) -> Result<(), DbError> {
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         {
             let mut table = txn.open_table(FILES).map_err(|e| self.io(e))?;

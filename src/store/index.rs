@@ -7,8 +7,7 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
-use super::Entry;
-use crate::feed::Facets;
+use crate::model::{Entry, Facets};
 
 /// Published entries by the number of their id.
 type IdMap = HashMap<u128, Arc<Entry>>;
@@ -298,7 +297,7 @@ fn count(counts: &mut BTreeMap<String, usize>, key: String, add: bool) {
 mod tests {
     use super::*;
     use crate::article::{ArticleMeta, DateSource};
-    use crate::store::{FileRecord, article_id};
+    use crate::model::{FileRecord, article_id};
     use chrono::{TimeZone, Utc};
 
     fn entry(key: &str, day: Option<u32>, first_seen_ms: i64, hash: u64) -> Entry {

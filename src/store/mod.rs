@@ -5,10 +5,10 @@
 //! what must survive a restart (ids, first-seen times, content hashes, metadata) in the state
 //! database, one transaction per batch of changes.
 
-pub mod bodies;
-pub mod db;
+pub(crate) mod bodies;
+pub(crate) mod db;
 pub mod index;
-pub mod scan;
+pub(crate) mod scan;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::os::unix::fs::MetadataExt;
@@ -16,78 +16,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::Utc;
 use tracing::{debug, error, info, warn};
-use uuid::Uuid;
 
-use crate::article::{ArticleMeta, DateSource, ParseOptions, ParsedArticle, SkipReason};
+use crate::article::{ArticleMeta, ParseOptions, ParsedArticle, SkipReason};
 use crate::config::Settings;
 use bodies::{BODY_CACHE_EXTRA, Bodies};
-use db::{DbOp, FileRecord, StateDb};
+use crate::model::{Entry, FeedItem, FileRecord, article_id};
+use db::{DbOp, StateDb};
 use index::{Index, PublishedIds};
 use scan::Filter;
-
-/// A published article: what the parser understood plus what the store remembers.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    /// Path relative to the seeds folder, `/`-separated.
-    pub key: String,
-    /// The persistent record (id, first-seen time, ...).
-    pub record: FileRecord,
-    /// What the parser understood, body aside.
-    pub meta: Arc<ArticleMeta>,
-}
-
-impl Entry {
-    /// Publication date and where it came from: the file's own date, else first-seen time.
-    pub fn published(&self) -> (DateTime<Utc>, DateSource) {
-        self.meta.date.unwrap_or_else(|| {
-            (
-                millis_to_utc(self.record.first_seen_ms),
-                DateSource::FirstSeen,
-            )
-        })
-    }
-
-    /// Last significant change: the publication date, or a later content change.
-    pub fn updated(&self) -> DateTime<Utc> {
-        let published = self.published().0;
-        self.record
-            .changed_ms
-            .map(millis_to_utc)
-            .map_or(published, |changed| changed.max(published))
-    }
-
-    /// The source: the top-level subfolder of the seeds folder the file is in, if any. A
-    /// folder whose name has characters XML cannot carry is no source (its articles are in
-    /// the main feeds only), since the source's name is its feeds' title.
-    pub fn source_folder(&self) -> Option<&str> {
-        self.key
-            .split_once('/')
-            .map(|(folder, _)| folder)
-            .filter(|folder| !folder.chars().any(crate::article::decode::is_xml_unsafe))
-    }
-
-    /// The tags as feeds name them: lowercase, trimmed, each once.
-    pub fn tag_keys(&self) -> impl Iterator<Item = String> + '_ {
-        let mut seen = Vec::new();
-        self.meta.tags.iter().filter_map(move |tag| {
-            let key = tag.trim().to_lowercase();
-            (!key.is_empty() && !seen.contains(&key)).then(|| {
-                seen.push(key.clone());
-                key
-            })
-        })
-    }
-
-    /// First-seen time, which orders articles of the same date.
-    pub fn first_seen(&self) -> DateTime<Utc> {
-        millis_to_utc(self.record.first_seen_ms)
-    }
-}
-
-/// One feed item: a published entry and its body.
-pub type FeedItem = (Arc<Entry>, Arc<ParsedArticle>);
 
 /// The first `n` of `entries` with their bodies, as [`Store::feed_items`] takes them.
 pub fn items_with_bodies<'a>(
@@ -113,17 +51,6 @@ pub fn items_with_bodies<'a>(
         }
     }
     Ok(items)
-}
-
-/// The stable id of the article at `key`: a name-based UUID (v5) of its path, so that the same
-/// path always gets the same id, on any machine.
-pub fn article_id(key: &str) -> String {
-    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, b"https://seedfeed.invalid/article");
-    Uuid::new_v5(&namespace, key.as_bytes()).to_string()
-}
-
-fn millis_to_utc(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
 /// How many articles a batch published, updated and removed.
@@ -269,7 +196,7 @@ impl Store {
     pub fn open(settings: &Settings, root: &Path) -> anyhow::Result<Self> {
         let db = StateDb::open(&settings.state.dir)?;
         let records = db.load_all()?.into_iter().collect();
-        let parse_options = settings.parse_options();
+        let parse_options = ParseOptions::new(settings)?;
         let use_cached_meta = db.keep_meta_if(&parser_fingerprint(&parse_options))?;
         if !use_cached_meta {
             info!("parser or parse settings changed since the last run; every file is read again");
@@ -318,8 +245,9 @@ impl Store {
             "seeds folder {} cannot be read; parse settings not applied",
             self.root.display()
         );
+        let parse_options = ParseOptions::new(settings)?;
         self.filter = Filter::new(settings)?;
-        self.parse_options = settings.parse_options();
+        self.parse_options = parse_options;
         // Cached metadata made under other parse settings must not be used by the next start.
         self.db
             .keep_meta_if(&parser_fingerprint(&self.parse_options))?;
@@ -362,7 +290,7 @@ impl Store {
     }
 
     /// Published entries per source folder and per tag.
-    pub fn facets(&self) -> &crate::feed::Facets {
+    pub fn facets(&self) -> &crate::model::Facets {
         self.index.facets()
     }
 
@@ -1263,7 +1191,7 @@ mod tests {
         let mut store = fx.open();
         assert_eq!(store.reconcile_all().published, 1);
         let before = only_entry(&store);
-        assert_eq!(before.published().1, DateSource::FirstSeen);
+        assert_eq!(before.published().1, crate::article::DateSource::FirstSeen);
         drop(store);
 
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -1648,7 +1576,7 @@ mod tests {
         drop(store);
 
         // Other parse settings invalidate the whole cache.
-        f.settings.dates.default_time = "12:00".into();
+        f.settings.dates.default_time = chrono::NaiveTime::from_hms_opt(12, 0, 0).expect("noon");
         let mut store = f.open();
         store.reconcile_all();
         assert_eq!(only_entry(&store).meta.title, "Title B");

@@ -12,11 +12,11 @@ use crate::article::SkipReason;
 use crate::config::Settings;
 
 /// Deepest folder nesting walked below the seeds folder; deeper folders are logged and skipped.
-pub const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 32;
 
 /// Decides which paths are articles.
 #[derive(Debug, Clone)]
-pub struct Filter {
+pub(crate) struct Filter {
     extensions: Vec<String>,
     ignore: GlobSet,
     follow_symlinks: bool,
@@ -24,7 +24,7 @@ pub struct Filter {
 
 impl Filter {
     /// Builds the filter from `seeds.extensions` and `seeds.ignore`.
-    pub fn new(settings: &Settings) -> Result<Self, globset::Error> {
+    pub(crate) fn new(settings: &Settings) -> Result<Self, globset::Error> {
         Ok(Self {
             extensions: settings
                 .seeds
@@ -38,17 +38,17 @@ impl Filter {
     }
 
     /// True when symbolic links inside the seeds folder are followed (`seeds.follow_symlinks`).
-    pub fn follows_symlinks(&self) -> bool {
+    pub(crate) fn follows_symlinks(&self) -> bool {
         self.follow_symlinks
     }
 
     /// True when a file or folder name matches an ignore pattern (hidden, editor, partial).
-    pub fn is_ignored_name(&self, name: &str) -> bool {
+    pub(crate) fn is_ignored_name(&self, name: &str) -> bool {
         self.ignore.is_match(name)
     }
 
     /// True when no component of `rel` is ignored.
-    pub fn is_visible(&self, rel: &Path) -> bool {
+    pub(crate) fn is_visible(&self, rel: &Path) -> bool {
         rel.components().all(|c| match c {
             Component::Normal(name) => !self.is_ignored_name(&name.to_string_lossy()),
             _ => false,
@@ -56,12 +56,12 @@ impl Filter {
     }
 
     /// True when `rel` (relative to the seeds folder) names an article file.
-    pub fn is_article(&self, rel: &Path) -> bool {
+    pub(crate) fn is_article(&self, rel: &Path) -> bool {
         self.has_article_extension(rel) && self.is_visible(rel)
     }
 
     /// True when `path` has one of the article extensions (case-insensitive).
-    pub fn has_article_extension(&self, path: &Path) -> bool {
+    pub(crate) fn has_article_extension(&self, path: &Path) -> bool {
         path.extension().is_some_and(|e| {
             let e = e.to_string_lossy();
             if e.is_ascii() {
@@ -75,7 +75,7 @@ impl Filter {
 
 /// The key of a path in the store: relative to the seeds folder, `/`-separated; `None` for
 /// names that are not UTF-8 (they could not be given a stable id) or paths outside `root`.
-pub fn store_key(root: &Path, path: &Path) -> Option<String> {
+pub(crate) fn store_key(root: &Path, path: &Path) -> Option<String> {
     // Fast path for the clean paths walks build (root + "/" + names): a byte comparison
     // instead of a component-by-component one, which was a tenth of a warm start.
     let fast = path
@@ -104,7 +104,7 @@ pub fn store_key(root: &Path, path: &Path) -> Option<String> {
 
 /// The key of `path` for listings such as `/status`: [`store_key`], or for a name that is
 /// not UTF-8, its path relative to `root` with the bad bytes replaced (U+FFFD).
-pub fn listing_key(root: &Path, path: &Path) -> String {
+pub(crate) fn listing_key(root: &Path, path: &Path) -> String {
     store_key(root, path).unwrap_or_else(|| {
         path.strip_prefix(root)
             .unwrap_or(path)
@@ -116,7 +116,7 @@ pub fn listing_key(root: &Path, path: &Path) -> String {
 /// Where an article file may be read from: the seeds folder (canonical), and whether links
 /// inside it are followed (`seeds.follow_symlinks`).
 #[derive(Debug, Clone, Copy)]
-pub struct Confined<'a> {
+pub(crate) struct Confined<'a> {
     /// The seeds folder, canonical.
     pub root: &'a Path,
     /// Links to files and folders inside `root` are followed.
@@ -132,7 +132,7 @@ pub struct Confined<'a> {
 /// links are followed, one inside the seeds folder (checked on the kernel's record of the open
 /// file), so that a published file or folder swapped for a link to `/etc` is never read,
 /// however the swap races the read. A file replaced during the read is read once more.
-pub fn read_article(
+pub(crate) fn read_article(
     path: &Path,
     confined: Option<Confined<'_>>,
     max_bytes: u64,
@@ -262,7 +262,7 @@ fn describe_link(path: &Path) -> String {
 
 /// A problem met while walking that does not stop the walk.
 #[derive(Debug)]
-pub struct WalkProblem {
+pub(crate) struct WalkProblem {
     /// Where.
     pub path: PathBuf,
     /// What happened.
@@ -274,7 +274,7 @@ pub struct WalkProblem {
 
 /// Where a symbolic link leads, when it may be followed: only to a file or folder inside the
 /// seeds folder, so that a link cannot publish `/etc/passwd` or walk the whole disk.
-pub fn link_target(root: &Path, link: &Path) -> Result<(PathBuf, std::fs::Metadata), String> {
+pub(crate) fn link_target(root: &Path, link: &Path) -> Result<(PathBuf, std::fs::Metadata), String> {
     let target = link
         .canonicalize()
         .map_err(|e| format!("broken link: {e}"))?;
@@ -292,7 +292,7 @@ pub fn link_target(root: &Path, link: &Path) -> Result<(PathBuf, std::fs::Metada
 /// Every article file below `dir` (a folder inside or equal to `root`), as absolute paths.
 /// Symbolic links are followed only with `seeds.follow_symlinks`, and only to targets inside
 /// the seeds folder; a folder reached twice (a link loop) is walked once.
-pub fn walk(root: &Path, dir: &Path, filter: &Filter) -> (Vec<PathBuf>, Vec<WalkProblem>) {
+pub(crate) fn walk(root: &Path, dir: &Path, filter: &Filter) -> (Vec<PathBuf>, Vec<WalkProblem>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     let mut visited: HashSet<(u64, u64)> = HashSet::new();

@@ -20,7 +20,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 /// One request the hub received.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ping {
+pub(crate) struct Ping {
     /// HTTP method.
     pub method: String,
     /// Request path.
@@ -45,7 +45,7 @@ struct State {
 }
 
 /// A running stand-in hub; stops (with its connections) on drop.
-pub struct Hub {
+pub(crate) struct Hub {
     addr: SocketAddr,
     state: Arc<State>,
     server: JoinHandle<()>,
@@ -53,7 +53,7 @@ pub struct Hub {
 
 impl Hub {
     /// Starts on 127.0.0.1:0, answering with `responses` in order, then 204 forever.
-    pub fn start(responses: Vec<u16>) -> Hub {
+    pub(crate) fn start(responses: Vec<u16>) -> Hub {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind hub");
         std_listener.set_nonblocking(true).expect("nonblocking");
         let addr = std_listener.local_addr().expect("hub addr");
@@ -88,17 +88,17 @@ impl Hub {
     }
 
     /// The hub endpoint, `http://127.0.0.1:PORT/hub`.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}/hub", self.addr)
     }
 
     /// Everything recorded so far.
-    pub fn pings(&self) -> Vec<Ping> {
+    pub(crate) fn pings(&self) -> Vec<Ping> {
         self.state.pings.lock().expect("pings lock").clone()
     }
 
     /// Waits until at least `n` requests arrived; false on timeout.
-    pub async fn wait_for(&self, n: usize, timeout: Duration) -> bool {
+    pub(crate) async fn wait_for(&self, n: usize, timeout: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             // Created before the check so a ping recorded in between still wakes us.

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-pub mod hub;
+pub(crate) mod hub;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -14,26 +14,26 @@ use std::time::{Duration, Instant};
 
 /// Upper bound for anything the daemon should do "within a fraction of a second"; generous
 /// because CI machines are slow and shared. Not a performance target.
-pub const SETTLE: Duration = Duration::from_secs(15);
+pub(crate) const SETTLE: Duration = Duration::from_secs(15);
 
 /// The sample articles shipped in `seeds/`.
-pub fn sample_seeds() -> PathBuf {
+pub(crate) fn sample_seeds() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
 }
 
 /// A temp folder with `seeds/` (optionally a copy of the samples) and `state/`.
-pub struct Workspace {
+pub(crate) struct Workspace {
     pub dir: tempfile::TempDir,
 }
 
 impl Workspace {
-    pub fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir(dir.path().join("seeds")).expect("mkdir seeds");
         Self { dir }
     }
 
-    pub fn with_samples() -> Self {
+    pub(crate) fn with_samples() -> Self {
         let ws = Self::empty();
         for entry in std::fs::read_dir(sample_seeds()).expect("read seeds") {
             let entry = entry.expect("entry");
@@ -46,7 +46,7 @@ impl Workspace {
     /// - `lemonde/` holds the two French sample articles (one story, by Pierre and unsigned);
     /// - `rfi/` holds an English ECB story and a Markdown article tagged `Mali` and `Économie`;
     /// - the root holds a plain-text article tagged `mali, politique`.
-    pub fn mixed() -> Self {
+    pub(crate) fn mixed() -> Self {
         let ws = Self::empty();
         let seeds = ws.seeds();
         for dir in ["lemonde", "rfi"] {
@@ -76,21 +76,21 @@ impl Workspace {
         ws
     }
 
-    pub fn seeds(&self) -> PathBuf {
+    pub(crate) fn seeds(&self) -> PathBuf {
         self.dir.path().join("seeds")
     }
 
-    pub fn state(&self) -> PathBuf {
+    pub(crate) fn state(&self) -> PathBuf {
         self.dir.path().join("state")
     }
 
     /// Starts `seedfeed serve` on this workspace with extra arguments.
-    pub fn serve(&self, extra: &[&str]) -> Daemon {
+    pub(crate) fn serve(&self, extra: &[&str]) -> Daemon {
         self.serve_with(extra, &[])
     }
 
     /// Starts `seedfeed serve` with extra arguments and environment variables.
-    pub fn serve_with(&self, extra: &[&str], env: &[(&str, &str)]) -> Daemon {
+    pub(crate) fn serve_with(&self, extra: &[&str], env: &[(&str, &str)]) -> Daemon {
         let mut cmd = seedfeed(self.dir.path());
         cmd.args(self.serve_args(extra));
         cmd.envs(env.iter().copied());
@@ -99,7 +99,7 @@ impl Workspace {
 
     /// The arguments of `seedfeed serve` on this workspace plus `extra`; on port 0 unless
     /// `extra` has a `--listen`.
-    pub fn serve_args(&self, extra: &[&str]) -> Vec<String> {
+    pub(crate) fn serve_args(&self, extra: &[&str]) -> Vec<String> {
         let mut args: Vec<String> = vec![
             "serve".into(),
             "--seeds".into(),
@@ -117,7 +117,7 @@ impl Workspace {
 
 /// Variables of the service manager that must not leak from the environment the tests run in
 /// (say, a CI job under systemd) into the daemon.
-pub const SERVICE_MANAGER_VARS: &[&str] = &[
+pub(crate) const SERVICE_MANAGER_VARS: &[&str] = &[
     "JOURNAL_STREAM",
     "NOTIFY_SOCKET",
     "WATCHDOG_USEC",
@@ -129,13 +129,13 @@ pub const SERVICE_MANAGER_VARS: &[&str] = &[
 ];
 
 /// A `Command` for the binary, run in `cwd`, with no `SEEDFEED__*` variables inherited.
-pub fn seedfeed(cwd: &Path) -> Command {
+pub(crate) fn seedfeed(cwd: &Path) -> Command {
     command(env!("CARGO_BIN_EXE_seedfeed"), cwd)
 }
 
 /// A `Command` for `program` (the binary, or a wrapper that execs it), run in `cwd`, with
 /// no `SEEDFEED__*` or service-manager variables inherited.
-pub fn command(program: &str, cwd: &Path) -> Command {
+pub(crate) fn command(program: &str, cwd: &Path) -> Command {
     let mut cmd = Command::new(program);
     cmd.current_dir(cwd);
     for (key, _) in std::env::vars() {
@@ -150,14 +150,14 @@ pub fn command(program: &str, cwd: &Path) -> Command {
 }
 
 /// A running daemon; killed on drop.
-pub struct Daemon {
+pub(crate) struct Daemon {
     child: Child,
     pub addr: SocketAddr,
     log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Daemon {
-    pub fn start(cwd: &Path, args: &[String]) -> Self {
+    pub(crate) fn start(cwd: &Path, args: &[String]) -> Self {
         let mut cmd = seedfeed(cwd);
         cmd.args(args);
         Self::spawn(cmd)
@@ -165,7 +165,7 @@ impl Daemon {
 
     /// Runs `cmd` (program, arguments and environment set; see [`command`]) and waits until
     /// it listens and has indexed.
-    pub fn spawn(mut cmd: Command) -> Self {
+    pub(crate) fn spawn(mut cmd: Command) -> Self {
         let mut child = cmd
             .env("SEEDFEED__LOG__LEVEL", "debug")
             .stdout(Stdio::null())
@@ -201,20 +201,20 @@ impl Daemon {
         daemon
     }
 
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log.lock().expect("log").join("\n")
     }
 
-    pub fn get(&self, path: &str) -> Response {
+    pub(crate) fn get(&self, path: &str) -> Response {
         request(self.addr, "GET", path, &[])
     }
 
-    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+    pub(crate) fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
         request(self.addr, method, path, headers)
     }
 
     /// Polls `cond` until it holds, failing the test with the log after [`SETTLE`].
-    pub fn wait_for(&self, mut cond: impl FnMut(&Self) -> bool, what: &str) {
+    pub(crate) fn wait_for(&self, mut cond: impl FnMut(&Self) -> bool, what: &str) {
         let start = Instant::now();
         while start.elapsed() < SETTLE {
             if cond(self) {
@@ -226,18 +226,18 @@ impl Daemon {
     }
 
     /// Kills the process with SIGKILL (a crash: no shutdown code runs) and waits for it.
-    pub fn kill(mut self) {
+    pub(crate) fn kill(mut self) {
         self.child.kill().expect("SIGKILL");
         self.child.wait().expect("wait");
     }
 
     /// The daemon's process id.
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// Sends a signal by name (`HUP`, `TERM`) with the `kill` command.
-    pub fn signal(&self, name: &str) {
+    pub(crate) fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
@@ -246,12 +246,12 @@ impl Daemon {
     }
 
     /// True while the process has not exited.
-    pub fn is_running(&mut self) -> bool {
+    pub(crate) fn is_running(&mut self) -> bool {
         self.child.try_wait().expect("wait").is_none()
     }
 
     /// Sends SIGTERM and waits for the exit status.
-    pub fn terminate(mut self) -> ExitStatus {
+    pub(crate) fn terminate(mut self) -> ExitStatus {
         self.signal("TERM");
         let start = Instant::now();
         loop {
@@ -273,27 +273,27 @@ impl Drop for Daemon {
 
 /// A parsed HTTP response.
 #[derive(Debug)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 impl Response {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8(self.body.clone()).expect("UTF-8 body")
     }
 }
 
 /// One request on a fresh connection (`Connection: close`), read to the end.
-pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+pub(crate) fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream.set_read_timeout(Some(SETTLE)).expect("read timeout");
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -329,12 +329,12 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &st
 
 /// Parses XML strictly (roxmltree rejects any well-formedness error, including illegal
 /// characters), panicking with the document on failure.
-pub fn strict_xml(text: &str) -> roxmltree::Document<'_> {
+pub(crate) fn strict_xml(text: &str) -> roxmltree::Document<'_> {
     roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("not well-formed XML: {e}\n{text}"))
 }
 
 /// Parses a feed with feed-rs (an independent parser).
-pub fn feed_rs(body: &[u8]) -> feed_rs::model::Feed {
+pub(crate) fn feed_rs(body: &[u8]) -> feed_rs::model::Feed {
     feed_rs::parser::parse(body).unwrap_or_else(|e| {
         panic!(
             "feed-rs rejects the feed: {e}\n{}",
@@ -344,7 +344,7 @@ pub fn feed_rs(body: &[u8]) -> feed_rs::model::Feed {
 }
 
 /// The RSS items' `guid`s, in document order.
-pub fn rss_guids(rss: &str) -> Vec<String> {
+pub(crate) fn rss_guids(rss: &str) -> Vec<String> {
     strict_xml(rss)
         .descendants()
         .filter(|n| n.has_tag_name("guid"))
@@ -353,7 +353,7 @@ pub fn rss_guids(rss: &str) -> Vec<String> {
 }
 
 /// The RSS items' titles, in document order.
-pub fn rss_item_titles(rss: &str) -> Vec<String> {
+pub(crate) fn rss_item_titles(rss: &str) -> Vec<String> {
     strict_xml(rss)
         .descendants()
         .filter(|n| n.has_tag_name("item"))
@@ -366,7 +366,7 @@ pub fn rss_item_titles(rss: &str) -> Vec<String> {
 }
 
 /// The path part of an absolute link to this site (`http://host:port/articles/x.html`).
-pub fn site_path(link: &str) -> String {
+pub(crate) fn site_path(link: &str) -> String {
     let after_scheme = link.split_once("://").map_or(link, |(_, rest)| rest);
     after_scheme
         .find('/')
@@ -374,7 +374,7 @@ pub fn site_path(link: &str) -> String {
 }
 
 /// Writes a file the way most tools do: to a temp name, then renamed into place.
-pub fn write_atomically(path: &Path, content: &str) {
+pub(crate) fn write_atomically(path: &Path, content: &str) {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, content).expect("write temp");
     std::fs::rename(&tmp, path).expect("rename into place");
@@ -383,7 +383,7 @@ pub fn write_atomically(path: &Path, content: &str) {
 /// The id of a file first seen at `key`, derived here from the documented rule (RFC 4122
 /// name-based v5 UUID of the path, in the namespace v5(URL, "https://seedfeed.invalid/article"))
 /// rather than by calling seedfeed's own function.
-pub fn documented_id(key: &str) -> String {
+pub(crate) fn documented_id(key: &str) -> String {
     let namespace = uuid::Uuid::new_v5(
         &uuid::Uuid::NAMESPACE_URL,
         b"https://seedfeed.invalid/article",
@@ -394,7 +394,7 @@ pub fn documented_id(key: &str) -> String {
 /// Settings under which only a read of a file can notice that it changed: the poll watcher
 /// with a one-minute interval, no periodic reconcile, and one item per feed (so that a start
 /// reads only the newest article's body).
-pub const EVENTLESS: &[(&str, &str)] = &[
+pub(crate) const EVENTLESS: &[(&str, &str)] = &[
     ("SEEDFEED__FEED__ITEMS", "1"),
     ("SEEDFEED__WATCH__MODE", "poll"),
     ("SEEDFEED__WATCH__POLL_INTERVAL_MS", "60000"),
@@ -404,7 +404,7 @@ pub const EVENTLESS: &[(&str, &str)] = &[
 /// Starts the daemon under [`EVENTLESS`] on files last written an hour ago, twice: the
 /// second start trusts the first one's cached metadata, so no body but the newest article's
 /// is in memory, and the next read of any other goes to the disk.
-pub fn serve_eventless_with_bodies_on_disk(ws: &Workspace, files: &[&Path]) -> Daemon {
+pub(crate) fn serve_eventless_with_bodies_on_disk(ws: &Workspace, files: &[&Path]) -> Daemon {
     let long_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
     for path in files {
         std::fs::File::options()

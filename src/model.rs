@@ -1,0 +1,120 @@
+//! Value types that several stages share: what the store remembers of a file, a published
+//! entry, a feed item, the sources and tags with their counts. They carry no behaviour beyond
+//! reading themselves, so that the store, the feeds and the views depend on them and not on
+//! each other.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::article::{ArticleMeta, DateSource, ParsedArticle};
+
+/// What is remembered about one file across restarts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// The article id, fixed when the file is first seen.
+    pub id: String,
+    /// When seedfeed first saw the file (Unix milliseconds).
+    pub first_seen_ms: i64,
+    /// When its content last changed after it was first seen (Unix milliseconds).
+    pub changed_ms: Option<i64>,
+    /// xxh3 hash of the file's bytes; `None` until the file has been read successfully.
+    pub hash: Option<u64>,
+    /// Size in bytes when last read.
+    pub size: u64,
+    /// Modification time when last read (Unix nanoseconds).
+    pub mtime_ns: i64,
+    /// True when the modification time was not safely older than the moment the file was
+    /// read (`store::RACY_MARGIN`): a write in the same clock tick may have left size and
+    /// mtime as recorded, so they cannot prove the content unchanged and the next scan reads
+    /// the file again (git's "racily clean" rule). Absent in records of older versions.
+    #[serde(default)]
+    pub racily_clean: bool,
+}
+
+/// A published article: what the parser understood plus what the store remembers.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Path relative to the seeds folder, `/`-separated.
+    pub key: String,
+    /// The persistent record (id, first-seen time, ...).
+    pub record: FileRecord,
+    /// What the parser understood, body aside.
+    pub meta: Arc<ArticleMeta>,
+}
+
+impl Entry {
+    /// Publication date and where it came from: the file's own date, else first-seen time.
+    pub fn published(&self) -> (DateTime<Utc>, DateSource) {
+        self.meta.date.unwrap_or_else(|| {
+            (
+                millis_to_utc(self.record.first_seen_ms),
+                DateSource::FirstSeen,
+            )
+        })
+    }
+
+    /// Last significant change: the publication date, or a later content change.
+    pub fn updated(&self) -> DateTime<Utc> {
+        let published = self.published().0;
+        self.record
+            .changed_ms
+            .map(millis_to_utc)
+            .map_or(published, |changed| changed.max(published))
+    }
+
+    /// The source: the top-level subfolder of the seeds folder the file is in, if any. A
+    /// folder whose name has characters XML cannot carry is no source (its articles are in
+    /// the main feeds only), since the source's name is its feeds' title.
+    pub fn source_folder(&self) -> Option<&str> {
+        self.key
+            .split_once('/')
+            .map(|(folder, _)| folder)
+            .filter(|folder| !folder.chars().any(crate::text::is_xml_unsafe))
+    }
+
+    /// The tags as feeds name them: lowercase, trimmed, each once.
+    pub fn tag_keys(&self) -> impl Iterator<Item = String> + '_ {
+        let mut seen = Vec::new();
+        self.meta.tags.iter().filter_map(move |tag| {
+            let key = tag.trim().to_lowercase();
+            (!key.is_empty() && !seen.contains(&key)).then(|| {
+                seen.push(key.clone());
+                key
+            })
+        })
+    }
+
+    /// First-seen time, which orders articles of the same date.
+    pub fn first_seen(&self) -> DateTime<Utc> {
+        millis_to_utc(self.record.first_seen_ms)
+    }
+}
+
+/// One feed item: a published entry and its body.
+pub type FeedItem = (Arc<Entry>, Arc<ParsedArticle>);
+
+/// The stable id of the article at `key`: a name-based UUID (v5) of its path, so that the same
+/// path always gets the same id, on any machine.
+pub fn article_id(key: &str) -> String {
+    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, b"https://seedfeed.invalid/article");
+    Uuid::new_v5(&namespace, key.as_bytes()).to_string()
+}
+
+fn millis_to_utc(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// What the index and the OPML list show besides articles: the sources and tags with their
+/// article counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    /// Source folders and their published articles.
+    pub sources: BTreeMap<String, usize>,
+    /// Tags (lowercase) and their published articles.
+    pub tags: BTreeMap<String, usize>,
+}
+

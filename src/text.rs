@@ -1,0 +1,41 @@
+//! Rules about text that every stage shares and that depend on nothing: which characters an
+//! XML document cannot carry, and what a language tag looks like.
+
+/// True for characters that must not reach an XML document.
+pub(crate) fn is_xml_unsafe(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// The one language-tag rule (settings and the `lang` filter): a loose BCP 47 check, letters,
+/// digits and hyphens, starting with a 2–3 letter language, each part at most 8 long.
+pub(crate) fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let lang_ok = parts
+        .next()
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    lang_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags_are_checked_loosely() {
+        for good in ["fr", "en-GB", "pt-BR", "zh-Hant-TW", "gsw"] {
+            assert!(is_language_tag(good), "{good}");
+        }
+        for bad in ["", "f", "fr_FR", "123", "fr-", "english", "fr-abcdefghi"] {
+            assert!(!is_language_tag(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_xml_unsafe() {
+        assert!(is_xml_unsafe('\u{1}'));
+        assert!(is_xml_unsafe('\u{ffff}'));
+        assert!(!is_xml_unsafe('\n'));
+        assert!(!is_xml_unsafe('é'));
+    }
+}
