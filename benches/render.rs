@@ -23,8 +23,8 @@ use seedfeed::article::{self, ArticleMeta, DateSource, Markup, ParseOptions};
 use seedfeed::config::Settings;
 use seedfeed::feed::{self, FeedContext};
 use seedfeed::http::conditional;
-use seedfeed::store::index::Index;
 use seedfeed::model::{Entry, FileRecord, article_id};
+use seedfeed::store::index::Index;
 
 fn entry(i: usize, meta: &Arc<ArticleMeta>) -> Entry {
     let key = format!("{:04}/{i:06}.txt", i / 100);

@@ -15,26 +15,26 @@ use serde::{Deserialize, Serialize};
 use crate::text::{is_language_tag, is_xml_unsafe};
 
 /// Prefix of the environment variables that override settings (`SEEDFEED__FEED__TITLE`).
-pub const ENV_PREFIX: &str = "SEEDFEED";
+pub(crate) const ENV_PREFIX: &str = "SEEDFEED";
 /// Separator between prefix, section and key in environment variable names.
-pub const ENV_SEPARATOR: &str = "__";
+pub(crate) const ENV_SEPARATOR: &str = "__";
 /// The configuration file read when no `--config` is given (optional: absent means defaults).
-pub const DEFAULT_CONFIG_PATH: &str = "config/default.toml";
+pub(crate) const DEFAULT_CONFIG_PATH: &str = "config/default.toml";
 /// Set by systemd to the unit's `StateDirectory=`; the `state.dir` when no layer sets one.
-pub const STATE_DIRECTORY_ENV: &str = "STATE_DIRECTORY";
+pub(crate) const STATE_DIRECTORY_ENV: &str = "STATE_DIRECTORY";
 /// Largest accepted `feed.items`: a feed reader has no use for more, and each item costs render time.
-pub const MAX_FEED_ITEMS: usize = 10_000;
+pub(crate) const MAX_FEED_ITEMS: usize = 10_000;
 /// Largest accepted `watch.debounce_ms`: beyond a minute the feed no longer follows the folder.
-pub const MAX_DEBOUNCE_MS: u64 = 60_000;
+pub(crate) const MAX_DEBOUNCE_MS: u64 = 60_000;
 /// Smallest accepted `watch.debounce_ms`: below it a burst of events is indexed in many small
 /// rounds, each rendering the feeds again.
-pub const MIN_DEBOUNCE_MS: u64 = 10;
+pub(crate) const MIN_DEBOUNCE_MS: u64 = 10;
 /// Largest accepted `seeds.max_file_bytes`: each article is read whole into memory.
-pub const MAX_FILE_BYTES_LIMIT: u64 = 1 << 30;
+pub(crate) const MAX_FILE_BYTES_LIMIT: u64 = 1 << 30;
 /// Longest `watch.reconcile_secs`: a day.
-pub const MAX_RECONCILE_SECS: u64 = 86_400;
+pub(crate) const MAX_RECONCILE_SECS: u64 = 86_400;
 /// Longest `watch.rename_window_ms`: an hour.
-pub const MAX_RENAME_WINDOW_MS: u64 = 3_600_000;
+pub(crate) const MAX_RENAME_WINDOW_MS: u64 = 3_600_000;
 
 /// A setting that is present but unusable. Always names the key.
 #[derive(Debug, thiserror::Error)]
@@ -119,9 +119,9 @@ impl Default for RelatedSettings {
 }
 
 /// Related articles listed on a page unless `related.max_links` says otherwise.
-pub const DEFAULT_RELATED_LINKS: usize = 5;
+pub(crate) const DEFAULT_RELATED_LINKS: usize = 5;
 /// Highest `related.max_links`.
-pub const MAX_RELATED_LINKS: usize = 50;
+pub(crate) const MAX_RELATED_LINKS: usize = 50;
 
 /// `[metrics]`: Prometheus metrics on their own address.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -133,7 +133,7 @@ pub struct MetricsSettings {
 
 /// Default `related.threshold`: articles whose similarity is at or above it are linked as
 /// related stories.
-pub const DEFAULT_RELATED_THRESHOLD: f64 = 0.15;
+pub(crate) const DEFAULT_RELATED_THRESHOLD: f64 = 0.15;
 
 /// `[seeds]`: the watched folder.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -198,10 +198,10 @@ pub struct ServerSettings {
 }
 
 /// Most render slots `server.render_slots` may ask for: each can hold a blocking thread.
-pub const MAX_RENDER_SLOTS: usize = 256;
+pub(crate) const MAX_RENDER_SLOTS: usize = 256;
 
 /// Longest `server.render_wait_ms`: a client kept waiting longer is better told to retry.
-pub const MAX_RENDER_WAIT_MS: u64 = 60_000;
+pub(crate) const MAX_RENDER_WAIT_MS: u64 = 60_000;
 
 /// Where `/status` is served (`server.status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -233,7 +233,7 @@ impl Default for ServerSettings {
 /// the Latin script costs the detector about 2 µs per article (it compares a trigram profile
 /// per candidate), and detection was half of the parse time with all 69 it knows; languages
 /// of other scripts cost almost nothing, the script narrowing them down first.
-pub const DEFAULT_DETECT_LANGUAGES: &[&str] = &[
+pub(crate) const DEFAULT_DETECT_LANGUAGES: &[&str] = &[
     "en", "fr", "de", "es", "it", "pt", "nl", "ca", "sv", "da", "nb", "fi", "pl", "cs", "ro", "hu",
     "tr", "id", "vi", "ru", "uk", "bg", "sr", "el", "he", "ar", "fa", "ur", "hi", "bn", "ta", "th",
     "zh", "ja", "ko",
@@ -533,7 +533,7 @@ impl Settings {
     }
 
     /// Checks what serde cannot: ranges, URL shape, glob and filter syntax.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key: &str, reason: String| {
             Err(ConfigError::Invalid {
                 key: key.to_string(),
@@ -754,7 +754,7 @@ impl Settings {
     }
 
     /// The compiled `seeds.ignore` patterns.
-    pub fn ignore_set(&self) -> Result<GlobSet, globset::Error> {
+    pub(crate) fn ignore_set(&self) -> Result<GlobSet, globset::Error> {
         let mut builder = GlobSetBuilder::new();
         for pattern in &self.seeds.ignore {
             builder.add(Glob::new(pattern)?);
@@ -764,7 +764,7 @@ impl Settings {
 
     /// The public base URL without a trailing slash: `server.base_url`, or derived from the
     /// address actually listened on (an unspecified address becomes loopback).
-    pub fn public_base_url(&self, bound: SocketAddr) -> String {
+    pub(crate) fn public_base_url(&self, bound: SocketAddr) -> String {
         if !self.server.base_url.is_empty() {
             return self.server.base_url.trim_end_matches('/').to_string();
         }
@@ -780,7 +780,7 @@ impl Settings {
     }
 
     /// The address `/metrics` is served on, if any.
-    pub fn metrics_address(&self) -> Result<Option<SocketAddr>, String> {
+    pub(crate) fn metrics_address(&self) -> Result<Option<SocketAddr>, String> {
         if self.metrics.listen.is_empty() {
             return Ok(None);
         }

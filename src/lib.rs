@@ -62,5 +62,5 @@ mod websub;
 pub use daemon::run;
 pub use export::{BuildReport, build};
 pub use inspect::{Report, inspect_all, to_text};
-pub use reload::{LogLevelSetter, Loader, Reloads, Trigger, channel as reload_channel};
+pub use reload::{Loader, LogLevelSetter, Reloads, Trigger, channel as reload_channel};
 pub use systemd::inherited_listener;

@@ -20,7 +20,7 @@ pub(crate) const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charse
 
 /// Everything counted, shared by the indexer and the HTTP handlers.
 #[derive(Debug, Default)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     articles: AtomicU64,
     skipped: Mutex<BTreeMap<&'static str, u64>>,
     renders: AtomicU64,
@@ -35,45 +35,45 @@ pub struct Metrics {
 
 impl Metrics {
     /// Records what a snapshot publishes: articles, and skipped files by reason.
-    pub fn published(&self, articles: usize, skipped: BTreeMap<&'static str, u64>) {
+    pub(crate) fn published(&self, articles: usize, skipped: BTreeMap<&'static str, u64>) {
         self.articles.store(articles as u64, Relaxed);
         *lock(&self.skipped) = skipped;
     }
 
     /// Records one render of the feeds and the time it took.
-    pub fn rendered(&self, took: Duration) {
+    pub(crate) fn rendered(&self, took: Duration) {
         self.renders.fetch_add(1, Relaxed);
         self.render_micros
             .fetch_add(took.as_micros().try_into().unwrap_or(u64::MAX), Relaxed);
     }
 
     /// Records a render that failed or broke its format's rules (the last good one stayed).
-    pub fn render_failed(&self) {
+    pub(crate) fn render_failed(&self) {
         self.render_failures.fetch_add(1, Relaxed);
     }
 
     /// Records paths reported by the watcher.
-    pub fn watcher_paths(&self, paths: usize) {
+    pub(crate) fn watcher_paths(&self, paths: usize) {
         self.watcher_paths.fetch_add(paths as u64, Relaxed);
     }
 
     /// Records a whole-folder comparison.
-    pub fn rescan(&self) {
+    pub(crate) fn rescan(&self) {
         self.rescans.fetch_add(1, Relaxed);
     }
 
     /// Records an answered request.
-    pub fn request(&self, route: &'static str, status: u16) {
+    pub(crate) fn request(&self, route: &'static str, status: u16) {
         *lock(&self.requests).entry((route, status)).or_insert(0) += 1;
     }
 
     /// Reports the WebSub pinger's counters from now on (the first pinger set wins).
-    pub fn watch_pinger(&self, pinger: Pinger) {
+    pub(crate) fn watch_pinger(&self, pinger: Pinger) {
         let _ = self.pinger.set(pinger);
     }
 
     /// The metrics document.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::with_capacity(2048);
         let stats = self.pinger.get().map(Pinger::stats).unwrap_or_default();
         let skipped: Vec<_> = lock(&self.skipped)

@@ -48,7 +48,7 @@ pub struct Entry {
 
 impl Entry {
     /// Publication date and where it came from: the file's own date, else first-seen time.
-    pub fn published(&self) -> (DateTime<Utc>, DateSource) {
+    pub(crate) fn published(&self) -> (DateTime<Utc>, DateSource) {
         self.meta.date.unwrap_or_else(|| {
             (
                 millis_to_utc(self.record.first_seen_ms),
@@ -58,7 +58,7 @@ impl Entry {
     }
 
     /// Last significant change: the publication date, or a later content change.
-    pub fn updated(&self) -> DateTime<Utc> {
+    pub(crate) fn updated(&self) -> DateTime<Utc> {
         let published = self.published().0;
         self.record
             .changed_ms
@@ -69,7 +69,7 @@ impl Entry {
     /// The source: the top-level subfolder of the seeds folder the file is in, if any. A
     /// folder whose name has characters XML cannot carry is no source (its articles are in
     /// the main feeds only), since the source's name is its feeds' title.
-    pub fn source_folder(&self) -> Option<&str> {
+    pub(crate) fn source_folder(&self) -> Option<&str> {
         self.key
             .split_once('/')
             .map(|(folder, _)| folder)
@@ -77,7 +77,7 @@ impl Entry {
     }
 
     /// The tags as feeds name them: lowercase, trimmed, each once.
-    pub fn tag_keys(&self) -> impl Iterator<Item = String> + '_ {
+    pub(crate) fn tag_keys(&self) -> impl Iterator<Item = String> + '_ {
         let mut seen = Vec::new();
         self.meta.tags.iter().filter_map(move |tag| {
             let key = tag.trim().to_lowercase();
@@ -86,11 +86,6 @@ impl Entry {
                 key
             })
         })
-    }
-
-    /// First-seen time, which orders articles of the same date.
-    pub fn first_seen(&self) -> DateTime<Utc> {
-        millis_to_utc(self.record.first_seen_ms)
     }
 }
 
@@ -117,4 +112,3 @@ pub struct Facets {
     /// Tags (lowercase) and their published articles.
     pub tags: BTreeMap<String, usize>,
 }
-

@@ -12,21 +12,21 @@ use unicode_normalization::char::is_combining_mark;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Number of MinHash values per signature (64 × 4 bytes = 256 bytes, ~26 MB per 100k articles).
-pub const SIGNATURE_LEN: usize = 64;
+pub(crate) const SIGNATURE_LEN: usize = 64;
 
 /// Fewer distinct shingles than this gives no signature: too little text to compare reliably.
-pub const MIN_SHINGLES: usize = 12;
+pub(crate) const MIN_SHINGLES: usize = 12;
 
 /// Articles whose similarity is at or above this are near-identical copies (labelled so on
 /// article pages; not folded into one item).
 pub const DEFAULT_DUPLICATE_THRESHOLD: f64 = 0.8;
 
 /// Content words shorter than this (in chars) are ignored: mostly noise and leftover stop words.
-pub const MIN_WORD_CHARS: usize = 3;
+pub(crate) const MIN_WORD_CHARS: usize = 3;
 
 /// Content words are cut to this many chars, a crude language-agnostic stemmer
 /// ("militaire"/"militaires", "malien"/"maliens" share a shingle).
-pub const STEM_CHARS: usize = 5;
+pub(crate) const STEM_CHARS: usize = 5;
 
 /// Seed of the base shingle hash; changing it invalidates every stored signature.
 const BASE_SEED: u64 = 0x5EED_FEED_0000_0001;
@@ -41,14 +41,14 @@ const NAME_TAG: u8 = 0x02;
 const REPEAT_TAG: u8 = 0x10;
 
 /// Repeated body words add one shingle per occurrence up to this count.
-pub const MAX_REPEATS: usize = 3;
+pub(crate) const MAX_REPEATS: usize = 3;
 
 /// A MinHash signature: `SIGNATURE_LEN` minimum hash values of the article's shingles.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Signature(pub Vec<u32>);
 
 /// Normalized word tokens: lowercase, accents stripped, split on anything not alphanumeric.
-pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     // Combining marks are kept inside tokens so already-decomposed input does not split words;
     // they are dropped during normalization below.
     text.split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
@@ -506,7 +506,7 @@ fn shingle_hashes(title: &str, body: &[&str], language: &str) -> Vec<u64> {
 ///
 /// A bottom-k sketch: the [`SIGNATURE_LEN`] smallest shingle hashes (their high 32 bits). One
 /// hash per shingle instead of one per shingle and position makes it a sort, not 64 passes.
-pub fn signature(title: &str, body: &[&str], language: &str) -> Option<Signature> {
+pub(crate) fn signature(title: &str, body: &[&str], language: &str) -> Option<Signature> {
     let hashes = shingle_hashes(title, body, language);
     if hashes.len() < MIN_SHINGLES {
         return None;

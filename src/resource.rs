@@ -29,7 +29,7 @@ pub(crate) const MIN_GZIP_BYTES: usize = 512;
 
 /// One document ready to serve.
 #[derive(Debug)]
-pub struct Resource {
+pub(crate) struct Resource {
     /// `Content-Type` header value.
     pub content_type: HeaderValue,
     /// Identity body.
@@ -48,20 +48,12 @@ pub struct Resource {
 }
 
 impl Resource {
-    /// Prepares `body` for serving: hashes it, compresses it, formats its headers.
-    pub fn new(content_type: &'static str, body: String, produced: SystemTime) -> Self {
-        Self::with_level(content_type, body, produced, FEED_GZIP)
-    }
-
-    /// Like [`Resource::new`], compressing at `level`.
-    pub fn with_level(
-        content_type: &'static str,
-        body: String,
-        produced: SystemTime,
-        level: Compression,
-    ) -> Self {
+    /// Prepares `body` for serving at the feeds' compression level (what the snapshot does
+    /// through [`Resource::reuse_or_new`] with no previous resource).
+    #[cfg(test)]
+    fn new(content_type: &'static str, body: String, produced: SystemTime) -> Self {
         let hash = xxhash_rust::xxh3::xxh3_64(body.as_bytes());
-        Self::hashed(content_type, body, hash, produced, level)
+        Self::hashed(content_type, body, hash, produced, FEED_GZIP)
     }
 
     fn hashed(
@@ -89,10 +81,10 @@ impl Resource {
         }
     }
 
-    /// Like [`Resource::new`], but keeps `previous` (and its `Last-Modified`) when the bytes
+    /// Prepares `body` for serving (hashes it, compresses it, formats its headers), but keeps `previous` (and its `Last-Modified`) when the bytes
     /// are the same, so unchanged documents keep validating; changed bytes always get a later
     /// `Last-Modified` than `previous`.
-    pub fn reuse_or_new(
+    pub(crate) fn reuse_or_new(
         previous: Option<&Arc<Resource>>,
         content_type: &'static str,
         body: String,
@@ -164,8 +156,13 @@ mod tests {
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
         let t1 = t0 + Duration::from_secs(60);
         let first = Arc::new(Resource::new(OPML_CONTENT_TYPE, "same".into(), t0));
-        let again =
-            Resource::reuse_or_new(Some(&first), OPML_CONTENT_TYPE, "same".into(), t1, FEED_GZIP);
+        let again = Resource::reuse_or_new(
+            Some(&first),
+            OPML_CONTENT_TYPE,
+            "same".into(),
+            t1,
+            FEED_GZIP,
+        );
         assert!(Arc::ptr_eq(&first, &again));
         let changed = Resource::reuse_or_new(
             Some(&first),

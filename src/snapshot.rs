@@ -9,12 +9,14 @@ use arc_swap::ArcSwapOption;
 
 use crate::feed::status::STATUS_PATH;
 use crate::feed::{FeedContext, INDEX_PATH, OPML_PATH, Rendered};
-use crate::resource::{FEED_GZIP, HTML_CONTENT_TYPE, JSON_CONTENT_TYPE, OPML_CONTENT_TYPE, Resource};
+use crate::resource::{
+    FEED_GZIP, HTML_CONTENT_TYPE, JSON_CONTENT_TYPE, OPML_CONTENT_TYPE, Resource,
+};
 use crate::views::{Catalog, Views};
 
 /// Every document of one render, by request path.
 #[derive(Debug)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// Documents rendered on every change, by path (`/feed.rss`, `/feed.atom`, `/feed.json`,
     /// `/opml.xml`, `/`, `/status`).
     pub resources: HashMap<String, Arc<Resource>>,
@@ -33,7 +35,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Prepares a render for serving, reusing the previous snapshot's unchanged documents.
-    pub fn build(
+    pub(crate) fn build(
         rendered: Rendered,
         status: String,
         previous: Option<&Snapshot>,
@@ -68,23 +70,23 @@ impl Snapshot {
     }
 
     /// The feed context the documents link with.
-    pub fn context(&self) -> &Arc<FeedContext> {
+    pub(crate) fn context(&self) -> &Arc<FeedContext> {
         self.views.context()
     }
 }
 
 /// The current snapshot, swapped atomically; empty until the first index completes.
 #[derive(Debug, Default)]
-pub struct SnapshotCell(ArcSwapOption<Snapshot>);
+pub(crate) struct SnapshotCell(ArcSwapOption<Snapshot>);
 
 impl SnapshotCell {
     /// The current snapshot, if the first index has completed.
-    pub fn load(&self) -> Option<Arc<Snapshot>> {
+    pub(crate) fn load(&self) -> Option<Arc<Snapshot>> {
         self.0.load_full()
     }
 
     /// Makes `snapshot` the one served.
-    pub fn publish(&self, snapshot: Snapshot) {
+    pub(crate) fn publish(&self, snapshot: Snapshot) {
         self.0.store(Some(Arc::new(snapshot)));
     }
 }

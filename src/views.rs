@@ -23,22 +23,22 @@ use crate::store::index::PublishedIds;
 use crate::store::{Store, items_with_bodies};
 
 /// Documents kept at once (article pages are about 12 KB with their gzip copy, feeds more).
-pub const VIEW_CACHE_ENTRIES: usize = 1024;
+pub(crate) const VIEW_CACHE_ENTRIES: usize = 1024;
 
 /// Most bytes of documents kept at once (identity and gzip bodies): filtered feeds of long
 /// articles can be megabytes each, and each distinct query is one more document.
-pub const VIEW_CACHE_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const VIEW_CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// Path prefix of article pages.
-pub const PAGE_PREFIX: &str = "/articles/";
+pub(crate) const PAGE_PREFIX: &str = "/articles/";
 /// Path suffix of article pages.
-pub const PAGE_SUFFIX: &str = ".html";
+pub(crate) const PAGE_SUFFIX: &str = ".html";
 /// Most articles whose files a `?q=` search reads, newest first, after the other filters;
 /// older ones are not searched (a search must not read a whole 100,000-file folder).
-pub const MAX_SEARCHED_ARTICLES: usize = 5000;
+pub(crate) const MAX_SEARCHED_ARTICLES: usize = 5000;
 
 /// Why a document cannot be served.
 #[derive(Debug, thiserror::Error)]
-pub enum ViewError {
+pub(crate) enum ViewError {
     /// No such article, source, tag or archive page.
     #[error("not found")]
     NotFound,
@@ -69,7 +69,7 @@ pub fn page_id(path: &str) -> Option<&str> {
 /// What one snapshot publishes, for documents rendered on request: the published entries
 /// newest first, and the sources and tags.
 #[derive(Debug, Default)]
-pub struct Catalog {
+pub(crate) struct Catalog {
     /// Published entries, newest first.
     pub published: Vec<Arc<Entry>>,
     /// Sources and tags with their article counts.
@@ -78,7 +78,7 @@ pub struct Catalog {
 
 impl Catalog {
     /// What `store` publishes now: one pointer copy per published entry.
-    pub fn of(store: &Store) -> Self {
+    pub(crate) fn of(store: &Store) -> Self {
         Self {
             published: store.newest().cloned().collect(),
             facets: store.facets().clone(),
@@ -86,7 +86,7 @@ impl Catalog {
     }
 
     /// True when the scope has published articles.
-    pub fn has(&self, scope: &Scope) -> bool {
+    pub(crate) fn has(&self, scope: &Scope) -> bool {
         match scope {
             Scope::All => true,
             Scope::Source(name) => self.facets.sources.contains_key(name),
@@ -95,7 +95,7 @@ impl Catalog {
     }
 
     /// The scope's published entries, newest first.
-    pub fn entries<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = &'a Arc<Entry>> {
+    pub(crate) fn entries<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = &'a Arc<Entry>> {
         self.published.iter().filter(move |e| match scope {
             Scope::All => true,
             Scope::Source(name) => e.source_folder() == Some(name.as_str()),
@@ -109,7 +109,7 @@ type Cached = (u64, Arc<Resource>);
 
 /// Documents rendered on request for one feed context.
 #[derive(Debug)]
-pub struct Views {
+pub(crate) struct Views {
     ids: Arc<PublishedIds>,
     bodies: Arc<Bodies>,
     ctx: Arc<FeedContext>,
@@ -118,7 +118,7 @@ pub struct Views {
 
 impl Views {
     /// Documents of the entries in `ids`, with bodies from `bodies`, linking as `ctx` says.
-    pub fn new(ids: Arc<PublishedIds>, bodies: Arc<Bodies>, ctx: Arc<FeedContext>) -> Self {
+    pub(crate) fn new(ids: Arc<PublishedIds>, bodies: Arc<Bodies>, ctx: Arc<FeedContext>) -> Self {
         Self {
             ids,
             bodies,
@@ -128,13 +128,13 @@ impl Views {
     }
 
     /// The feed context these documents link with.
-    pub fn context(&self) -> &Arc<FeedContext> {
+    pub(crate) fn context(&self) -> &Arc<FeedContext> {
         &self.ctx
     }
 
     /// The document cached under `key` for `generation`: no file read, no rendering, so it
     /// can be answered on the async thread.
-    pub fn cached(&self, key: &str, generation: u64) -> Option<Arc<Resource>> {
+    pub(crate) fn cached(&self, key: &str, generation: u64) -> Option<Arc<Resource>> {
         self.lock_cache()
             .get(key)
             .filter(|(rendered_for, _)| *rendered_for == generation)
@@ -142,13 +142,13 @@ impl Views {
     }
 
     /// True when article `id` is published (a cheap check before rendering its page).
-    pub fn is_published(&self, id: &str) -> bool {
+    pub(crate) fn is_published(&self, id: &str) -> bool {
         self.ids.get(id).is_some()
     }
 
     /// The page of article `id` in `catalog` (reads and parses the file: call it where
     /// blocking is allowed).
-    pub fn page(
+    pub(crate) fn page(
         &self,
         path: &str,
         id: &str,
@@ -174,7 +174,7 @@ impl Views {
 
     /// A feed document: any scope, page and filters (reads and parses files: call it where
     /// blocking is allowed). `key` is its path with the canonical query.
-    pub fn feed(
+    pub(crate) fn feed(
         &self,
         key: &str,
         target: &Target,
@@ -286,7 +286,7 @@ impl Views {
 /// [`related::DEFAULT_DUPLICATE_THRESHOLD`] alike) come with `true`. A scan of every
 /// signature: about 75 ns per article (`cargo bench --bench render -- related`), so 8 ms for 100,000, paid once
 /// per page rendering.
-pub fn related_entries<'a>(
+pub(crate) fn related_entries<'a>(
     entry: &Entry,
     catalog: &'a Catalog,
     ctx: &FeedContext,

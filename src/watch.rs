@@ -206,7 +206,7 @@ impl Shared {
 /// The sending half: the watcher's callback, and whoever finds evidence that the index and
 /// the folder disagree. Never blocks on the indexer.
 #[derive(Debug, Clone)]
-pub struct EventSender {
+pub(crate) struct EventSender {
     shared: Arc<Shared>,
 }
 
@@ -235,7 +235,7 @@ pub(crate) fn channel(gather: Duration, settle: Duration) -> (EventSender, Event
 
 impl EventSender {
     /// Notes one event from the watcher.
-    pub fn event(&self, event: notify::Result<notify::Event>) {
+    pub(crate) fn event(&self, event: notify::Result<notify::Event>) {
         let event = match event {
             Ok(event) if event.need_rescan() => {
                 warn!("the kernel dropped filesystem events; re-reading the folder");
@@ -269,13 +269,13 @@ impl EventSender {
 
     /// Asks for `path` (a file or folder, present or not) to be looked at in the next round:
     /// something found that the index may not match the disk there.
-    pub fn recheck(&self, path: PathBuf) {
+    pub(crate) fn recheck(&self, path: PathBuf) {
         self.shared.lock().add_ready(path, Instant::now());
         self.shared.wake.notify_one();
     }
 
     /// Asks for the whole folder to be compared with the index.
-    pub fn rescan(&self, why: &str) {
+    pub(crate) fn rescan(&self, why: &str) {
         self.shared.lock().rescan = Some(why.to_string());
         self.shared.wake.notify_one();
     }

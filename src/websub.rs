@@ -82,7 +82,7 @@ pub(crate) fn parse_hub(url: &str) -> Result<Uri, HubUrlError> {
 
 /// Retry behaviour of a [`Pinger`]; tests shorten it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PingPolicy {
+pub(crate) struct PingPolicy {
     /// Attempts per ping, first try included (at least 1 is made).
     pub attempts: u32,
     /// Delay before the first retry; doubles before each further retry.
@@ -103,7 +103,7 @@ impl Default for PingPolicy {
 
 /// Outcome counters, for metrics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PingStats {
+pub(crate) struct PingStats {
     /// Pings the hub accepted (2xx).
     pub sent: u64,
     /// Pings given up on (rejected, or attempts exhausted).
@@ -137,18 +137,18 @@ impl Drop for Owner {
 
 /// Handle to the background ping task; cheap to clone, the task ends when all clones drop.
 #[derive(Debug, Clone)]
-pub struct Pinger {
+pub(crate) struct Pinger {
     owner: Arc<Owner>,
 }
 
 impl Pinger {
     /// Starts the ping task for `hub` with the default policy; needs a tokio runtime.
-    pub fn spawn(hub: Uri) -> Pinger {
+    pub(crate) fn spawn(hub: Uri) -> Pinger {
         Self::spawn_with(hub, PingPolicy::default())
     }
 
     /// Starts the ping task for `hub` with `policy`; needs a tokio runtime.
-    pub fn spawn_with(hub: Uri, policy: PingPolicy) -> Pinger {
+    pub(crate) fn spawn_with(hub: Uri, policy: PingPolicy) -> Pinger {
         let shared = Arc::new(Shared::default());
         tokio::spawn(run(hub, policy, Arc::clone(&shared)));
         Pinger {
@@ -157,7 +157,7 @@ impl Pinger {
     }
 
     /// Queues changed topic URLs and wakes the task; never blocks on the hub.
-    pub fn changed(&self, topics: Vec<String>) {
+    pub(crate) fn changed(&self, topics: Vec<String>) {
         let shared = &self.owner.0;
         let mut dropped = 0u64;
         {
@@ -183,7 +183,7 @@ impl Pinger {
     }
 
     /// Current outcome counters.
-    pub fn stats(&self) -> PingStats {
+    pub(crate) fn stats(&self) -> PingStats {
         let s = &self.owner.0;
         PingStats {
             sent: s.sent.load(Ordering::Relaxed),

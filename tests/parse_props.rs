@@ -6,7 +6,6 @@ mod common;
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use seedfeed::article::date::DateRules;
 use seedfeed::article::{self, Markup, ParseOptions};
 use seedfeed::config::Settings;
 use seedfeed::feed::{self, FeedContext};
@@ -63,14 +62,10 @@ fn texty() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn render_checked(bytes: &[u8]) {
-    let options = ParseOptions {
-        default_language: "en".into(),
-        dates: DateRules {
-            timezone: chrono_tz::Europe::Paris,
-            ..DateRules::default()
-        },
-        ..ParseOptions::default()
-    };
+    let mut settings = Settings::default();
+    settings.feed.language = "en".into();
+    settings.dates.timezone = chrono_tz::Europe::Paris;
+    let options = ParseOptions::new(&settings).expect("parse options");
     for format in [Markup::Text, Markup::Markdown] {
         if let Ok(parsed) = article::parse(bytes, format, &options) {
             render_one(parsed, bytes.len());

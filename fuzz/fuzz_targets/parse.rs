@@ -6,7 +6,6 @@
 use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
-use seedfeed::article::date::DateRules;
 use seedfeed::article::{self, Markup, ParseOptions};
 use seedfeed::config::Settings;
 use seedfeed::feed::{self, FeedContext};
@@ -20,13 +19,11 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| Fixture {
-        options: ParseOptions {
-            default_language: "en".into(),
-            dates: DateRules {
-                timezone: chrono_tz::Europe::Paris,
-                ..DateRules::default()
-            },
-            ..ParseOptions::default()
+        options: {
+            let mut settings = Settings::default();
+            settings.feed.language = "en".into();
+            settings.dates.timezone = chrono_tz::Europe::Paris;
+            ParseOptions::new(&settings).expect("parse options")
         },
         ctx: FeedContext::new(&Settings::default(), "http://127.0.0.1:8080".into()),
     })

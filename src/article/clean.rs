@@ -20,7 +20,7 @@ pub(crate) const MAX_CONTAINED_MARKER_CHARS: usize = 100;
 
 /// The marker lists, lowercase.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Boilerplate {
+pub(crate) struct Boilerplate {
     lines: Vec<String>,
     prefixes: Vec<String>,
     phrases: Vec<String>,
@@ -36,7 +36,7 @@ impl Default for Boilerplate {
 
 impl Boilerplate {
     /// Markers from configuration: whole lines, line prefixes, and phrases within short lines.
-    pub fn new(lines: &[String], prefixes: &[String], phrases: &[String]) -> Self {
+    pub(crate) fn new(lines: &[String], prefixes: &[String], phrases: &[String]) -> Self {
         let lower = |list: &[String]| list.iter().map(|s| s.trim().to_lowercase()).collect();
         Self {
             lines: lower(lines),
@@ -46,7 +46,12 @@ impl Boilerplate {
     }
 
     /// These markers plus more (a language's own), lowercase.
-    pub fn extended(&self, lines: &[String], prefixes: &[String], phrases: &[String]) -> Self {
+    pub(crate) fn extended(
+        &self,
+        lines: &[String],
+        prefixes: &[String],
+        phrases: &[String],
+    ) -> Self {
         let more = Self::new(lines, prefixes, phrases);
         let join = |a: &[String], b: Vec<String>| a.iter().cloned().chain(b).collect();
         Self {
@@ -57,7 +62,7 @@ impl Boilerplate {
     }
 
     /// True when a line is site chrome on its own.
-    pub fn is_marker(&self, line: &str) -> bool {
+    pub(crate) fn is_marker(&self, line: &str) -> bool {
         let chars = line.chars().count();
         if chars > MAX_MARKER_CHARS {
             return false;
@@ -74,7 +79,7 @@ impl Boilerplate {
     /// Splits `blocks` into (leading chrome, article, trailing chrome): returns the index of
     /// the first article block and the index one past the last. At least one block is always
     /// left to the article.
-    pub fn article_bounds(&self, blocks: &[&str]) -> (usize, usize) {
+    pub(crate) fn article_bounds(&self, blocks: &[&str]) -> (usize, usize) {
         let end = self.trailing_start(blocks).unwrap_or(blocks.len());
         let start = blocks[..end]
             .iter()

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 
 /// Longest line examined as a possible date line: a date with weekday, time and zone fits well
 /// within it, and it keeps a paragraph from being scanned as one.
-pub const MAX_DATE_LINE_CHARS: usize = 80;
+pub(crate) const MAX_DATE_LINE_CHARS: usize = 80;
 
 /// French and English month names (lowercase, with common abbreviations) and their numbers.
 const MONTHS: &[(&str, u32)] = &[
@@ -93,7 +93,7 @@ const FILLER: &[&str] = &[
 
 /// A date found in an article, before the date rules (zone, default time, day order) apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FoundDate {
+pub(crate) enum FoundDate {
     /// A full timestamp with its own offset.
     Instant(DateTime<FixedOffset>),
     /// A calendar date, perhaps with a local time, in no stated zone.
@@ -102,7 +102,7 @@ pub enum FoundDate {
 
 /// A calendar date as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Calendar {
+pub(crate) enum Calendar {
     /// Unambiguous: ISO dates and dates with month names.
     Exact(NaiveDate),
     /// `03/04/2025`: which number is the day is for [`DateRules::day_first`] to say.
@@ -119,7 +119,7 @@ pub enum Calendar {
 impl Calendar {
     /// The date, reading a slashed date in the configured order, or in the other one when
     /// only that gives a real date (`13/04/2025` is day first whatever the setting).
-    pub fn resolve(self, day_first: bool) -> Option<NaiveDate> {
+    pub(crate) fn resolve(self, day_first: bool) -> Option<NaiveDate> {
         match self {
             Calendar::Exact(date) => Some(date),
             Calendar::Slashed {
@@ -141,7 +141,7 @@ impl Calendar {
 
 /// How dates without a zone, time or unambiguous day order are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DateRules {
+pub(crate) struct DateRules {
     /// Zone of dates and times that state none.
     pub timezone: Tz,
     /// Time of day given to a date without one.
@@ -161,12 +161,12 @@ impl Default for DateRules {
 }
 
 /// Years a feed date may have: RFC 822 dates (RSS) need four digits, and year 0 is no date.
-pub const VALID_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+pub(crate) const VALID_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
 
 impl FoundDate {
     /// The instant under `rules`; `None` when the date is not a real one, or falls outside
     /// [`VALID_YEARS`] once in UTC, so that it cannot be a feed date.
-    pub fn to_utc(self, rules: &DateRules) -> Option<DateTime<Utc>> {
+    pub(crate) fn to_utc(self, rules: &DateRules) -> Option<DateTime<Utc>> {
         let utc = match self {
             FoundDate::Instant(dt) => dt.with_timezone(&Utc),
             FoundDate::Local(calendar, time) => {
@@ -190,7 +190,7 @@ impl FoundDate {
 }
 
 /// Parses a whole line as a date, or `None` when the line is anything more than a date.
-pub fn parse_date_line(line: &str) -> Option<FoundDate> {
+pub(crate) fn parse_date_line(line: &str) -> Option<FoundDate> {
     let line = line.trim();
     if line.is_empty() || line.chars().count() > MAX_DATE_LINE_CHARS {
         return None;
@@ -226,7 +226,7 @@ pub fn parse_date_line(line: &str) -> Option<FoundDate> {
 /// Finds the first complete day-month-year expression in running text (`3 avril 2025`,
 /// `1er mai 2025`, `April 3, 2025`, `2025-04-03`). In `les 3 et 4 avril 2025` that is
 /// `4 avril 2025`: the first day that stands with its month and year.
-pub fn find_date_in_text(text: &str) -> Option<FoundDate> {
+pub(crate) fn find_date_in_text(text: &str) -> Option<FoundDate> {
     let tokens = tokenize(text);
     (0..tokens.len())
         .find_map(|i| date_at(&tokens, i).map(|(date, _)| FoundDate::Local(date, None)))

@@ -115,7 +115,6 @@ fn needs_cleaning(bytes: &[u8]) -> bool {
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,8 +14,8 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 use super::date::{self, FoundDate};
 use super::decode::clean_text;
-use crate::text::is_xml_unsafe;
 use super::{Block, SkipReason, collapse_whitespace};
+use crate::text::is_xml_unsafe;
 
 /// Link schemes that could run code in a reader; such links are rendered without a target.
 const UNSAFE_SCHEMES: &[&str] = &["javascript:", "vbscript:", "data:", "file:"];
@@ -26,7 +26,7 @@ pub struct FrontMatter {
     /// `title`
     pub title: Option<String>,
     /// `date`
-    pub date: Option<FoundDate>,
+    pub(crate) date: Option<FoundDate>,
     /// `author`
     pub author: Option<String>,
     /// `tags` (a list, or a comma-separated string)
@@ -39,7 +39,7 @@ pub struct FrontMatter {
 
 /// A Markdown file understood: front matter, title, blocks for plain-text use, and HTML.
 #[derive(Debug, Clone)]
-pub struct MarkdownArticle {
+pub(crate) struct MarkdownArticle {
     /// Front matter (empty when the file has none).
     pub front: FrontMatter,
     /// Title from the front matter, else the first level-1 heading, else the first line.
@@ -51,7 +51,7 @@ pub struct MarkdownArticle {
 }
 
 /// Parses a Markdown document (already decoded).
-pub fn parse(text: &str) -> Result<MarkdownArticle, SkipReason> {
+pub(crate) fn parse(text: &str) -> Result<MarkdownArticle, SkipReason> {
     let (front, body) = split_front_matter(text)?;
     if front.draft {
         return Err(SkipReason::Draft);
@@ -246,16 +246,16 @@ pub fn split_front_matter(text: &str) -> Result<(FrontMatter, &str), SkipReason>
 
 /// Largest front matter read, in bytes: metadata is a few lines, and a parser given more is
 /// given work nobody asked for. A file over it is skipped with the reason.
-pub const MAX_FRONT_MATTER_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_FRONT_MATTER_BYTES: usize = 64 * 1024;
 
 /// Most YAML nodes front matter may stand for once its aliases are expanded. Aliases repeat
 /// a node by reference, so a few hundred bytes can stand for billions of nodes ("billion
 /// laughs"); the loader would build them all. Counted on the parser's events, before
 /// anything is built; a file over it is skipped with the reason.
-pub const MAX_FRONT_MATTER_NODES: u64 = 10_000;
+pub(crate) const MAX_FRONT_MATTER_NODES: u64 = 10_000;
 
 /// Deepest nesting of YAML sequences and mappings in front matter.
-pub const MAX_FRONT_MATTER_DEPTH: usize = 32;
+pub(crate) const MAX_FRONT_MATTER_DEPTH: usize = 32;
 
 /// Counts what YAML front matter expands to, on the parser's events.
 #[derive(Default)]

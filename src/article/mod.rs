@@ -7,7 +7,7 @@
 //! Markdown (`.md`) is read by [`markdown`], with its front matter.
 
 pub(crate) mod clean;
-pub mod date;
+pub(crate) mod date;
 pub(crate) mod decode;
 pub(crate) mod lang;
 pub mod markdown;
@@ -22,15 +22,15 @@ use crate::config::{ConfigError, Settings};
 use date::{DateRules, FoundDate};
 
 /// Most metadata lines read after the title; a longer run is body text.
-pub const MAX_METADATA_LINES: usize = 12;
+pub(crate) const MAX_METADATA_LINES: usize = 12;
 /// Longest line that can be a section heading.
-pub const MAX_HEADING_CHARS: usize = 120;
+pub(crate) const MAX_HEADING_CHARS: usize = 120;
 /// Most words in a section heading.
-pub const MAX_HEADING_WORDS: usize = 16;
+pub(crate) const MAX_HEADING_WORDS: usize = 16;
 /// Longest name accepted from a `Par X` / `By X` line.
-pub const MAX_AUTHOR_CHARS: usize = 80;
+pub(crate) const MAX_AUTHOR_CHARS: usize = 80;
 /// How many body blocks are searched for a dateline when no metadata gives a date.
-pub const DATELINE_BLOCKS: usize = 3;
+pub(crate) const DATELINE_BLOCKS: usize = 3;
 
 /// Why a file is not published.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,7 +79,7 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// A short stable name of the reason, for metrics labels.
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self {
             SkipReason::Empty => "empty",
             SkipReason::Binary(_) => "binary",
@@ -134,7 +134,7 @@ pub enum DateSource {
 
 impl DateSource {
     /// The lowercase name used in `inspect` and logs.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             DateSource::Metadata => "metadata",
             DateSource::FrontMatter => "front_matter",
@@ -146,7 +146,7 @@ impl DateSource {
 
 /// A unit of article body.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Block {
+pub(crate) enum Block {
     /// A paragraph of plain text.
     Paragraph(String),
     /// A section heading.
@@ -157,7 +157,7 @@ pub enum Block {
 
 impl Block {
     /// The block's plain text.
-    pub fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         match self {
             Block::Paragraph(t) | Block::Heading(t) | Block::ListItem(t) => t,
         }
@@ -172,7 +172,7 @@ pub struct ParsedArticle {
     /// The encoding the file was read in (`encoding_rs`'s name for it).
     pub encoding: String,
     /// The body, in order, as plain text.
-    pub blocks: Vec<Block>,
+    pub(crate) blocks: Vec<Block>,
     /// The body as HTML when the file's format produces it (Markdown); `None` means the HTML
     /// is built from `blocks`.
     pub html: Option<String>,
@@ -185,7 +185,7 @@ pub struct ParsedArticle {
 impl ParsedArticle {
     /// About how many bytes the article holds (its texts and their bookkeeping), for caches
     /// bounded by bytes.
-    pub fn weight(&self) -> usize {
+    pub(crate) fn weight(&self) -> usize {
         /// A `String` or a `Block` beside its text: pointer, length, capacity, tag.
         const OVERHEAD: usize = 32;
         let texts = self.blocks.iter().map(|b| b.text().len() + OVERHEAD);
@@ -198,7 +198,7 @@ impl ParsedArticle {
     }
 
     /// The paragraphs' text, in order.
-    pub fn paragraphs(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn paragraphs(&self) -> impl Iterator<Item = &str> {
         self.blocks.iter().filter_map(|b| match b {
             Block::Paragraph(p) => Some(p.as_str()),
             _ => None,
@@ -206,7 +206,7 @@ impl ParsedArticle {
     }
 
     /// The headings' text, in order.
-    pub fn headings(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn headings(&self) -> impl Iterator<Item = &str> {
         self.blocks.iter().filter_map(|b| match b {
             Block::Heading(h) => Some(h.as_str()),
             _ => None,
@@ -214,7 +214,7 @@ impl ParsedArticle {
     }
 
     /// The list items' text, in order.
-    pub fn list_items(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn list_items(&self) -> impl Iterator<Item = &str> {
         self.blocks.iter().filter_map(|b| match b {
             Block::ListItem(i) => Some(i.as_str()),
             _ => None,
@@ -223,7 +223,7 @@ impl ParsedArticle {
 
     /// The summary: the one its front matter gives, else its first paragraph (or list
     /// item), cut at a word boundary after [`SUMMARY_CHARS`] characters.
-    pub fn summary_text(&self) -> String {
+    pub(crate) fn summary_text(&self) -> String {
         let text = self.summary.as_deref().or_else(|| {
             self.paragraphs()
                 .next()
@@ -235,10 +235,10 @@ impl ParsedArticle {
 }
 
 /// Longest summary (in characters, before the ellipsis) taken from the first paragraph.
-pub const SUMMARY_CHARS: usize = 280;
+pub(crate) const SUMMARY_CHARS: usize = 280;
 
 /// Cuts `text` to at most `max` characters at a word boundary, adding `…` when cut.
-pub fn truncate_words(text: &str, max: usize) -> String {
+pub(crate) fn truncate_words(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }
@@ -278,24 +278,25 @@ pub struct ArticleMeta {
 #[derive(Debug, Clone)]
 pub struct ParseOptions {
     /// Language used when detection is not confident.
-    pub default_language: String,
+    pub(crate) default_language: String,
     /// The language detector, limited to `feed.detect_languages`.
-    pub detector: whatlang::Detector,
+    pub(crate) detector: whatlang::Detector,
     /// How zoneless, timeless and slashed dates are read.
-    pub dates: DateRules,
+    pub(crate) dates: DateRules,
     /// Languages whose slashed dates are month first whatever `dates.day_first` says.
-    pub month_first_languages: Vec<String>,
+    pub(crate) month_first_languages: Vec<String>,
     /// Site chrome markers for every language.
-    pub boilerplate: clean::Boilerplate,
+    pub(crate) boilerplate: clean::Boilerplate,
     /// Markers for articles in one language (shared markers included), by primary tag.
-    pub language_boilerplate: BTreeMap<String, clean::Boilerplate>,
+    pub(crate) language_boilerplate: BTreeMap<String, clean::Boilerplate>,
 }
 
 impl Default for ParseOptions {
     /// The built-in defaults, the ones `config/default.toml` states. (They are known to be
     /// valid: see `the_default_settings_give_parse_options`.)
     fn default() -> Self {
-        Self::new(&Settings::default()).unwrap_or_else(|_| Self::from_parts(&Settings::default(), whatlang::Detector::new()))
+        Self::new(&Settings::default())
+            .unwrap_or_else(|_| Self::from_parts(&Settings::default(), whatlang::Detector::new()))
     }
 }
 
@@ -340,7 +341,7 @@ impl ParseOptions {
     }
 
     /// Date rules for an article in `language` (a BCP 47 tag).
-    pub fn date_rules(&self, language: &str) -> DateRules {
+    pub(crate) fn date_rules(&self, language: &str) -> DateRules {
         let primary = primary_subtag(language);
         let month_first = self
             .month_first_languages
@@ -353,7 +354,7 @@ impl ParseOptions {
     }
 
     /// Boilerplate markers for an article in `language`, when it is known.
-    pub fn boilerplate(&self, language: Option<&str>) -> &clean::Boilerplate {
+    pub(crate) fn boilerplate(&self, language: Option<&str>) -> &clean::Boilerplate {
         language
             .and_then(|l| self.language_boilerplate.get(primary_subtag(l)))
             .unwrap_or(&self.boilerplate)
@@ -409,7 +410,7 @@ pub fn parse(
 /// Longest line, in bytes, that the line-based reader sees; a longer line (a minified page, a
 /// file with no line breaks) is broken at white space, or at a character boundary when it has
 /// none, so no heuristic ever works on more than this at once.
-pub const MAX_LINE_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_LINE_BYTES: usize = 64 * 1024;
 
 /// `text` with every line over [`MAX_LINE_BYTES`] broken into several; borrowed when none is.
 fn split_long_lines(text: &str) -> std::borrow::Cow<'_, str> {
@@ -463,7 +464,7 @@ fn detect_language<'a>(
 /// Most blocks (paragraphs, headings, list items) kept of one article; the rest is replaced
 /// by a final "…" paragraph. Each block costs about 50 bytes beyond its text, so two million
 /// one-character lines would hold 100 MB in memory for a 4 MB file; no article has that many.
-pub const MAX_BLOCKS: usize = 20_000;
+pub(crate) const MAX_BLOCKS: usize = 20_000;
 
 /// An article with only what every format fills in; the rest is set by [`parse`].
 fn article(title: String, mut blocks: Vec<Block>) -> ParsedArticle {
@@ -552,7 +553,7 @@ fn parse_markdown(text: &str, options: &ParseOptions) -> Result<Read, SkipReason
 }
 
 /// Collapses runs of white space to one space and trims.
-pub fn collapse_whitespace(s: &str) -> String {
+pub(crate) fn collapse_whitespace(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -7,21 +7,21 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::article::collapse_whitespace;
-use crate::related::words;
 use crate::model::Entry;
+use crate::related::words;
 
 /// Longest `author` value, in characters.
-pub const MAX_AUTHOR_CHARS: usize = 80;
+pub(crate) const MAX_AUTHOR_CHARS: usize = 80;
 /// Longest `q` value, in characters.
-pub const MAX_QUERY_CHARS: usize = 200;
+pub(crate) const MAX_QUERY_CHARS: usize = 200;
 /// Most words in `q` (all must appear).
-pub const MAX_QUERY_WORDS: usize = 8;
+pub(crate) const MAX_QUERY_WORDS: usize = 8;
 /// Longest `lang` value (a BCP 47 tag), in characters.
-pub const MAX_LANG_CHARS: usize = 35;
+pub(crate) const MAX_LANG_CHARS: usize = 35;
 /// Longest query string accepted, in bytes.
-pub const MAX_QUERY_BYTES: usize = 1024;
+pub(crate) const MAX_QUERY_BYTES: usize = 1024;
 /// The parameters a feed takes.
-pub const PARAMETERS: [&str; 5] = ["limit", "lang", "author", "q", "since"];
+pub(crate) const PARAMETERS: [&str; 5] = ["limit", "lang", "author", "q", "since"];
 
 /// Why a query was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,7 +80,7 @@ impl Filters {
     }
 
     /// True when no filter is set.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         *self == Filters::default()
     }
 
@@ -108,7 +108,7 @@ impl Filters {
 
     /// True when the entry passes the filters that need no body (all but `q`); `author` is
     /// the name shown for it.
-    pub fn matches_meta(&self, entry: &Entry, author: &str) -> bool {
+    pub(crate) fn matches_meta(&self, entry: &Entry, author: &str) -> bool {
         let meta = &entry.meta;
         self.lang.as_ref().is_none_or(|lang| {
             let language = meta.language.to_ascii_lowercase();
@@ -124,7 +124,7 @@ impl Filters {
     }
 
     /// True when every `q` word is among `title`'s or `body`'s words.
-    pub fn matches_text(&self, title: &str, body: &str) -> bool {
+    pub(crate) fn matches_text(&self, title: &str, body: &str) -> bool {
         if self.words.is_empty() {
             return true;
         }

@@ -8,9 +8,9 @@ use super::opml::listed_tags;
 use super::target::{Format, Scope, Target};
 use super::text::{MAX_PAGE_HTML_BYTES, body_html, escape_html, feed_title};
 use super::{FeedContext, OPML_PATH, article_path};
-use crate::model::{Facets, FeedItem};
 use crate::article::ParsedArticle;
 use crate::model::Entry;
+use crate::model::{Facets, FeedItem};
 
 /// Most articles listed on the index page; older ones stay reachable from their own pages.
 pub(crate) const MAX_INDEX_ARTICLES: usize = 1000;

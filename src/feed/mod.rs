@@ -25,23 +25,17 @@ use crate::config::Settings;
 use crate::model::{Entry, Facets, FeedItem};
 use target::{Format, Page, Scope, Target};
 
-/// Path of the RSS 2.0 feed.
-pub const RSS_PATH: &str = "/feed.rss";
-/// Path of the Atom 1.0 feed.
-pub const ATOM_PATH: &str = "/feed.atom";
-/// Path of the JSON Feed 1.1 feed.
-pub const JSON_PATH: &str = "/feed.json";
 /// Path of the OPML list of every feed.
-pub const OPML_PATH: &str = "/opml.xml";
+pub(crate) const OPML_PATH: &str = "/opml.xml";
 /// Path of the HTML index.
-pub const INDEX_PATH: &str = "/";
+pub(crate) const INDEX_PATH: &str = "/";
 /// Generator name written into feeds.
-pub const GENERATOR: &str = "seedfeed";
+pub(crate) const GENERATOR: &str = "seedfeed";
 /// Namespace of RFC 5005's `fh:archive` element.
-pub const FEED_HISTORY_NS: &str = "http://purl.org/syndication/history/1.0";
+pub(crate) const FEED_HISTORY_NS: &str = "http://purl.org/syndication/history/1.0";
 
 /// Path of an article's HTML page.
-pub fn article_path(id: &str) -> String {
+pub(crate) fn article_path(id: &str) -> String {
     format!("/articles/{id}.html")
 }
 
@@ -65,12 +59,12 @@ pub struct FeedContext {
     /// The WebSub hub feeds advertise.
     pub hub: Option<String>,
     /// How articles are linked as related.
-    pub related: RelatedSettings,
+    pub(crate) related: RelatedSettings,
 }
 
 /// When articles are linked as related (see [`crate::related`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RelatedSettings {
+pub(crate) struct RelatedSettings {
     /// Link articles whose estimated similarity is at least this (0 disables).
     pub threshold: f64,
     /// Most related articles linked from one page.
@@ -97,17 +91,17 @@ impl FeedContext {
     }
 
     /// Absolute URL of a site path.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
 
     /// The author shown for an entry.
-    pub fn author_of<'a>(&'a self, entry: &'a Entry) -> &'a str {
+    pub(crate) fn author_of<'a>(&'a self, entry: &'a Entry) -> &'a str {
         entry.meta.author.as_deref().unwrap_or(&self.author)
     }
 
     /// The title of a scope's feeds.
-    pub fn scope_title(&self, scope: &Scope) -> String {
+    pub(crate) fn scope_title(&self, scope: &Scope) -> String {
         match scope {
             Scope::All => self.title.clone(),
             Scope::Source(name) => self
@@ -120,7 +114,7 @@ impl FeedContext {
     }
 
     /// The description of a scope's feeds.
-    pub fn scope_description(&self, scope: &Scope) -> String {
+    pub(crate) fn scope_description(&self, scope: &Scope) -> String {
         match scope {
             Scope::All => self.description.clone(),
             Scope::Source(name) => format!("Articles from the {name} folder"),
@@ -129,10 +123,9 @@ impl FeedContext {
     }
 }
 
-
 /// One feed document to render: which feed, its items, and its RFC 5005 neighbours.
 #[derive(Debug)]
-pub struct FeedDoc<'a> {
+pub(crate) struct FeedDoc<'a> {
     /// Scope, page and format.
     pub target: Target,
     /// The items, newest first.
@@ -146,7 +139,7 @@ pub struct FeedDoc<'a> {
 
 impl FeedDoc<'_> {
     /// The newest update time among the items (the feed's own `updated`).
-    pub fn updated(&self) -> DateTime<Utc> {
+    pub(crate) fn updated(&self) -> DateTime<Utc> {
         self.items
             .iter()
             .map(|(entry, _)| entry.updated())
@@ -155,7 +148,7 @@ impl FeedDoc<'_> {
     }
 
     /// The document's own path, query included.
-    pub fn self_path(&self) -> String {
+    pub(crate) fn self_path(&self) -> String {
         let path = self.target.path();
         if self.query.is_empty() {
             path
@@ -165,12 +158,12 @@ impl FeedDoc<'_> {
     }
 
     /// The path of another page of the same feed.
-    pub fn page_path(&self, page: Page) -> String {
+    pub(crate) fn page_path(&self, page: Page) -> String {
         self.target.with_page(page).path()
     }
 
     /// `prev-archive`: the next older page.
-    pub fn prev_archive(&self) -> Option<String> {
+    pub(crate) fn prev_archive(&self) -> Option<String> {
         let older = match self.target.page {
             Page::Current if self.query.is_empty() => {
                 Some(self.archive_pages).filter(|&n| n > 0)?
@@ -182,7 +175,7 @@ impl FeedDoc<'_> {
     }
 
     /// `next-archive`: the next newer archive page (archive pages only).
-    pub fn next_archive(&self) -> Option<String> {
+    pub(crate) fn next_archive(&self) -> Option<String> {
         match self.target.page {
             Page::Archive(n) if n < self.archive_pages => {
                 Some(self.page_path(Page::Archive(n + 1)))
@@ -192,7 +185,7 @@ impl FeedDoc<'_> {
     }
 
     /// RFC 5005 links of the document: `current`, `prev-archive`, `next-archive`.
-    pub fn history_links(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn history_links(&self) -> Vec<(&'static str, String)> {
         let mut links = Vec::new();
         if self.is_archive() {
             links.push(("current", self.page_path(Page::Current)));
@@ -207,14 +200,14 @@ impl FeedDoc<'_> {
     }
 
     /// True for an archive page (RFC 5005 `fh:archive`).
-    pub fn is_archive(&self) -> bool {
+    pub(crate) fn is_archive(&self) -> bool {
         matches!(self.target.page, Page::Archive(_))
     }
 
     /// The feed's id: a name-based UUID of the subscription document's URL (and filter), so
     /// archive pages share their feed's id as RFC 5005 asks, and the id is stable while the
     /// URL is.
-    pub fn feed_id(&self, ctx: &FeedContext) -> String {
+    pub(crate) fn feed_id(&self, ctx: &FeedContext) -> String {
         let current = self
             .target
             .with_page(Page::Current)
@@ -232,13 +225,17 @@ impl FeedDoc<'_> {
 
 /// Archive pages of a feed of `total` items, `per_page` each: complete pages only, so a page,
 /// once full, keeps its items while articles are only added after it.
-pub fn archive_pages(total: usize, per_page: usize) -> u32 {
+pub(crate) fn archive_pages(total: usize, per_page: usize) -> u32 {
     u32::try_from(total / per_page.max(1)).unwrap_or(u32::MAX)
 }
 
 /// The positions (in newest-first order) of archive page `n`'s items among `total`, or `None`
 /// when there is no such page.
-pub fn archive_range(n: u32, total: usize, per_page: usize) -> Option<std::ops::Range<usize>> {
+pub(crate) fn archive_range(
+    n: u32,
+    total: usize,
+    per_page: usize,
+) -> Option<std::ops::Range<usize>> {
     if n == 0 || n > archive_pages(total, per_page) {
         return None;
     }
@@ -282,7 +279,7 @@ fn document<E: std::fmt::Display>(
 }
 
 /// Renders one feed document and checks it against its format's rules.
-pub fn render_doc(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderError> {
+pub(crate) fn render_doc(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderError> {
     let (text, checked) = match doc.target.format {
         Format::Rss => {
             let text = rss::render(doc, ctx)?;

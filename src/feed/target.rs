@@ -17,11 +17,11 @@ const NAME_ESCAPES: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Path prefix of per-source feeds.
-pub const SOURCES_PREFIX: &str = "/sources/";
+pub(crate) const SOURCES_PREFIX: &str = "/sources/";
 /// Path prefix of per-tag feeds.
-pub const TAGS_PREFIX: &str = "/tags/";
+pub(crate) const TAGS_PREFIX: &str = "/tags/";
 /// Highest archive page number a path may name (a bound on parsing, far above any folder).
-pub const MAX_ARCHIVE_PAGE: u32 = 1_000_000;
+pub(crate) const MAX_ARCHIVE_PAGE: u32 = 1_000_000;
 
 /// The articles a feed holds.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -36,7 +36,7 @@ pub enum Scope {
 
 impl Scope {
     /// The path prefix of the scope's feeds (empty for [`Scope::All`]).
-    pub fn prefix(&self) -> String {
+    pub(crate) fn prefix(&self) -> String {
         match self {
             Scope::All => String::new(),
             Scope::Source(name) => format!("/sources/{}", encode_name(name)),
@@ -60,14 +60,14 @@ pub enum Format {
 macro_rules! media_types {
     ($($format:ident => $media:literal),* $(,)?) => {
         /// The media type, as in `<link type>`.
-        pub fn media_type(self) -> &'static str {
+        pub(crate) fn media_type(self) -> &'static str {
             match self {
                 $(Format::$format => $media),*
             }
         }
 
         /// The `Content-Type` header value: the media type in UTF-8.
-        pub fn content_type(self) -> &'static str {
+        pub(crate) fn content_type(self) -> &'static str {
             match self {
                 $(Format::$format => concat!($media, "; charset=utf-8")),*
             }
@@ -77,10 +77,10 @@ macro_rules! media_types {
 
 impl Format {
     /// Every format, in the order pages list them.
-    pub const ALL: [Format; 3] = [Format::Rss, Format::Atom, Format::Json];
+    pub(crate) const ALL: [Format; 3] = [Format::Rss, Format::Atom, Format::Json];
 
     /// The file extension in paths.
-    pub fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         match self {
             Format::Rss => "rss",
             Format::Atom => "atom",
@@ -95,7 +95,7 @@ impl Format {
     }
 
     /// The name shown to people.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Format::Rss => "RSS",
             Format::Atom => "Atom",
@@ -130,7 +130,7 @@ pub struct Target {
 
 impl Target {
     /// The subscription feed of `scope` in `format`.
-    pub fn current(scope: Scope, format: Format) -> Self {
+    pub(crate) fn current(scope: Scope, format: Format) -> Self {
         Self {
             scope,
             page: Page::Current,
@@ -149,7 +149,7 @@ impl Target {
     }
 
     /// The same scope and page in another format.
-    pub fn with_format(&self, format: Format) -> Self {
+    pub(crate) fn with_format(&self, format: Format) -> Self {
         Self {
             format,
             ..self.clone()
@@ -157,7 +157,7 @@ impl Target {
     }
 
     /// The same scope and format on another page.
-    pub fn with_page(&self, page: Page) -> Self {
+    pub(crate) fn with_page(&self, page: Page) -> Self {
         Self {
             page,
             ..self.clone()
@@ -199,7 +199,7 @@ impl Target {
 
 /// A source or tag name as a path segment. A name of dots only (a tag `..`) is written with
 /// escaped dots, which clients would otherwise resolve as a path step.
-pub fn encode_name(name: &str) -> String {
+pub(crate) fn encode_name(name: &str) -> String {
     if name.bytes().all(|b| b == b'.') {
         return "%2E".repeat(name.len());
     }

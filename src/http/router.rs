@@ -26,7 +26,7 @@ pub(crate) const HEALTH_PATH: &str = "/healthz";
 
 /// What every request handler shares.
 #[derive(Debug)]
-pub struct AppState {
+pub(crate) struct AppState {
     /// The documents being served.
     pub snapshot: Arc<SnapshotCell>,
     /// `Cache-Control` for documents; swapped when a reload changes `server.cache_max_age`.
@@ -47,7 +47,7 @@ impl AppState {
     /// State serving `snapshot` with `Cache-Control: public, max-age=<max_age>`.
     /// `/status` is served here with `server.status = "public"`; `server.render_slots`
     /// documents are rendered on request at once.
-    pub fn new(
+    pub(crate) fn new(
         snapshot: Arc<SnapshotCell>,
         server: &ServerSettings,
         metrics: Arc<Metrics>,
@@ -65,7 +65,7 @@ impl AppState {
     }
 
     /// Serves `Cache-Control: public, max-age=<max_age>` from the next request on.
-    pub fn set_cache_max_age(&self, max_age: u32) {
+    pub(crate) fn set_cache_max_age(&self, max_age: u32) {
         self.cache_control.store(Arc::new(cache_control(max_age)));
     }
 }

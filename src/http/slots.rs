@@ -15,7 +15,7 @@ use super::limits::Episode;
 /// The render slots, and whether they are saturated (logged once when it starts and once when
 /// it ends, not per request).
 #[derive(Debug)]
-pub struct RenderSlots {
+pub(crate) struct RenderSlots {
     permits: Arc<Semaphore>,
     slots: usize,
     wait: Duration,
@@ -24,7 +24,7 @@ pub struct RenderSlots {
 
 impl RenderSlots {
     /// `slots` renders at once, each request waiting at most `wait` for one.
-    pub fn new(slots: usize, wait: Duration) -> Self {
+    pub(crate) fn new(slots: usize, wait: Duration) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(slots)),
             slots,
@@ -34,7 +34,7 @@ impl RenderSlots {
     }
 
     /// A slot, held until the permit is dropped; `None` when none freed up in time.
-    pub async fn acquire(&self) -> Option<OwnedSemaphorePermit> {
+    pub(crate) async fn acquire(&self) -> Option<OwnedSemaphorePermit> {
         let permits = Arc::clone(&self.permits);
         match tokio::time::timeout(self.wait, permits.acquire_owned()).await {
             // The semaphore is never closed.

@@ -31,7 +31,7 @@ struct Source {
 
 /// Parsed bodies by (path, content hash), shared by the indexer and the page handlers.
 #[derive(Debug)]
-pub struct Bodies {
+pub(crate) struct Bodies {
     source: RwLock<Arc<Source>>,
     cache: Mutex<BoundedCache<(String, u64), Arc<ParsedArticle>>>,
     /// Told when a file is found gone or changed since it was indexed.
@@ -41,7 +41,7 @@ pub struct Bodies {
 impl Bodies {
     /// Bodies of the files below `root` (following links inside it if `follow_symlinks`),
     /// parsed with `options`, caching at most `capacity`.
-    pub fn new(
+    pub(crate) fn new(
         root: &Path,
         follow_symlinks: bool,
         options: ParseOptions,
@@ -62,7 +62,7 @@ impl Bodies {
 
     /// Sends the paths of files found gone or changed since they were indexed to `sender`,
     /// so that the indexer looks at them at once (set once; later calls change nothing).
-    pub fn recheck_with(&self, sender: EventSender) {
+    pub(crate) fn recheck_with(&self, sender: EventSender) {
         let _ = self.recheck.set(sender);
     }
 
@@ -73,7 +73,7 @@ impl Bodies {
     }
 
     /// Takes new parse settings; bodies parsed under the old ones are dropped.
-    pub fn reconfigure(
+    pub(crate) fn reconfigure(
         &self,
         follow_symlinks: bool,
         options: ParseOptions,
@@ -94,7 +94,7 @@ impl Bodies {
     }
 
     /// Keeps the body just parsed from the file at `key` whose bytes hash to `hash`.
-    pub fn remember(&self, key: &str, hash: u64, article: Arc<ParsedArticle>) {
+    pub(crate) fn remember(&self, key: &str, hash: u64, article: Arc<ParsedArticle>) {
         let weight = article.weight();
         self.lock_cache()
             .insert((key.to_string(), hash), article, weight);
@@ -104,7 +104,7 @@ impl Bodies {
     /// since it was indexed gives its new body but is not cached under the old hash; such a
     /// file, or one that cannot be read, is evidence that the index is behind, and its path
     /// goes to the indexer (see [`Bodies::recheck_with`]).
-    pub fn get(&self, entry: &Entry) -> Result<Arc<ParsedArticle>, SkipReason> {
+    pub(crate) fn get(&self, entry: &Entry) -> Result<Arc<ParsedArticle>, SkipReason> {
         let hash = entry.record.hash.unwrap_or_default();
         let cache_key = (entry.key.clone(), hash);
         if let Some(article) = self.lock_cache().get(&cache_key) {
@@ -142,7 +142,7 @@ impl Bodies {
 
     /// The body's text (paragraphs, headings, list items), for word search: what the
     /// feeds show, without the metadata lines and boilerplate the file also holds.
-    pub fn text(&self, entry: &Entry) -> Result<String, SkipReason> {
+    pub(crate) fn text(&self, entry: &Entry) -> Result<String, SkipReason> {
         let article = self.get(entry)?;
         let blocks: Vec<&str> = article.blocks.iter().map(article::Block::text).collect();
         Ok(blocks.join("\n"))

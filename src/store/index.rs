@@ -14,11 +14,11 @@ type IdMap = HashMap<u128, Arc<Entry>>;
 
 /// Published entries by article id, shared with the HTTP handlers that serve article pages.
 #[derive(Debug, Default)]
-pub struct PublishedIds(RwLock<IdMap>);
+pub(crate) struct PublishedIds(RwLock<IdMap>);
 
 impl PublishedIds {
     /// The published entry with this id (the UUID in its page path), with the id's number.
-    pub fn get(&self, id: &str) -> Option<(u128, Arc<Entry>)> {
+    pub(crate) fn get(&self, id: &str) -> Option<(u128, Arc<Entry>)> {
         // Only the form ids are written in (lowercase, hyphenated), so that each page has
         // one URL; `parse_str` alone also takes uppercase, braced and unhyphenated forms.
         let canonical = id.len() == uuid::fmt::Hyphenated::LENGTH
@@ -32,19 +32,6 @@ impl PublishedIds {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         map.get(&number).map(|entry| (number, Arc::clone(entry)))
-    }
-
-    /// Number of published entries.
-    pub fn len(&self) -> usize {
-        self.0
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .len()
-    }
-
-    /// True when nothing is published.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, IdMap> {
@@ -129,12 +116,12 @@ impl Index {
     }
 
     /// The id map shared with page handlers; it stays the same object for the index's life.
-    pub fn published_ids(&self) -> Arc<PublishedIds> {
+    pub(crate) fn published_ids(&self) -> Arc<PublishedIds> {
         Arc::clone(&self.ids)
     }
 
     /// Empties the index, switching duplicate folding on or off.
-    pub fn clear(&mut self, fold_duplicates: bool) {
+    pub(crate) fn clear(&mut self, fold_duplicates: bool) {
         self.entries.clear();
         self.newest.clear();
         self.groups.clear();
@@ -145,22 +132,22 @@ impl Index {
     }
 
     /// True when identical copies are folded into one.
-    pub fn folds_duplicates(&self) -> bool {
+    pub(crate) fn folds_duplicates(&self) -> bool {
         self.fold_duplicates
     }
 
     /// The entry at `key`.
-    pub fn get(&self, key: &str) -> Option<&Arc<Entry>> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Arc<Entry>> {
         self.entries.get(key)
     }
 
     /// True when `key` has an entry (published or folded).
-    pub fn contains(&self, key: &str) -> bool {
+    pub(crate) fn contains(&self, key: &str) -> bool {
         self.entries.contains_key(key)
     }
 
     /// Every entry, published or folded, by path.
-    pub fn entries(&self) -> impl ExactSizeIterator<Item = &Arc<Entry>> {
+    pub(crate) fn entries(&self) -> impl ExactSizeIterator<Item = &Arc<Entry>> {
         self.entries.values()
     }
 
@@ -170,17 +157,17 @@ impl Index {
     }
 
     /// Number of published entries.
-    pub fn published_len(&self) -> usize {
+    pub(crate) fn published_len(&self) -> usize {
         self.newest.len()
     }
 
     /// Published entries per source folder and per tag.
-    pub fn facets(&self) -> &Facets {
+    pub(crate) fn facets(&self) -> &Facets {
         &self.facets
     }
 
     /// Folded copies: path → path of the copy published instead.
-    pub fn duplicates(&self) -> &BTreeMap<String, String> {
+    pub(crate) fn duplicates(&self) -> &BTreeMap<String, String> {
         &self.duplicates
     }
 
@@ -344,7 +331,7 @@ mod tests {
         assert_eq!(newest_keys(&index), ["b.txt", "a.txt", "c.txt", "d.txt"]);
         index.remove("a.txt");
         assert_eq!(newest_keys(&index), ["b.txt", "c.txt", "d.txt"]);
-        assert_eq!(index.published_ids().len(), 3);
+        assert_eq!(index.published_ids().0.read().expect("ids").len(), 3);
     }
 
     #[test]
@@ -385,6 +372,6 @@ mod tests {
         assert!(index.duplicates().is_empty());
         index.clear(true);
         assert_eq!(index.published_len(), 0);
-        assert!(index.published_ids().is_empty());
+        assert!(index.published_ids().0.read().expect("ids").is_empty());
     }
 }

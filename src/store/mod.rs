@@ -21,14 +21,14 @@ use tracing::{debug, error, info, warn};
 
 use crate::article::{ArticleMeta, ParseOptions, ParsedArticle, SkipReason};
 use crate::config::Settings;
-use bodies::{BODY_CACHE_EXTRA, Bodies};
 use crate::model::{Entry, FeedItem, FileRecord, article_id};
+use bodies::{BODY_CACHE_EXTRA, Bodies};
 use db::{DbOp, StateDb};
 use index::{Index, PublishedIds};
 use scan::Filter;
 
 /// The first `n` of `entries` with their bodies, as [`Store::feed_items`] takes them.
-pub fn items_with_bodies<'a>(
+pub(crate) fn items_with_bodies<'a>(
     bodies: &Bodies,
     entries: impl Iterator<Item = &'a Arc<Entry>>,
     n: usize,
@@ -55,7 +55,7 @@ pub fn items_with_bodies<'a>(
 
 /// How many articles a batch published, updated and removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Changes {
+pub(crate) struct Changes {
     /// New articles.
     pub published: usize,
     /// Articles whose content changed.
@@ -69,7 +69,7 @@ pub struct Changes {
 
 impl Changes {
     /// True when the feeds or the status document must be rendered again.
-    pub fn any(&self) -> bool {
+    pub(crate) fn any(&self) -> bool {
         self.published + self.updated + self.removed + self.skips > 0
     }
 
@@ -117,21 +117,21 @@ enum Prepared {
 
 /// Files examined per parallel batch, and written to the state database per transaction:
 /// bounds the parsed articles and pending writes held at once.
-pub const PARSE_BATCH: usize = 2048;
+pub(crate) const PARSE_BATCH: usize = 2048;
 /// Most threads parsing at once (the machine's cores, up to this).
-pub const MAX_PARSE_THREADS: usize = 8;
+pub(crate) const MAX_PARSE_THREADS: usize = 8;
 /// Fewer files than this per thread are examined on the calling thread: starting threads
 /// would cost more than it saves (a watcher event is usually one file).
-pub const MIN_FILES_PER_THREAD: usize = 4;
+pub(crate) const MIN_FILES_PER_THREAD: usize = 4;
 
 /// Most feed items whose files cannot be read again before a render gives up (keeping the
 /// feeds already served) rather than reading on through the whole folder.
-pub const MAX_UNREADABLE_FEED_ITEMS: usize = 64;
+pub(crate) const MAX_UNREADABLE_FEED_ITEMS: usize = 64;
 
 /// Too many of the newest articles' files could not be read again for a render.
 #[derive(Debug, thiserror::Error)]
 #[error("more than {MAX_UNREADABLE_FEED_ITEMS} of the newest articles' files cannot be read")]
-pub struct UnreadableFeed {
+pub(crate) struct UnreadableFeed {
     /// The items that could be read, newest first.
     pub items: Vec<FeedItem>,
 }
@@ -151,14 +151,14 @@ struct Tombstone {
 /// coarse clock (a few milliseconds on ext4, 2 s on FAT, and a server's clock on NFS): a file
 /// rewritten within the same tick keeps its size and mtime. Records read closer to their
 /// mtime than this are re-read by content on the next scan.
-pub const RACY_MARGIN: Duration = Duration::from_secs(2);
+pub(crate) const RACY_MARGIN: Duration = Duration::from_secs(2);
 
 /// Most tombstones kept at once; beyond it the oldest go first, so a mass delete cannot grow
 /// memory without bound.
-pub const MAX_TOMBSTONES: usize = 100_000;
+pub(crate) const MAX_TOMBSTONES: usize = 100_000;
 
 /// The in-memory index backed by the state database.
-pub struct Store {
+pub(crate) struct Store {
     root: PathBuf,
     filter: Filter,
     parse_options: ParseOptions,
@@ -193,7 +193,7 @@ pub struct Store {
 
 impl Store {
     /// Opens the state database and loads its records; no file is read yet.
-    pub fn open(settings: &Settings, root: &Path) -> anyhow::Result<Self> {
+    pub(crate) fn open(settings: &Settings, root: &Path) -> anyhow::Result<Self> {
         let db = StateDb::open(&settings.state.dir)?;
         let records = db.load_all()?.into_iter().collect();
         let parse_options = ParseOptions::new(settings)?;
@@ -239,7 +239,7 @@ impl Store {
     ///
     /// Changes nothing and fails when the seeds folder cannot be read right now: dropping the
     /// articles then would empty the feeds until the folder is back.
-    pub fn reconfigure(&mut self, settings: &Settings) -> anyhow::Result<()> {
+    pub(crate) fn reconfigure(&mut self, settings: &Settings) -> anyhow::Result<()> {
         anyhow::ensure!(
             self.root.is_dir(),
             "seeds folder {} cannot be read; parse settings not applied",
@@ -267,45 +267,40 @@ impl Store {
         Ok(())
     }
 
-    /// The seeds folder.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// Every article entry (published or folded into an identical copy), by key.
-    pub fn entries(&self) -> impl ExactSizeIterator<Item = &Arc<Entry>> {
+    pub(crate) fn entries(&self) -> impl ExactSizeIterator<Item = &Arc<Entry>> {
         self.index.entries()
     }
 
     /// Published entries, newest first (by publication date, then first-seen time, then
     /// path). With `seeds.fold_duplicates`, files with byte-identical content appear once, as
     /// the copy seen first.
-    pub fn newest(&self) -> impl Iterator<Item = &Arc<Entry>> {
+    pub(crate) fn newest(&self) -> impl Iterator<Item = &Arc<Entry>> {
         self.index.newest()
     }
 
     /// Number of published entries.
-    pub fn published_len(&self) -> usize {
+    pub(crate) fn published_len(&self) -> usize {
         self.index.published_len()
     }
 
     /// Published entries per source folder and per tag.
-    pub fn facets(&self) -> &crate::model::Facets {
+    pub(crate) fn facets(&self) -> &crate::model::Facets {
         self.index.facets()
     }
 
     /// Files folded into another with the same content: path → path of the one published.
-    pub fn duplicates(&self) -> &BTreeMap<String, String> {
+    pub(crate) fn duplicates(&self) -> &BTreeMap<String, String> {
         self.index.duplicates()
     }
 
     /// Published entries by id, shared with the page handlers (always the same object).
-    pub fn published_ids(&self) -> Arc<PublishedIds> {
+    pub(crate) fn published_ids(&self) -> Arc<PublishedIds> {
         self.index.published_ids()
     }
 
     /// Article bodies on demand, shared with the page handlers (always the same object).
-    pub fn bodies(&self) -> Arc<Bodies> {
+    pub(crate) fn bodies(&self) -> Arc<Bodies> {
         Arc::clone(&self.bodies)
     }
 
@@ -314,18 +309,18 @@ impl Store {
     /// catch up) is left out with a log line, and the next one takes its place; after
     /// [`MAX_UNREADABLE_FEED_ITEMS`] such files (an unmounted folder) the error says how many
     /// items were found, and the caller keeps the feeds it has.
-    pub fn feed_items(&self, n: usize) -> Result<Vec<FeedItem>, UnreadableFeed> {
+    pub(crate) fn feed_items(&self, n: usize) -> Result<Vec<FeedItem>, UnreadableFeed> {
         items_with_bodies(&self.bodies, self.index.newest(), n)
     }
 
     /// Files that are not published, with the reason.
-    pub fn skipped(&self) -> &BTreeMap<String, SkipReason> {
+    pub(crate) fn skipped(&self) -> &BTreeMap<String, SkipReason> {
         &self.skipped
     }
 
     /// Folders, links and names the walks could not take in, with the reason (listed in
     /// `/status` with the skipped files).
-    pub fn left_out(&self) -> &BTreeMap<String, String> {
+    pub(crate) fn left_out(&self) -> &BTreeMap<String, String> {
         &self.left_out
     }
 
@@ -334,7 +329,7 @@ impl Store {
     ///
     /// Nothing is forgotten below a folder that could not be read: a missing seeds folder (an
     /// unmounted disk) or an unreadable subfolder keeps its articles until it can be read.
-    pub fn reconcile_all(&mut self) -> Changes {
+    pub(crate) fn reconcile_all(&mut self) -> Changes {
         let started = Instant::now();
         let mut changes = Changes::default();
         if !self.root_is_there() {
@@ -418,7 +413,7 @@ impl Store {
     /// the same batch keep its id, which its content alone cannot tell.
     ///
     /// Like [`Store::reconcile_all`], forgets nothing while the seeds folder itself is gone.
-    pub fn reconcile_paths(
+    pub(crate) fn reconcile_paths(
         &mut self,
         paths: &[PathBuf],
         renames: &[(PathBuf, PathBuf)],
@@ -460,7 +455,7 @@ impl Store {
     /// Compares the given folders (whole subtrees, present or not) with the index, after more
     /// changes than could be kept apart: a `stat` per file, and files whose size and mtime are
     /// those last indexed (and not racily clean) are not read again.
-    pub fn reconcile_folders(&mut self, folders: &[PathBuf]) -> Changes {
+    pub(crate) fn reconcile_folders(&mut self, folders: &[PathBuf]) -> Changes {
         let mut changes = Changes::default();
         if !self.root_is_there() {
             return changes;
@@ -640,13 +635,13 @@ impl Store {
 
     /// Where evidence that the index and the folder disagree is sent: a body read again for a
     /// render or a page that finds its file gone or changed asks for that path to be looked at.
-    pub fn recheck_with(&mut self, sender: crate::watch::EventSender) {
+    pub(crate) fn recheck_with(&mut self, sender: crate::watch::EventSender) {
         self.bodies.recheck_with(sender);
     }
 
     /// Files being written (their writer has not closed them): walks leave them as they are
     /// until the watcher hands them over.
-    pub fn set_busy(&mut self, busy: &[PathBuf]) {
+    pub(crate) fn set_busy(&mut self, busy: &[PathBuf]) {
         self.busy = busy.iter().cloned().collect();
     }
 
@@ -1103,7 +1098,7 @@ impl Store {
 
 /// Most characters of a title written to the log: a scraped page can have a title of
 /// 200 KB, which would otherwise be one log line of 200 KB.
-pub const MAX_LOGGED_TITLE_CHARS: usize = 160;
+pub(crate) const MAX_LOGGED_TITLE_CHARS: usize = 160;
 
 /// `title` as the log shows it: at most [`MAX_LOGGED_TITLE_CHARS`] characters, then "…".
 fn logged(title: &str) -> std::borrow::Cow<'_, str> {

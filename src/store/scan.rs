@@ -274,7 +274,10 @@ pub(crate) struct WalkProblem {
 
 /// Where a symbolic link leads, when it may be followed: only to a file or folder inside the
 /// seeds folder, so that a link cannot publish `/etc/passwd` or walk the whole disk.
-pub(crate) fn link_target(root: &Path, link: &Path) -> Result<(PathBuf, std::fs::Metadata), String> {
+pub(crate) fn link_target(
+    root: &Path,
+    link: &Path,
+) -> Result<(PathBuf, std::fs::Metadata), String> {
     let target = link
         .canonicalize()
         .map_err(|e| format!("broken link: {e}"))?;
