@@ -74,10 +74,6 @@ fn normalize_word(token: &str) -> String {
     out
 }
 
-
-
-
-
 /// Stop words, one per line, already normalized (lowercase, no accents): data, not code.
 const STOP_FR: &str = include_str!("related/stop_fr.txt");
 const STOP_EN: &str = include_str!("related/stop_en.txt");

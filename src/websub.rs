@@ -32,54 +32,6 @@ pub(crate) const PING_TIMEOUT: Duration = Duration::from_secs(10);
 /// `User-Agent` sent to the hub.
 pub(crate) const PING_USER_AGENT: &str = concat!("seedfeed/", env!("CARGO_PKG_VERSION"));
 
-/// Why a configured hub URL is unusable.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum HubUrlError {
-    /// The text is not a URL at all.
-    #[error("hub URL {url:?} is not a valid URL: {reason}")]
-    Invalid {
-        /// The rejected text.
-        url: String,
-        /// The parser's complaint.
-        reason: String,
-    },
-    /// An `https://` hub, which needs a TLS client seedfeed does not have.
-    #[error(
-        "hub URL {0:?} uses https, but seedfeed has no TLS client; \
-         run a local http forwarder to the https hub and configure its http:// URL"
-    )]
-    Https(String),
-    /// Not an absolute `http://host[:port][/path]` URL.
-    #[error("hub URL {0:?} must be an absolute http://host[:port][/path] URL")]
-    NotHttp(String),
-    /// Has user info, a query or a fragment, none of which a hub endpoint needs.
-    #[error("hub URL {0:?} must not contain user info, a query or a fragment")]
-    Extra(String),
-}
-
-/// Checks a configured hub URL; only absolute `http://host[:port][/path]` is accepted.
-pub(crate) fn parse_hub(url: &str) -> Result<Uri, HubUrlError> {
-    let uri: Uri = url
-        .parse()
-        .map_err(|e: hyper::http::uri::InvalidUri| HubUrlError::Invalid {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        })?;
-    match uri.scheme_str() {
-        Some(s) if s.eq_ignore_ascii_case("http") => {}
-        Some(s) if s.eq_ignore_ascii_case("https") => return Err(HubUrlError::Https(url.into())),
-        _ => return Err(HubUrlError::NotHttp(url.into())),
-    }
-    let Some(authority) = uri.authority().filter(|a| !a.host().is_empty()) else {
-        return Err(HubUrlError::NotHttp(url.into()));
-    };
-    // `Uri` silently drops fragments, so look at the raw text for `#`.
-    if authority.as_str().contains('@') || uri.query().is_some() || url.contains('#') {
-        return Err(HubUrlError::Extra(url.into()));
-    }
-    Ok(uri)
-}
-
 /// Retry behaviour of a [`Pinger`]; tests shorten it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PingPolicy {
@@ -318,39 +270,6 @@ async fn post(hub: &Uri, body: Bytes) -> Result<StatusCode, AttemptError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parse_hub_accepts_plain_http() {
-        for ok in [
-            "http://hub.example",
-            "http://127.0.0.1:8080/hub",
-            "http://[::1]:9/a/b",
-        ] {
-            assert!(parse_hub(ok).is_ok(), "{ok}");
-        }
-    }
-
-    #[test]
-    fn parse_hub_rejects_others() {
-        let https = parse_hub("https://hub.example/").unwrap_err();
-        assert!(matches!(https, HubUrlError::Https(_)));
-        let msg = https.to_string();
-        assert!(
-            msg.contains("no TLS client") && msg.contains("forwarder"),
-            "{msg}"
-        );
-        for bad in [
-            "/hub",
-            "hub.example",
-            "ftp://h/",
-            "http://u:p@h/",
-            "http://h/?q=1",
-            "http://h/#f",
-            "http://",
-        ] {
-            assert!(parse_hub(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn encodes_form() {

@@ -67,7 +67,12 @@ async fn the_daemon_runs_from_the_library_on_port_zero_and_shuts_down() {
     let shutdown = async {
         let _ = stopped.await;
     };
-    let daemon = tokio::spawn(seedfeed::run(settings, listener, shutdown, Reloads::disabled()));
+    let daemon = tokio::spawn(seedfeed::run(
+        settings,
+        listener,
+        shutdown,
+        Reloads::disabled(),
+    ));
 
     wait_for(addr, "/feed.atom", |feed| {
         feed.contains("First in-process article")

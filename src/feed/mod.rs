@@ -82,7 +82,7 @@ impl FeedContext {
             author: settings.feed.author.clone(),
             items: settings.feed.items,
             source_titles: settings.sources.titles.clone(),
-            hub: Some(settings.websub.hub.clone()).filter(|hub| !hub.is_empty()),
+            hub: settings.websub.hub.as_ref().map(ToString::to_string),
             related: RelatedSettings {
                 threshold: settings.related.threshold,
                 max_links: settings.related.max_links,

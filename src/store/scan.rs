@@ -32,7 +32,7 @@ impl Filter {
                 .iter()
                 .map(|e| e.to_lowercase())
                 .collect(),
-            ignore: settings.ignore_set()?,
+            ignore: settings.seeds.ignore_set()?,
             follow_symlinks: settings.seeds.follow_symlinks,
         })
     }

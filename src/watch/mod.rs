@@ -23,6 +23,10 @@
 //!   kernel's queue overflowed) or a watcher error also asks for a whole reconcile: nothing
 //!   says which paths it concerned. The callback never blocks on the indexer.
 
+mod folder;
+
+pub(crate) use folder::{FolderWatch, ROOT_CHECK_INTERVAL};
+
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

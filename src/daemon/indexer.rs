@@ -1,0 +1,284 @@
+//! The index loop: the first index, then watcher events, periodic reconciles, folder
+//! re-arming and reloads, each applied to the store on a blocking thread and published.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::sync::watch as signal;
+use tracing::{debug, error, info};
+
+use super::publish::{Hooks, publish};
+use crate::config::Settings;
+use crate::feed::FeedContext;
+use crate::http::AppState;
+use crate::reload::Reloads;
+use crate::snapshot::SnapshotCell;
+use crate::store::Store;
+use crate::systemd::{self, Notifier, Watchdog};
+use crate::watch::{EventReceiver, FolderWatch, ROOT_CHECK_INTERVAL, Work};
+
+/// Where the indexer's work comes from.
+pub(super) struct Events {
+    pub(super) folder: FolderWatch,
+    pub(super) receiver: EventReceiver,
+    /// Period of the safety-net reconcile; zero for none.
+    pub(super) reconcile_every: Duration,
+}
+
+/// Indexes the folder once, then applies watcher events, periodic reconciles, folder
+/// re-arming and reloads until told to stop. Dropping the loop drops the watcher.
+pub(super) async fn index_loop(
+    store: Store,
+    events: Events,
+    mut ctx: Arc<FeedContext>,
+    cell: Arc<SnapshotCell>,
+    mut stop: signal::Receiver<bool>,
+    mut control: Control,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    // Arming walks the whole tree too (inotify watches every folder): done on another thread
+    // while the first index runs. Nothing is served before the watcher is armed, so a file a
+    // client writes once the feeds answer is always seen being written. Files changed between
+    // the walk and the arming are caught by one more comparison after the feeds are served (a
+    // stat per file; changed files only are read).
+    let mut folder = events.folder;
+    let arming = tokio::task::spawn_blocking(move || {
+        folder.ensure_armed();
+        folder
+    });
+    let busy = events.receiver.being_written();
+    let indexing = tokio::task::spawn_blocking(move || {
+        let mut store = store;
+        store.set_busy(&busy);
+        store.reconcile_all();
+        store
+    });
+    let store = indexing.await.context("the first index failed")?;
+    let mut events = Events {
+        folder: arming
+            .await
+            .context("arming the watcher on the seeds folder")?,
+        ..events
+    };
+    let (publish_ctx, publish_cell) = (Arc::clone(&ctx), Arc::clone(&cell));
+    let publish_hooks = control.hooks.clone();
+    let mut store = tokio::task::spawn_blocking(move || {
+        publish(&store, &publish_ctx, &publish_cell, &publish_hooks);
+        store
+    })
+    .await
+    .context("the first render failed")?;
+    info!(
+        articles = store.entries().len(),
+        skipped = store.skipped().len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "first index complete"
+    );
+    let mut root_check = tokio::time::interval(ROOT_CHECK_INTERVAL);
+    // `interval` rejects a zero period; with reconciles off the branch below is disabled and
+    // this timer only needs a valid period.
+    let period = if events.reconcile_every.is_zero() {
+        Duration::from_secs(86_400 * 365)
+    } else {
+        events.reconcile_every
+    };
+    let mut reconcile = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    for timer in [&mut root_check, &mut reconcile] {
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    }
+    control.ready(&cell);
+    let busy = events.receiver.being_written();
+    let catch_up = Step::Work(Work::Rescan);
+    store = index_step(store, catch_up, busy, &ctx, &cell, &control.hooks).await?;
+    loop {
+        let work = tokio::select! {
+            work = events.receiver.next_work() => work,
+            _ = reconcile.tick(), if !events.reconcile_every.is_zero() => {
+                debug!("periodic reconcile");
+                Work::Rescan
+            }
+            _ = root_check.tick() => {
+                if !events.folder.ensure_armed() {
+                    continue;
+                }
+                Work::Rescan
+            }
+            Some(()) = control.reloads.next() => {
+                let busy = events.receiver.being_written();
+                (store, ctx) = control.reload(store, ctx, &cell, busy).await?;
+                continue;
+            }
+            // Pinged from here, not from a timer task: see `systemd::Watchdog`.
+            () = control.watchdog.tick() => {
+                control.notifier.watchdog();
+                continue;
+            }
+            // The guard `wait_for` returns is not `Send`; dropped here, before arms that await.
+            () = async { let _ = stop.wait_for(|stop| *stop).await; } => break,
+        };
+        events.folder.retry_unwatched(&work);
+        match &work {
+            Work::Paths { paths, .. } | Work::Folders(paths) => {
+                control.hooks.metrics.watcher_paths(paths.len());
+            }
+            Work::Rescan => control.hooks.metrics.rescan(),
+        }
+        let busy = events.receiver.being_written();
+        let step = Step::Work(work);
+        store = index_step(store, step, busy, &ctx, &cell, &control.hooks).await?;
+        control.status(&cell);
+    }
+    Ok(())
+}
+
+/// The index loop's dealings with the outside: systemd notifications and configuration
+/// reloads. Kept apart from the indexing itself.
+pub(super) struct Control {
+    notifier: Notifier,
+    watchdog: Watchdog,
+    reloads: Reloads,
+    /// The settings in force (restart-only ones as at start-up).
+    settings: Settings,
+    state: Arc<AppState>,
+    /// The address listened on, from which links derive when `server.base_url` is empty.
+    local: SocketAddr,
+    /// The last `STATUS=` sent.
+    status: String,
+    /// The hub and the metrics.
+    hooks: Hooks,
+}
+
+impl Control {
+    /// The index loop's outside: systemd's `notifier` (and its watchdog, from the
+    /// environment), the `reloads` queue, the `settings` in force, the HTTP `state` and the
+    /// `local` address links derive from, and the `hooks` told of each publish.
+    pub(super) fn new(
+        notifier: Notifier,
+        reloads: Reloads,
+        settings: Settings,
+        state: Arc<AppState>,
+        local: SocketAddr,
+        hooks: Hooks,
+    ) -> Self {
+        Self {
+            notifier,
+            watchdog: Watchdog::new(systemd::watchdog_interval_from_env()),
+            reloads,
+            settings,
+            state,
+            local,
+            status: String::new(),
+            hooks,
+        }
+    }
+
+    /// Tells systemd the daemon is ready: the first index is published and the socket
+    /// listens (it was bound before the daemon started).
+    fn ready(&mut self, cell: &SnapshotCell) {
+        self.status = status_line(cell);
+        self.notifier.ready(&self.status);
+    }
+
+    /// Sends `STATUS=` when the counts changed; systemd only shows the latest anyway.
+    fn status(&mut self, cell: &SnapshotCell) {
+        let status = status_line(cell);
+        if status != self.status {
+            self.notifier.status(&status);
+            self.status = status;
+        }
+    }
+
+    /// Reads the configuration again and applies what can change live: feed metadata and
+    /// links, `Cache-Control`, the log level, and the file and parse rules, after which every
+    /// file is parsed again and the feeds rendered. A configuration that does not load
+    /// changes nothing.
+    async fn reload(
+        &mut self,
+        store: Store,
+        ctx: Arc<FeedContext>,
+        cell: &Arc<SnapshotCell>,
+        busy: Vec<PathBuf>,
+    ) -> anyhow::Result<(Store, Arc<FeedContext>)> {
+        info!("reloading the configuration");
+        // A small file read on this task: reloads are rare and the index loop is idle.
+        let Some(settings) = self.reloads.load(&self.settings) else {
+            return Ok((store, ctx));
+        };
+        let ctx = Arc::new(FeedContext::new(
+            &settings,
+            settings.public_base_url(self.local),
+        ));
+        self.state.set_cache_max_age(settings.server.cache_max_age);
+        let started = Instant::now();
+        let step = Step::Reconfigure(Box::new(settings.clone()));
+        let store = index_step(store, step, busy, &ctx, cell, &self.hooks).await?;
+        self.settings = settings;
+        info!(
+            articles = store.entries().len(),
+            skipped = store.skipped().len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "configuration reloaded"
+        );
+        self.status(cell);
+        Ok((store, ctx))
+    }
+}
+
+fn status_line(cell: &SnapshotCell) -> String {
+    match cell.load() {
+        Some(s) => format!("serving {} articles, {} skipped", s.articles, s.skipped),
+        None => "indexing".to_string(),
+    }
+}
+
+/// One unit of indexing work.
+enum Step {
+    /// Changes from the watcher, a timer or the folder check.
+    Work(Work),
+    /// Reloaded settings: applied to the store, then every file is parsed again. The feeds
+    /// are rendered even when no article changed, since the feed metadata may have.
+    Reconfigure(Box<Settings>),
+}
+
+/// Applies one step on a blocking thread, leaving the files in `busy` (being written) alone,
+/// and publishes a new snapshot if it changed anything (or if none was published yet).
+async fn index_step(
+    mut store: Store,
+    step: Step,
+    busy: Vec<PathBuf>,
+    ctx: &Arc<FeedContext>,
+    cell: &Arc<SnapshotCell>,
+    hooks: &Hooks,
+) -> anyhow::Result<Store> {
+    let (ctx, cell, hooks) = (Arc::clone(ctx), Arc::clone(cell), hooks.clone());
+    tokio::task::spawn_blocking(move || {
+        store.set_busy(&busy);
+        let changes = match &step {
+            Step::Work(Work::Rescan) => store.reconcile_all(),
+            Step::Work(Work::Paths { paths, renames }) => store.reconcile_paths(paths, renames),
+            Step::Work(Work::Folders(folders)) => store.reconcile_folders(folders),
+            Step::Reconfigure(settings) => {
+                if let Err(e) = store.reconfigure(settings) {
+                    error!(
+                        error = format!("{e:#}"),
+                        "file and parse settings not applied"
+                    );
+                }
+                store.reconcile_all()
+            }
+        };
+        let reconfigured = matches!(step, Step::Reconfigure(_));
+        if changes.any() || reconfigured || cell.load().is_none() {
+            publish(&store, &ctx, &cell, &hooks);
+        }
+        store
+    })
+    .await
+    .map_err(|e| {
+        error!(error = %e, "indexer task panicked");
+        anyhow::anyhow!("indexer task failed: {e}")
+    })
+}
