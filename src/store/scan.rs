@@ -292,124 +292,107 @@ pub(crate) fn link_target(
     Ok((target, md))
 }
 
-/// Every article file below `dir` (a folder inside or equal to `root`), as absolute paths.
-/// Symbolic links are followed only with `seeds.follow_symlinks`, and only to targets inside
-/// the seeds folder; a folder reached twice (a link loop) is walked once.
+/// Every article file below `dir` (a folder inside or equal to `root`), as absolute paths,
+/// sorted, with what the walk left out (see [`WalkProblem`]). Symbolic links are followed
+/// only with `seeds.follow_symlinks`, and only to targets inside the seeds folder; a folder
+/// reached twice (through a link, or a link loop) is walked once; folders deeper than
+/// [`MAX_DEPTH`] are not read.
 pub(crate) fn walk(root: &Path, dir: &Path, filter: &Filter) -> (Vec<PathBuf>, Vec<WalkProblem>) {
+    let base_depth = dir.strip_prefix(root).map_or(0, |r| r.components().count());
     let mut files = Vec::new();
     let mut problems = Vec::new();
+    let mut left_out = Vec::new();
     let mut visited: HashSet<(u64, u64)> = HashSet::new();
     if let Ok(md) = std::fs::metadata(dir) {
         visited.insert((md.dev(), md.ino()));
     }
-    let base_depth = dir.strip_prefix(root).map_or(0, |r| r.components().count());
-    let mut stack = vec![(dir.to_path_buf(), base_depth)];
-    while let Some((folder, depth)) = stack.pop() {
-        let entries = match std::fs::read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(e) => {
-                problems.push(WalkProblem {
-                    path: folder,
-                    reason: e.to_string(),
-                    unreadable: true,
-                });
-                continue;
+    let entries = walkdir::WalkDir::new(dir)
+        .follow_links(filter.follows_symlinks())
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || admit(root, base_depth, entry, filter, &mut visited, &mut left_out)
+        });
+    for entry in entries {
+        match entry {
+            Ok(entry)
+                if entry.file_type().is_file() && filter.has_article_extension(entry.path()) =>
+            {
+                files.push(entry.into_path());
             }
-        };
-        for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    problems.push(WalkProblem {
-                        path: folder.clone(),
-                        reason: e.to_string(),
-                        unreadable: true,
-                    });
-                    continue;
-                }
-            };
-            let path = entry.path();
-            let name = entry.file_name();
-            if filter.is_ignored_name(&name.to_string_lossy()) {
-                continue;
-            }
-            let file_type = match entry.file_type() {
-                Ok(t) if t.is_symlink() && filter.follows_symlinks() => {
-                    match link_target(root, &path) {
-                        Ok((_, md)) => Ok(md.file_type()),
-                        Err(reason) => {
-                            problems.push(WalkProblem {
-                                path,
-                                reason,
-                                unreadable: false,
-                            });
-                            continue;
-                        }
-                    }
-                }
-                other => other,
-            };
-            let relevant = |t: &std::fs::FileType| {
-                t.is_dir() || (t.is_file() && filter.has_article_extension(&path))
-            };
-            if name.to_str().is_none() && file_type.as_ref().is_ok_and(relevant) {
-                problems.push(WalkProblem {
-                    path,
-                    reason: "the name is not UTF-8, so it cannot be given a stable id".into(),
-                    unreadable: false,
-                });
-                continue;
-            }
-            match file_type {
-                Ok(t) if t.is_symlink() => {
-                    // Not followed (`seeds.follow_symlinks` is off): listed when it leads to
-                    // a folder or bears an article's name, so that nobody wonders where it went.
-                    let to_folder = std::fs::metadata(&path).is_ok_and(|md| md.is_dir());
-                    if to_folder || filter.has_article_extension(&path) {
-                        problems.push(WalkProblem {
-                            reason: format!(
-                                "symbolic link to {}, not followed (seeds.follow_symlinks is off)",
-                                describe_link(&path)
-                            ),
-                            path,
-                            unreadable: false,
-                        });
-                    }
-                }
-                Ok(t) if t.is_dir() => {
-                    let new = std::fs::metadata(&path)
-                        .is_ok_and(|md| visited.insert((md.dev(), md.ino())));
-                    if !new {
-                        continue;
-                    }
-                    if depth + 1 > MAX_DEPTH {
-                        problems.push(WalkProblem {
-                            path,
-                            reason: format!("deeper than {MAX_DEPTH} folders, not read"),
-                            unreadable: false,
-                        });
-                    } else {
-                        stack.push((path, depth + 1));
-                    }
-                }
-                // Every folder above was checked on the way down (and `dir` by the caller),
-                // and the name just above: only the extension is left to check.
-                Ok(t) if t.is_file() => {
-                    if filter.has_article_extension(&path) {
-                        files.push(path);
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => problems.push(WalkProblem {
-                    path,
-                    reason: e.to_string(),
-                    unreadable: true,
-                }),
-            }
+            Ok(_) => {}
+            // A link loop: the folder is walked once, where the walk met it first.
+            Err(e) if e.loop_ancestor().is_some() => {}
+            Err(e) => problems.push(WalkProblem {
+                path: e.path().unwrap_or(dir).to_path_buf(),
+                reason: e
+                    .io_error()
+                    .map_or_else(|| e.to_string(), ToString::to_string),
+                unreadable: true,
+            }),
         }
     }
+    problems.append(&mut left_out);
     files.sort();
     (files, problems)
+}
+
+/// Whether the walk takes `entry` in (and, for a folder, goes into it); what it leaves out
+/// by a rule, rather than by an ignore pattern, goes to `left_out`.
+fn admit(
+    root: &Path,
+    base_depth: usize,
+    entry: &walkdir::DirEntry,
+    filter: &Filter,
+    visited: &mut HashSet<(u64, u64)>,
+    left_out: &mut Vec<WalkProblem>,
+) -> bool {
+    let name = entry.file_name();
+    if filter.is_ignored_name(&name.to_string_lossy()) {
+        return false;
+    }
+    let path = entry.path();
+    let mut leave_out = |reason: String| {
+        left_out.push(WalkProblem {
+            path: path.to_path_buf(),
+            reason,
+            unreadable: false,
+        });
+        false
+    };
+    if entry.path_is_symlink() && filter.follows_symlinks() {
+        if let Err(reason) = link_target(root, path) {
+            return leave_out(reason);
+        }
+    }
+    let file_type = entry.file_type();
+    if file_type.is_symlink() {
+        // Not followed (`seeds.follow_symlinks` is off): listed when it leads to a folder or
+        // bears an article's name, so that nobody wonders where it went.
+        let to_folder = std::fs::metadata(path).is_ok_and(|md| md.is_dir());
+        if to_folder || filter.has_article_extension(path) {
+            return leave_out(format!(
+                "symbolic link to {}, not followed (seeds.follow_symlinks is off)",
+                describe_link(path)
+            ));
+        }
+        return false;
+    }
+    let relevant =
+        file_type.is_dir() || (file_type.is_file() && filter.has_article_extension(path));
+    if relevant && name.to_str().is_none() {
+        return leave_out("the name is not UTF-8, so it cannot be given a stable id".into());
+    }
+    if file_type.is_dir() {
+        if base_depth + entry.depth() > MAX_DEPTH {
+            return leave_out(format!("deeper than {MAX_DEPTH} folders, not read"));
+        }
+        // Through links, the same folder can be met under two names: walked once.
+        return entry
+            .metadata()
+            .is_ok_and(|md| visited.insert((md.dev(), md.ino())));
+    }
+    true
 }
 
 #[cfg(test)]
