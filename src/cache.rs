@@ -1,41 +1,38 @@
-//! A small bounded map for the caches of parsed bodies and rendered pages, bounded both by
-//! entries and by bytes.
+//! The map behind the caches of parsed bodies and rendered pages, bounded both by entries and
+//! by bytes: an [`lru::LruCache`] (bounded by count) with the bytes of its values counted.
 //!
-//! When full (by count or by bytes), inserting evicts the keys inserted longest ago (first in,
-//! first out): the hot keys (the feed's newest articles, a page being linked to) are
-//! re-inserted soon after they are evicted, so the simplest policy that bounds memory is
-//! enough here. A value larger than the whole byte budget is not cached at all.
+//! When full (by count or by bytes), inserting evicts the least recently used keys, so a hot
+//! article page or the feed's newest bodies stay while cold ones go. A value larger than the
+//! whole byte budget is not cached at all.
 
 use std::borrow::Borrow;
-use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
+use std::num::NonZeroUsize;
+
+use lru::LruCache;
 
 /// A map holding at most `capacity` entries and `max_bytes` bytes (as the caller weighs its
-/// values), evicting the oldest insertions when full.
+/// values), evicting the least recently used entries when full.
 #[derive(Debug)]
-pub(crate) struct BoundedCache<K, V> {
-    map: HashMap<K, (V, usize)>,
-    order: VecDeque<K>,
-    capacity: usize,
+pub(crate) struct BoundedCache<K: Hash + Eq, V> {
+    map: LruCache<K, (V, usize)>,
     max_bytes: usize,
     bytes: usize,
 }
 
-impl<K: Clone + Eq + Hash, V> BoundedCache<K, V> {
+impl<K: Hash + Eq, V> BoundedCache<K, V> {
     /// An empty cache of at most `capacity` entries (at least one) and `max_bytes` bytes.
     pub(crate) fn new(capacity: usize, max_bytes: usize) -> Self {
-        let capacity = capacity.max(1);
+        let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
         Self {
-            map: HashMap::new(),
-            order: VecDeque::new(),
-            capacity,
+            map: LruCache::new(capacity),
             max_bytes,
             bytes: 0,
         }
     }
 
-    /// The value cached for `key`.
-    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&V>
+    /// The value cached for `key`, which becomes the most recently used.
+    pub(crate) fn get<Q>(&mut self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
@@ -44,26 +41,25 @@ impl<K: Clone + Eq + Hash, V> BoundedCache<K, V> {
     }
 
     /// Caches `value`, which weighs `bytes`, for `key`, replacing an older value of the same
-    /// key; evicts the oldest keys until both bounds hold. A value over the whole byte budget
-    /// is not cached (and the key's older value is dropped).
+    /// key; evicts the least recently used keys until both bounds hold. A value over the
+    /// whole byte budget is not cached (and the key's older value is dropped).
     pub(crate) fn insert(&mut self, key: K, value: V, bytes: usize) {
-        if let Some((_, old)) = self.map.remove(&key) {
+        if let Some((_, old)) = self.map.pop(&key) {
             self.bytes -= old;
-            self.order.retain(|k| k != &key);
         }
         if bytes > self.max_bytes {
             return;
         }
-        while self.map.len() >= self.capacity || self.bytes + bytes > self.max_bytes {
-            let Some(oldest) = self.order.pop_front() else {
+        while self.bytes + bytes > self.max_bytes {
+            let Some((_, (_, old))) = self.map.pop_lru() else {
                 break;
             };
-            if let Some((_, old)) = self.map.remove(&oldest) {
-                self.bytes -= old;
-            }
+            self.bytes -= old;
         }
-        self.order.push_back(key.clone());
-        self.map.insert(key, (value, bytes));
+        // At the entry bound, `push` evicts the least recently used entry and returns it.
+        if let Some((_, (_, evicted))) = self.map.push(key, (value, bytes)) {
+            self.bytes -= evicted;
+        }
         self.bytes += bytes;
     }
 
@@ -78,21 +74,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_full_cache_evicts_the_oldest_insertion() {
+    fn a_full_cache_evicts_the_least_recently_used() {
         let mut cache = BoundedCache::new(2, usize::MAX);
         cache.insert("a", 1, 0);
         cache.insert("b", 2, 0);
-        cache.insert("a", 10, 0);
-        assert_eq!(cache.map.len(), 2);
+        // `a` is read, so `b` is now the coldest.
+        assert_eq!(cache.get("a"), Some(&1));
         cache.insert("c", 3, 0);
         assert_eq!(cache.map.len(), 2);
-        assert_eq!(
-            cache.get("b"),
-            None,
-            "oldest insertion evicted (a was inserted again)"
-        );
-        assert_eq!(cache.get("a"), Some(&10));
+        assert_eq!(cache.get("b"), None, "least recently used evicted");
+        assert_eq!(cache.get("a"), Some(&1), "the hot key stays");
         assert_eq!(cache.get("c"), Some(&3));
+        cache.insert("a", 10, 0);
+        assert_eq!(cache.get("a"), Some(&10), "replaced");
+        assert_eq!(cache.map.len(), 2);
     }
 
     #[test]
@@ -101,8 +96,7 @@ mod tests {
         for i in 0..10_000 {
             cache.insert(i, i, 1);
         }
-        assert_eq!(cache.map.len(), 16);
-        assert_eq!(cache.order.len(), 16);
+        assert_eq!((cache.map.len(), cache.bytes), (16, 16));
         assert_eq!(cache.get(&9_999), Some(&9_999));
     }
 
