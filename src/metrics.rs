@@ -1,70 +1,160 @@
-//! Counters and gauges in the Prometheus text format (version 0.0.4), served at `/metrics` on
-//! their own address (`metrics.listen`) so that they can stay private while the feeds are
-//! public.
+//! Counters and gauges (`prometheus-client`) in the Prometheus text format (version 0.0.4),
+//! served at `/metrics` on their own address (`metrics.listen`) so that they can stay private
+//! while the feeds are public.
 //!
 //! Every label set is bounded: routes are a fixed list, statuses are HTTP codes, skip reasons
 //! are [`crate::article::SkipReason::label`]s.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeLabelSet, EncodeMetric, prometheus_text,
+};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 
 use crate::websub::Pinger;
 
 /// Path of the metrics document.
 pub(crate) const METRICS_PATH: &str = "/metrics";
 /// `Content-Type` of the metrics document.
-pub(crate) const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+pub(crate) const METRICS_CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
 
-/// Everything counted, shared by the indexer and the HTTP handlers.
-#[derive(Debug, Default)]
+/// Labels of `seedfeed_skipped_files`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SkipLabels {
+    reason: &'static str,
+}
+
+/// Labels of `seedfeed_http_requests_total`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: &'static str,
+    status: u16,
+}
+
+/// Everything counted, shared by the indexer and the HTTP handlers, in a `prometheus-client`
+/// registry (names prefixed `seedfeed_`; counters end in `_total`).
+#[derive(Debug)]
 pub(crate) struct Metrics {
-    articles: AtomicU64,
-    skipped: Mutex<BTreeMap<&'static str, u64>>,
-    renders: AtomicU64,
-    render_failures: AtomicU64,
-    render_micros: AtomicU64,
-    watcher_paths: AtomicU64,
-    rescans: AtomicU64,
-    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
+    registry: Registry,
+    articles: Gauge,
+    skipped: Family<SkipLabels, Gauge>,
+    renders: Counter,
+    render_failures: Counter,
+    render_seconds: Counter<f64, AtomicU64>,
+    watcher_paths: Counter,
+    rescans: Counter,
+    requests: Family<RequestLabels, Counter>,
     /// The WebSub pinger, whose own counters are read when metrics are served.
-    pinger: OnceLock<Pinger>,
+    pinger: Arc<OnceLock<Pinger>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("seedfeed");
+        let metrics = Self {
+            registry: Registry::default(),
+            articles: Gauge::default(),
+            skipped: Family::default(),
+            renders: Counter::default(),
+            render_failures: Counter::default(),
+            render_seconds: Counter::default(),
+            watcher_paths: Counter::default(),
+            rescans: Counter::default(),
+            requests: Family::default(),
+            pinger: Arc::default(),
+        };
+        // The registry's help texts get their final period from the registry.
+        registry.register("articles", "Published articles", metrics.articles.clone());
+        registry.register(
+            "skipped_files",
+            "Files not published, by reason",
+            metrics.skipped.clone(),
+        );
+        registry.register(
+            "renders",
+            "Renders of the feeds published",
+            metrics.renders.clone(),
+        );
+        registry.register(
+            "render_failures",
+            "Renders that failed or broke their format's rules; the last good feeds stayed",
+            metrics.render_failures.clone(),
+        );
+        registry.register(
+            "render_seconds",
+            "Time spent rendering the feeds",
+            metrics.render_seconds.clone(),
+        );
+        registry.register(
+            "watcher_events",
+            "File paths reported changed by the watcher",
+            metrics.watcher_paths.clone(),
+        );
+        registry.register(
+            "rescans",
+            "Whole-folder comparisons after start-up (periodic, after watcher trouble)",
+            metrics.rescans.clone(),
+        );
+        registry.register(
+            "http_requests",
+            "Requests answered, by route and status",
+            metrics.requests.clone(),
+        );
+        registry.register_collector(Box::new(PingerCounts(Arc::clone(&metrics.pinger))));
+        Self {
+            registry,
+            ..metrics
+        }
+    }
 }
 
 impl Metrics {
     /// Records what a snapshot publishes: articles, and skipped files by reason.
     pub(crate) fn published(&self, articles: usize, skipped: BTreeMap<&'static str, u64>) {
-        self.articles.store(articles as u64, Relaxed);
-        *lock(&self.skipped) = skipped;
+        self.articles
+            .set(i64::try_from(articles).unwrap_or(i64::MAX));
+        self.skipped.clear();
+        for (reason, files) in skipped {
+            self.skipped
+                .get_or_create(&SkipLabels { reason })
+                .set(i64::try_from(files).unwrap_or(i64::MAX));
+        }
     }
 
     /// Records one render of the feeds and the time it took.
     pub(crate) fn rendered(&self, took: Duration) {
-        self.renders.fetch_add(1, Relaxed);
-        self.render_micros
-            .fetch_add(took.as_micros().try_into().unwrap_or(u64::MAX), Relaxed);
+        self.renders.inc();
+        self.render_seconds.inc_by(took.as_secs_f64());
     }
 
     /// Records a render that failed or broke its format's rules (the last good one stayed).
     pub(crate) fn render_failed(&self) {
-        self.render_failures.fetch_add(1, Relaxed);
+        self.render_failures.inc();
     }
 
     /// Records paths reported by the watcher.
     pub(crate) fn watcher_paths(&self, paths: usize) {
-        self.watcher_paths.fetch_add(paths as u64, Relaxed);
+        self.watcher_paths.inc_by(paths as u64);
     }
 
     /// Records a whole-folder comparison.
     pub(crate) fn rescan(&self) {
-        self.rescans.fetch_add(1, Relaxed);
+        self.rescans.inc();
     }
 
     /// Records an answered request.
     pub(crate) fn request(&self, route: &'static str, status: u16) {
-        *lock(&self.requests).entry((route, status)).or_insert(0) += 1;
+        self.requests
+            .get_or_create(&RequestLabels { route, status })
+            .inc();
     }
 
     /// Reports the WebSub pinger's counters from now on (the first pinger set wins).
@@ -72,117 +162,41 @@ impl Metrics {
         let _ = self.pinger.set(pinger);
     }
 
-    /// The metrics document.
+    /// The metrics document, in the Prometheus text format (version 0.0.4).
     pub(crate) fn render(&self) -> String {
         let mut out = String::with_capacity(2048);
-        let stats = self.pinger.get().map(Pinger::stats).unwrap_or_default();
-        let skipped: Vec<_> = lock(&self.skipped)
-            .iter()
-            .map(|(reason, n)| (format!("{{reason=\"{reason}\"}}"), *n))
-            .collect();
-        let requests: Vec<_> = lock(&self.requests)
-            .iter()
-            .map(|((route, status), n)| (format!("{{route=\"{route}\",status=\"{status}\"}}"), *n))
-            .collect();
-        let plain = |value: u64| vec![(String::new(), value)];
-        let load = |counter: &AtomicU64| plain(counter.load(Relaxed));
-        let families: [Family; 10] = [
-            (
-                "articles",
-                "gauge",
-                "Published articles.",
-                load(&self.articles),
-            ),
-            (
-                "skipped_files",
-                "gauge",
-                "Files not published, by reason.",
-                skipped,
-            ),
-            (
-                "renders_total",
-                "counter",
-                "Renders of the feeds published.",
-                load(&self.renders),
-            ),
-            (
-                "render_failures_total",
-                "counter",
-                "Renders that failed or broke their format's rules; the last good feeds stayed.",
-                load(&self.render_failures),
-            ),
-            (
-                "watcher_events_total",
-                "counter",
-                "File paths reported changed by the watcher.",
-                load(&self.watcher_paths),
-            ),
-            (
-                "rescans_total",
-                "counter",
-                "Whole-folder comparisons after start-up (periodic, after watcher trouble).",
-                load(&self.rescans),
-            ),
-            (
-                "http_requests_total",
-                "counter",
-                "Requests answered, by route and status.",
-                requests,
-            ),
-            (
-                "websub_pings_total",
-                "counter",
-                "Hub notifications delivered.",
-                plain(stats.sent),
-            ),
-            (
-                "websub_ping_failures_total",
-                "counter",
-                "Hub notifications given up after retries.",
-                plain(stats.failed),
-            ),
-            (
-                "websub_dropped_topics_total",
-                "counter",
-                "Changed feeds not notified because the queue was full.",
-                plain(stats.dropped),
-            ),
-        ];
-        for (name, kind, help, samples) in &families {
-            metric(&mut out, name, kind, help, samples);
-        }
-        // Seconds with microsecond precision: not a whole count, so written apart.
-        let micros = self.render_micros.load(Relaxed);
-        let _ = writeln!(
-            out,
-            "# HELP seedfeed_render_seconds_total Time spent rendering the feeds.\n\
-             # TYPE seedfeed_render_seconds_total counter\n\
-             seedfeed_render_seconds_total {}.{:06}",
-            micros / 1_000_000,
-            micros % 1_000_000
-        );
+        // Writing to a `String` cannot fail.
+        let _ = prometheus_text::encode(&mut out, &self.registry);
         out
     }
 }
 
-/// One metric family: name (after `seedfeed_`), type, help, and samples (labels, value).
-type Family<'a> = (&'a str, &'a str, &'a str, Vec<(String, u64)>);
+/// The WebSub pinger's own counters (zero without a hub), read at each scrape.
+#[derive(Debug)]
+struct PingerCounts(Arc<OnceLock<Pinger>>);
 
-/// Writes one metric family: its help, its type and its samples.
-fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(String, u64)]) {
-    let _ = writeln!(
-        out,
-        "# HELP seedfeed_{name} {help}\n# TYPE seedfeed_{name} {kind}"
-    );
-    for (labels, value) in samples {
-        let _ = writeln!(out, "seedfeed_{name}{labels} {value}");
+impl Collector for PingerCounts {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let stats = self.0.get().map(Pinger::stats).unwrap_or_default();
+        for (name, help, value) in [
+            ("websub_pings", "Hub notifications delivered.", stats.sent),
+            (
+                "websub_ping_failures",
+                "Hub notifications given up after retries.",
+                stats.failed,
+            ),
+            (
+                "websub_dropped_topics",
+                "Changed feeds not notified because the queue was full.",
+                stats.dropped,
+            ),
+        ] {
+            let counter = ConstCounter::new(value);
+            let metric = encoder.encode_descriptor(name, help, None, counter.metric_type())?;
+            counter.encode(metric)?;
+        }
+        Ok(())
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -204,7 +218,6 @@ mod tests {
             "seedfeed_skipped_files{reason=\"binary\"} 2",
             "seedfeed_renders_total 1",
             "seedfeed_render_failures_total 1",
-            "seedfeed_render_seconds_total 1.500250",
             "seedfeed_http_requests_total{route=\"feed\",status=\"200\"} 2",
             "seedfeed_http_requests_total{route=\"page\",status=\"404\"} 1",
         ] {
@@ -212,6 +225,20 @@ mod tests {
                 text.lines().any(|l| l == line),
                 "{line} missing from\n{text}"
             );
+        }
+        let seconds: f64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("seedfeed_render_seconds_total "))
+            .and_then(|v| v.parse().ok())
+            .expect("render seconds");
+        assert!((seconds - 1.50025).abs() < 1e-9, "{seconds}");
+        for counter in [
+            "websub_pings",
+            "websub_ping_failures",
+            "websub_dropped_topics",
+        ] {
+            let line = format!("seedfeed_{counter}_total 0");
+            assert!(text.lines().any(|l| l == line), "{line} missing");
         }
     }
 }
