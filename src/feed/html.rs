@@ -1,12 +1,14 @@
 //! The HTML index and article pages: semantic, responsive, no JavaScript, with feed
-//! autodiscovery links.
+//! autodiscovery links. Built with `maud` templates, which escape every interpolation unless
+//! it is marked `PreEscaped` (the style sheet, and article bodies built from escaped text).
 
 use std::collections::HashMap;
-use std::fmt::Write;
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::opml::listed_tags;
 use super::target::{Format, Scope, Target};
-use super::text::{MAX_PAGE_HTML_BYTES, body_html, escape_html, feed_title};
+use super::text::{MAX_PAGE_HTML_BYTES, body_html, feed_title};
 use super::{FeedContext, OPML_PATH, article_path};
 use crate::article::ParsedArticle;
 use crate::model::Entry;
@@ -24,58 +26,58 @@ aside{border-top:1px solid #ccc;margin-top:2rem}aside li{margin:0 0 .6rem}\
 @media(prefers-color-scheme:dark){body{color:#ddd;background:#111}a{color:#8ab4f8}\
 article>header p,li p.meta{color:#aaa}}";
 
-fn head(out: &mut String, title: &str, lang: &str, ctx: &FeedContext) {
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n",
-        lang = escape_html(lang),
-        title = escape_html(title),
-    );
-    for format in Format::ALL {
-        let _ = writeln!(
-            out,
-            "<link rel=\"alternate\" type=\"{}\" title=\"{} ({})\" href=\"{}\">",
-            format.media_type(),
-            escape_html(&ctx.title),
-            format.label(),
-            escape_html(&ctx.url(&Target::current(Scope::All, format).path())),
-        );
+/// The document head: language, title, feed autodiscovery links and the style sheet.
+fn head(title: &str, ctx: &FeedContext) -> Markup {
+    html! {
+        meta charset="utf-8";
+        meta name="viewport" content="width=device-width, initial-scale=1";
+        title { (title) }
+        @for format in Format::ALL {
+            link rel="alternate" type=(format.media_type())
+                title={ (ctx.title) " (" (format.label()) ")" }
+                href=(ctx.url(&Target::current(Scope::All, format).path()));
+        }
+        style { (PreEscaped(STYLE)) }
     }
-    let _ = writeln!(out, "<style>{STYLE}</style>\n</head>");
+}
+
+/// A whole page in `lang`, titled `title`, with `body`.
+fn page(title: &str, lang: &str, ctx: &FeedContext, body: Markup) -> String {
+    let page = html! {
+        (DOCTYPE)
+        html lang=(lang) {
+            head { (head(title, ctx)) }
+            body { (body) }
+        }
+    };
+    page.into_string()
 }
 
 /// The links to one scope's feeds, as `RSS · Atom · JSON Feed`.
-fn scope_feed_links(scope: &Scope, ctx: &FeedContext) -> String {
-    Format::ALL
-        .into_iter()
-        .map(|format| {
-            format!(
-                "<a href=\"{}\" type=\"{}\">{}</a>",
-                escape_html(&ctx.url(&Target::current(scope.clone(), format).path())),
-                format.media_type(),
-                format.label()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" · ")
+fn scope_feed_links(scope: &Scope, ctx: &FeedContext) -> Markup {
+    html! {
+        @for (i, format) in Format::ALL.into_iter().enumerate() {
+            @if i > 0 { " · " }
+            a href=(ctx.url(&Target::current(scope.clone(), format).path()))
+                type=(format.media_type()) { (format.label()) }
+        }
+    }
 }
 
-fn feed_links(out: &mut String, ctx: &FeedContext) {
-    let _ = writeln!(
-        out,
-        "<nav aria-label=\"Feeds\">Feeds: {} · <a href=\"{}\">OPML (all feeds)</a></nav>",
-        scope_feed_links(&Scope::All, ctx),
-        escape_html(&ctx.url(OPML_PATH)),
-    );
+fn feed_links(ctx: &FeedContext) -> Markup {
+    html! {
+        nav aria-label="Feeds" {
+            "Feeds: " (scope_feed_links(&Scope::All, ctx)) " · "
+            a href=(ctx.url(OPML_PATH)) { "OPML (all feeds)" }
+        }
+    }
 }
 
 /// A source or tag as the index lists it: its scope, its name as shown, its article count.
 type Listed = (Scope, String, usize);
 
 /// The feeds of every source and tag, for the index page.
-fn facet_links(out: &mut String, facets: &Facets, ctx: &FeedContext) {
+fn facet_links(facets: &Facets, ctx: &FeedContext) -> Markup {
     let lists: [(&str, Vec<Listed>); 2] = [
         (
             "Sources",
@@ -93,33 +95,31 @@ fn facet_links(out: &mut String, facets: &Facets, ctx: &FeedContext) {
                 .collect(),
         ),
     ];
-    for (heading, scopes) in lists {
-        if scopes.is_empty() {
-            continue;
+    html! {
+        @for (heading, scopes) in lists {
+            @if !scopes.is_empty() {
+                nav aria-label=(heading) {
+                    h2 { (heading) }
+                    ul {
+                        @for (scope, name, count) in scopes {
+                            // Isolated: a right-to-left override in a folder name must not
+                            // reorder the count and links after it.
+                            li { bdi { (name) } " (" (count) "): " (scope_feed_links(&scope, ctx)) }
+                        }
+                    }
+                }
+            }
         }
-        let _ = writeln!(out, "<nav aria-label=\"{heading}\"><h2>{heading}</h2><ul>");
-        for (scope, name, count) in scopes {
-            let _ = writeln!(
-                out,
-                // Isolated: a right-to-left override in a folder name must not reorder the
-                // count and links after it.
-                "<li><bdi>{}</bdi> ({count}): {}</li>",
-                escape_html(&name),
-                scope_feed_links(&scope, ctx)
-            );
-        }
-        out.push_str("</ul></nav>\n");
     }
 }
 
-fn dateline(entry: &Entry, ctx: &FeedContext) -> String {
+fn dateline(entry: &Entry, ctx: &FeedContext) -> Markup {
     let (published, _) = entry.published();
-    format!(
-        "<time datetime=\"{}\">{}</time> · <bdi>{}</bdi>",
-        published.to_rfc3339(),
-        published.format("%Y-%m-%d"),
-        escape_html(ctx.author_of(entry)),
-    )
+    html! {
+        time datetime=(published.to_rfc3339()) { (published.format("%Y-%m-%d")) }
+        " · "
+        bdi { (ctx.author_of(entry)) }
+    }
 }
 
 /// The index page: the newest of `published` articles first (`entries`, of which at most
@@ -136,46 +136,36 @@ pub(crate) fn index_page(
         .iter()
         .map(|(entry, article)| (entry.key.as_str(), &**article))
         .collect();
-    let mut out = String::new();
-    head(&mut out, &ctx.title, &ctx.language, ctx);
-    let _ = write!(
-        out,
-        "<body>\n<header><h1>{}</h1><p>{}</p></header>\n",
-        escape_html(&ctx.title),
-        escape_html(&ctx.description)
-    );
-    feed_links(&mut out, ctx);
-    facet_links(&mut out, facets, ctx);
-    out.push_str("<main>\n<h2>Articles</h2>\n<ol>\n");
-    for entry in entries.iter().take(MAX_INDEX_ARTICLES) {
-        let lang = escape_html(&entry.meta.language);
-        let _ = writeln!(
-            out,
-            "<li lang=\"{lang}\" dir=\"auto\"><h2><a href=\"{href}\">{title}</a></h2>\
-             <p class=\"meta\">{meta}</p>{summary}</li>",
-            href = escape_html(&ctx.url(&article_path(&entry.record.id))),
-            title = escape_html(&feed_title(&entry.meta.title)),
-            meta = dateline(entry, ctx),
-            summary = bodies
-                .get(entry.key.as_str())
-                .map_or(String::new(), |article| {
-                    format!("<p>{}</p>", escape_html(&article.summary_text()))
-                }),
-        );
-    }
-    out.push_str("</ol>\n");
     let listed = entries.len().min(MAX_INDEX_ARTICLES);
-    if entries.is_empty() {
-        out.push_str("<p>No articles yet.</p>\n");
-    } else if published > listed {
-        let _ = writeln!(
-            out,
-            "<p>{} older articles are not listed here.</p>",
-            published - listed
-        );
-    }
-    out.push_str("</main>\n</body>\n</html>\n");
-    out
+    let body = html! {
+        header { h1 { (ctx.title) } p { (ctx.description) } }
+        (feed_links(ctx))
+        (facet_links(facets, ctx))
+        main {
+            h2 { "Articles" }
+            ol {
+                @for entry in entries.iter().take(MAX_INDEX_ARTICLES) {
+                    li lang=(entry.meta.language) dir="auto" {
+                        h2 {
+                            a href=(ctx.url(&article_path(&entry.record.id))) {
+                                (feed_title(&entry.meta.title))
+                            }
+                        }
+                        p class="meta" { (dateline(entry, ctx)) }
+                        @if let Some(article) = bodies.get(entry.key.as_str()) {
+                            p { (article.summary_text()) }
+                        }
+                    }
+                }
+            }
+            @if entries.is_empty() {
+                p { "No articles yet." }
+            } @else if published > listed {
+                p { (published - listed) " older articles are not listed here." }
+            }
+        }
+    };
+    page(&ctx.title, &ctx.language, ctx, body)
 }
 
 /// One article's page, linking to the `related` articles (most similar first; `true` marks a
@@ -186,36 +176,34 @@ pub(crate) fn article_page(
     related: &[(&Entry, bool)],
     ctx: &FeedContext,
 ) -> String {
-    let mut out = String::new();
-    head(&mut out, &article.meta.title, &article.meta.language, ctx);
-    let _ = write!(
-        out,
-        "<body>\n<nav><a href=\"{home}\">← {site}</a></nav>\n<main>\n<article dir=\"auto\">\n\
-         <header><h1>{title}</h1><p>{meta}</p></header>\n{body}</article>\n",
-        home = escape_html(&ctx.url("/")),
-        site = escape_html(&ctx.title),
-        title = escape_html(&article.meta.title),
-        meta = dateline(entry, ctx),
-        body = body_html(article, MAX_PAGE_HTML_BYTES),
-    );
-    if !related.is_empty() {
-        out.push_str("<aside aria-labelledby=\"related\"><h2 id=\"related\">Related</h2>\n<ul>\n");
-        for (other, copy) in related {
-            let _ = writeln!(
-                out,
-                "<li lang=\"{lang}\" dir=\"auto\"><a href=\"{href}\" rel=\"related\">{title}</a>\
-                 <p class=\"meta\">{meta}{copy}</p></li>",
-                copy = if *copy { " · near-identical copy" } else { "" },
-                lang = escape_html(&other.meta.language),
-                href = escape_html(&ctx.url(&article_path(&other.record.id))),
-                title = escape_html(&feed_title(&other.meta.title)),
-                meta = dateline(other, ctx),
-            );
+    let body = html! {
+        nav { a href=(ctx.url("/")) { "← " (ctx.title) } }
+        main {
+            article dir="auto" {
+                header { h1 { (article.meta.title) } p { (dateline(entry, ctx)) } }
+                // Built from escaped text by `body_html`, or the Markdown renderer's output.
+                (PreEscaped(body_html(article, MAX_PAGE_HTML_BYTES)))
+            }
+            @if !related.is_empty() {
+                aside aria-labelledby="related" {
+                    h2 id="related" { "Related" }
+                    ul {
+                        @for (other, copy) in related {
+                            li lang=(other.meta.language) dir="auto" {
+                                a href=(ctx.url(&article_path(&other.record.id))) rel="related" {
+                                    (feed_title(&other.meta.title))
+                                }
+                                p class="meta" {
+                                    (dateline(other, ctx))
+                                    @if *copy { " · near-identical copy" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        out.push_str("</ul>\n</aside>\n");
-    }
-    out.push_str("</main>\n");
-    feed_links(&mut out, ctx);
-    out.push_str("</body>\n</html>\n");
-    out
+        (feed_links(ctx))
+    };
+    page(&article.meta.title, &article.meta.language, ctx, body)
 }
