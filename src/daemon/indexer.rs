@@ -38,57 +38,8 @@ pub(super) async fn index_loop(
     mut stop: signal::Receiver<bool>,
     mut control: Control,
 ) -> anyhow::Result<()> {
-    let started = Instant::now();
-    // Arming walks the whole tree too (inotify watches every folder): done on another thread
-    // while the first index runs. Nothing is served before the watcher is armed, so a file a
-    // client writes once the feeds answer is always seen being written. Files changed between
-    // the walk and the arming are caught by one more comparison after the feeds are served (a
-    // stat per file; changed files only are read).
-    let mut folder = events.folder;
-    let arming = tokio::task::spawn_blocking(move || {
-        folder.ensure_armed();
-        folder
-    });
-    let busy = events.receiver.being_written();
-    let indexing = tokio::task::spawn_blocking(move || {
-        let mut store = store;
-        store.set_busy(&busy);
-        store.reconcile_all();
-        store
-    });
-    let store = indexing.await.context("the first index failed")?;
-    let mut events = Events {
-        folder: arming
-            .await
-            .context("arming the watcher on the seeds folder")?,
-        ..events
-    };
-    let (publish_ctx, publish_cell) = (Arc::clone(&ctx), Arc::clone(&cell));
-    let publish_hooks = control.hooks.clone();
-    let mut store = tokio::task::spawn_blocking(move || {
-        publish(&store, &publish_ctx, &publish_cell, &publish_hooks);
-        store
-    })
-    .await
-    .context("the first render failed")?;
-    info!(
-        articles = store.entries().len(),
-        skipped = store.skipped().len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "first index complete"
-    );
-    let mut root_check = tokio::time::interval(ROOT_CHECK_INTERVAL);
-    // `interval` rejects a zero period; with reconciles off the branch below is disabled and
-    // this timer only needs a valid period.
-    let period = if events.reconcile_every.is_zero() {
-        Duration::from_secs(86_400 * 365)
-    } else {
-        events.reconcile_every
-    };
-    let mut reconcile = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-    for timer in [&mut root_check, &mut reconcile] {
-        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    }
+    let (mut store, mut events) = first_index(store, events, &ctx, &cell, &control.hooks).await?;
+    let (mut root_check, mut reconcile) = timers(events.reconcile_every);
     control.ready(&cell);
     let busy = events.receiver.being_written();
     let catch_up = Step::Work(Work::Rescan);
@@ -132,6 +83,73 @@ pub(super) async fn index_loop(
         control.status(&cell);
     }
     Ok(())
+}
+
+/// The first index: the whole folder read while the watcher is armed on another thread,
+/// then the first render published.
+async fn first_index(
+    store: Store,
+    events: Events,
+    ctx: &Arc<FeedContext>,
+    cell: &Arc<SnapshotCell>,
+    hooks: &Hooks,
+) -> anyhow::Result<(Store, Events)> {
+    let started = Instant::now();
+    // Arming walks the whole tree too (inotify watches every folder): done on another thread
+    // while the first index runs. Nothing is served before the watcher is armed, so a file a
+    // client writes once the feeds answer is always seen being written. Files changed between
+    // the walk and the arming are caught by one more comparison after the feeds are served (a
+    // stat per file; changed files only are read).
+    let mut folder = events.folder;
+    let arming = tokio::task::spawn_blocking(move || {
+        folder.ensure_armed();
+        folder
+    });
+    let busy = events.receiver.being_written();
+    let indexing = tokio::task::spawn_blocking(move || {
+        let mut store = store;
+        store.set_busy(&busy);
+        store.reconcile_all();
+        store
+    });
+    let store = indexing.await.context("the first index failed")?;
+    let events = Events {
+        folder: arming
+            .await
+            .context("arming the watcher on the seeds folder")?,
+        ..events
+    };
+    let (ctx, cell, hooks) = (Arc::clone(ctx), Arc::clone(cell), hooks.clone());
+    let store = tokio::task::spawn_blocking(move || {
+        publish(&store, &ctx, &cell, &hooks);
+        store
+    })
+    .await
+    .context("the first render failed")?;
+    info!(
+        articles = store.entries().len(),
+        skipped = store.skipped().len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "first index complete"
+    );
+    Ok((store, events))
+}
+
+/// The folder check's timer, and the periodic reconcile's (every `reconcile_every`; a
+/// zero period turns the reconcile off, and its timer is then never polled).
+fn timers(reconcile_every: Duration) -> (tokio::time::Interval, tokio::time::Interval) {
+    let mut root_check = tokio::time::interval(ROOT_CHECK_INTERVAL);
+    // `interval` rejects a zero period: the disabled timer only needs a valid one.
+    let period = if reconcile_every.is_zero() {
+        Duration::from_secs(86_400 * 365)
+    } else {
+        reconcile_every
+    };
+    let mut reconcile = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    for timer in [&mut root_check, &mut reconcile] {
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    }
+    (root_check, reconcile)
 }
 
 /// The index loop's dealings with the outside: systemd notifications and configuration
