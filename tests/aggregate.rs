@@ -418,19 +418,23 @@ fn the_sample_seeds_are_related_and_an_unrelated_article_is_not() {
     assert!(ecb.contains("<html lang=\"en\">"));
 }
 
+/// The metrics address the daemon got for port 0, from its log.
+fn metrics_address(daemon: &common::Daemon) -> String {
+    daemon
+        .log()
+        .split("serving metrics at http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("metrics address in the log")
+        .to_string()
+}
+
 #[test]
 fn metrics_are_served_on_their_own_address_only() {
     let ws = Workspace::with_samples();
     std::fs::write(ws.seeds().join("empty.txt"), "").expect("write");
     let daemon = ws.serve_with(&[], &[("SEEDFEED__METRICS__LISTEN", "127.0.0.1:0")]);
-    // Port 0: the daemon logs the address it got.
-    let log = daemon.log();
-    let listen = log
-        .split("serving metrics at http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("metrics address in the log")
-        .to_string();
+    let listen = metrics_address(&daemon);
     assert_eq!(
         daemon.get("/metrics").status,
         404,
@@ -478,13 +482,7 @@ fn status_can_be_kept_to_the_metrics_address() {
             ("SEEDFEED__SERVER__STATUS", "metrics"),
         ],
     );
-    let log = daemon.log();
-    let listen = log
-        .split("serving metrics at http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("metrics address in the log")
-        .to_string();
+    let listen = metrics_address(&daemon);
     assert_eq!(
         daemon.get("/status").status,
         404,
