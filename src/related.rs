@@ -4,6 +4,9 @@
 //! hashes); comparing two
 //! estimates the Jaccard similarity of their shingle sets (content words, lightly
 //! stemmed, plus title words as separate shingles). Pure logic, no I/O.
+//!
+//! Written by hand: the signature is stored in the metadata cache and tuned to the stop words
+//! and stems used here, which a general MinHash crate would not keep stable.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;

@@ -4,6 +4,9 @@
 //! Everything here is optional: outside systemd (no `NOTIFY_SOCKET`, no `LISTEN_FDS`) it does
 //! nothing. A notification that cannot be sent is logged at debug level and otherwise ignored:
 //! the feeds must not stop because the service manager is not listening.
+//!
+//! Written by hand: a notification is one datagram of `KEY=value` lines, which a crate would
+//! wrap in a dependency; socket activation comes from `listenfd`.
 
 use std::ffi::OsStr;
 use std::io;

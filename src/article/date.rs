@@ -3,7 +3,8 @@
 //! (`les 3 et 4 avril 2025`).
 //!
 //! chrono parses the numeric and RFC formats; only the French/English month names and the
-//! phrase shapes around them are handled here.
+//! phrase shapes around them are handled here (which shapes of scraped text count as a date
+//! is this project's choice, not a library's).
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;

@@ -3,7 +3,8 @@
 //! A render that fails keeps the last good feed, so these checks are the
 //! last line of defence against publishing something readers will reject.
 //! Only spec requirements (and a few cheap invariants of ours) are checked;
-//! this is not a full schema validator.
+//! this is not a full schema validator. Written by hand, since no crate checks a document
+//! against these formats' MUSTs; the tests also run real parsers and validators on the output.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
