@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::article::{self, DateSource, ParseOptions};
 use crate::config::{ConfigError, Settings};
 use crate::model::article_id;
-use crate::store::scan;
+use crate::store::scan::{self, Filter};
 
 /// The report on one file (the `--json` object).
 #[derive(Debug, Serialize)]
@@ -51,23 +51,26 @@ pub struct Report {
 /// parser cannot use, naming the key.
 pub fn inspect_all(files: &[PathBuf], settings: &Settings) -> Result<Vec<Report>, ConfigError> {
     let options = ParseOptions::new(settings)?;
+    let filter = Filter::new(settings).map_err(|e| ConfigError::Invalid {
+        key: "seeds.ignore".into(),
+        reason: e.to_string(),
+    })?;
     Ok(files
         .iter()
-        .map(|file| inspect(file, settings, &options))
+        .map(|file| inspect(file, settings, &options, &filter))
         .collect())
 }
 
 /// Inspects one file. Files inside the seeds folder get the id the daemon gives them; others
 /// get the id their file name would have at the top of the folder. A file with no date shows
 /// the current time, as the daemon would record it on first sight.
-fn inspect(path: &Path, settings: &Settings, options: &ParseOptions) -> Report {
-    let id = match (path.canonicalize(), settings.seeds.dir.canonicalize()) {
+fn inspect(path: &Path, settings: &Settings, options: &ParseOptions, filter: &Filter) -> Report {
+    let key = match (path.canonicalize(), settings.seeds.dir.canonicalize()) {
         (Ok(file), Ok(root)) => scan::store_key(&root, &file),
         _ => None,
     }
-    .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
-    .map(|key| article_id(&key))
-    .unwrap_or_default();
+    .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let id = key.as_deref().map(article_id).unwrap_or_default();
     let mut report = Report {
         path: path.to_path_buf(),
         id,
@@ -86,6 +89,11 @@ fn inspect(path: &Path, settings: &Settings, options: &ParseOptions) -> Report {
         stripped: Vec::new(),
         skipped: None,
     };
+    // The daemon's own rule: a name it ignores is never read, whatever it holds.
+    if let Some(reason) = key.and_then(|key| filter.ignored_because(Path::new(&key))) {
+        report.skipped = Some(format!("ignored: {reason}"));
+        return report;
+    }
     let bytes = match scan::read_article(path, None, settings.seeds.max_file_bytes) {
         Ok((bytes, _)) => bytes,
         Err(reason) => {

@@ -284,3 +284,46 @@ fn seeds_path_that_is_a_file_fails_at_start_naming_it() {
         "{stderr}"
     );
 }
+
+// Issue 16, item 4: one ignore policy. `inspect` said an editor backup (`name~`) was
+// publishable though the daemon ignores it; office lock files and Vim's write probe were
+// published. Both now apply `seeds.ignore` and `seeds.extensions` the same way.
+#[test]
+fn inspect_and_the_daemon_ignore_the_same_names() {
+    let ws = Workspace::empty();
+    let article = "A title\n2025-04-03\n\nA paragraph of ordinary text.\n";
+    let ignored = [
+        "notes.txt~",
+        "~$report.txt",
+        ".~lock.report.txt#",
+        "#draft.txt#",
+        "4913",
+        ".nfs000000001",
+        "page.txt.crdownload",
+        "photo.jpg",
+    ];
+    for name in ignored.iter().chain(&["kept.txt"]) {
+        std::fs::write(ws.seeds().join(name), article).expect("write");
+    }
+    for name in ignored {
+        let path = ws.seeds().join(name).display().to_string();
+        let out = run(&ws, &["inspect", "--json", &path]);
+        assert!(!out.status.success(), "{name}");
+        let json: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert!(
+            json["skipped"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("ignored: ")),
+            "{name}: {json}"
+        );
+    }
+    let kept = ws.seeds().join("kept.txt").display().to_string();
+    assert!(run(&ws, &["inspect", &kept]).status.success());
+
+    let daemon = ws.serve(&[]);
+    let feed: Value = serde_json::from_slice(&daemon.get("/feed.json").body).expect("JSON Feed");
+    let items = feed["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{feed}");
+    let status = daemon.get("/status").text();
+    assert!(status.contains("\"skipped_total\": 0"), "{status}");
+}

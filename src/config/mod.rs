@@ -178,6 +178,8 @@ impl Default for SeedsSettings {
                 ".*",
                 "*~",
                 "#*#",
+                "~$*",
+                "4913",
                 "*.tmp",
                 "*.part",
                 "*.crdownload",

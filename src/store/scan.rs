@@ -19,6 +19,8 @@ pub(crate) const MAX_DEPTH: usize = 32;
 pub(crate) struct Filter {
     extensions: Vec<String>,
     ignore: GlobSet,
+    /// The patterns of `ignore`, in its order, to say which one matched.
+    patterns: Vec<String>,
     follow_symlinks: bool,
 }
 
@@ -33,6 +35,7 @@ impl Filter {
                 .map(|e| e.to_lowercase())
                 .collect(),
             ignore: settings.seeds.ignore_set()?,
+            patterns: settings.seeds.ignore.clone(),
             follow_symlinks: settings.seeds.follow_symlinks,
         })
     }
@@ -52,6 +55,30 @@ impl Filter {
         rel.components().all(|c| match c {
             Component::Normal(name) => !self.is_ignored_name(&name.to_string_lossy()),
             _ => false,
+        })
+    }
+
+    /// Why the daemon never reads `rel` (relative to the seeds folder), or `None` when it names
+    /// an article file: the name and the `seeds.ignore` pattern one of its components matches,
+    /// or an extension not in `seeds.extensions`. `seedfeed inspect` says the same.
+    pub(crate) fn ignored_because(&self, rel: &Path) -> Option<String> {
+        for component in rel.components() {
+            let Component::Normal(name) = component else {
+                continue;
+            };
+            let name = name.to_string_lossy();
+            if let Some(&index) = self.ignore.matches(name.as_ref()).first() {
+                let pattern = self.patterns.get(index).map_or("?", String::as_str);
+                return Some(format!(
+                    "{name:?} matches the seeds.ignore pattern {pattern:?}"
+                ));
+            }
+        }
+        (!self.has_article_extension(rel)).then(|| {
+            format!(
+                "its extension is not one of seeds.extensions ({})",
+                self.extensions.join(", ")
+            )
         })
     }
 
