@@ -462,10 +462,24 @@ fn an_unreadable_subfolder_is_listed_and_the_rest_is_still_watched() {
             chmod(dir, 0o777);
         }
         chmod(&seeds.join("locked"), 0o000);
+        // A copy of the binary in the temp folder: the checkout may be in a folder `nobody`
+        // cannot enter.
+        let binary = ws.dir.path().join("seedfeed");
+        std::fs::copy(env!("CARGO_BIN_EXE_seedfeed"), &binary).expect("copy the binary");
+        let as_nobody = ["--reuid=65534", "--regid=65534", "--clear-groups", "--"];
+        let reachable = Command::new("setpriv")
+            .args(as_nobody)
+            .arg("test")
+            .arg("-x")
+            .arg(&binary)
+            .status()
+            .expect("setpriv");
+        if !reachable.success() {
+            eprintln!("skipped: `nobody` cannot reach {}", binary.display());
+            return;
+        }
         let mut cmd = common::command("setpriv", ws.dir.path());
-        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(env!("CARGO_BIN_EXE_seedfeed"))
-            .args(ws.serve_args(&[]));
+        cmd.args(as_nobody).arg(&binary).args(ws.serve_args(&[]));
         Daemon::spawn(cmd)
     } else {
         chmod(&seeds.join("locked"), 0o000);
