@@ -17,6 +17,15 @@ pub(crate) fn is_language_tag(tag: &str) -> bool {
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
+/// Invisible format characters that titles and metadata lose: the zero-width space, word
+/// joiner and invisible operators, the soft hyphen, a stray byte-order mark, and the bidi
+/// marks, embeddings, overrides and isolates (pages isolate titles and names with `<bdi>` and
+/// `dir="auto"` instead). Zero-width joiners and non-joiners stay: emoji sequences, Indic
+/// scripts and Persian spelling need them.
+pub(crate) fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{ad}' | '\u{61c}' | '\u{180e}' | '\u{200b}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,6 +37,18 @@ mod tests {
         }
         for bad in ["", "f", "fr_FR", "123", "fr-", "english", "fr-abcdefghi"] {
             assert!(!is_language_tag(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn joiners_are_kept_and_other_invisible_characters_are_not() {
+        for gone in [
+            '\u{200b}', '\u{ad}', '\u{202e}', '\u{2067}', '\u{feff}', '\u{200f}',
+        ] {
+            assert!(is_invisible_format(gone), "{gone:?}");
+        }
+        for kept in ['\u{200c}', '\u{200d}', 'a', ' '] {
+            assert!(!is_invisible_format(kept), "{kept:?}");
         }
     }
 

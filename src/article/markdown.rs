@@ -14,7 +14,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 use super::date::{self, FoundDate};
 use super::decode::clean_text;
-use super::{Block, SkipReason, collapse_whitespace};
+use super::{Block, SkipReason, clean_field, collapse_whitespace};
 use crate::text::is_xml_unsafe;
 
 /// Link schemes that could run code in a reader; such links are rendered without a target.
@@ -78,7 +78,7 @@ pub(crate) fn parse(text: &str) -> Result<MarkdownArticle, SkipReason> {
             Event::End(TagEnd::Heading(HeadingLevel::H1)) if skipping_title => {
                 skipping_title = false;
                 if let Some((_, text)) = current.take() {
-                    title = Some(collapse_whitespace(&text));
+                    title = Some(clean_field(&text));
                 }
                 continue;
             }
@@ -352,7 +352,7 @@ fn yaml_text(value: &Yaml) -> Option<String> {
 /// A front matter string as plain text: escapes in YAML and TOML strings can spell any
 /// character, so controls are removed here too.
 fn field(s: &str) -> String {
-    collapse_whitespace(&clean_text(s))
+    clean_field(&clean_text(s))
 }
 
 fn toml_front_matter(matter: &str) -> Result<FrontMatter, SkipReason> {

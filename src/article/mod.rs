@@ -494,7 +494,7 @@ fn parse_markdown(text: &str, options: &ParseOptions) -> Result<Read, SkipReason
     let md = markdown::parse(text)?;
     let title = md
         .title
-        .or_else(|| md.blocks.first().map(|b| collapse_whitespace(b.text())))
+        .or_else(|| md.blocks.first().map(|b| clean_field(b.text())))
         .ok_or(SkipReason::Empty)?;
     let mut article = article(title, md.blocks);
     article.meta.author = md.front.author;
@@ -515,9 +515,44 @@ pub(crate) fn collapse_whitespace(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A title or metadata value as shown: invisible format characters
+/// ([`crate::text::is_invisible_format`]) removed, white space collapsed.
+pub(crate) fn clean_field(s: &str) -> String {
+    if !s.chars().any(crate::text::is_invisible_format) {
+        return collapse_whitespace(s);
+    }
+    let visible: String = s
+        .chars()
+        .filter(|c| !crate::text::is_invisible_format(*c))
+        .collect();
+    collapse_whitespace(&visible)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Issue 16, item 3: zero-width spaces, soft hyphens and bidi controls scraped into a
+    // title or a byline made them differ from what a reader sees (and from each other).
+    #[test]
+    fn invisible_characters_leave_titles_and_metadata() {
+        let text = "Mali\u{200b}–Russie\u{ad} : le\u{feff} bilan\n\
+                    Par \u{202b}Awa Traoré\u{202c}\n\
+                    2025-04-03\n\n\
+                    Le texte garde ses caractères, y compris l\u{2019}apostrophe.\n";
+        let a = parse(text.as_bytes(), Markup::Text, &ParseOptions::default()).expect("parses");
+        assert_eq!(a.meta.title, "Mali–Russie : le bilan");
+        assert_eq!(a.meta.author.as_deref(), Some("Awa Traoré"));
+        assert!(a.meta.date.is_some());
+        let md = "---\ntitle: \"Gold\\u200B output\"\nauthor: \"\\u2067Awa\\u2069\"\n---\nBody.\n";
+        let a = parse(md.as_bytes(), Markup::Markdown, &ParseOptions::default()).expect("parses");
+        assert_eq!(a.meta.title, "Gold output");
+        assert_eq!(a.meta.author.as_deref(), Some("Awa"));
+        // A zero-width non-joiner is spelling (Persian), not noise.
+        let fa = "می\u{200c}خواهم\n\nمتن مقاله اینجا است.\n";
+        let a = parse(fa.as_bytes(), Markup::Text, &ParseOptions::default()).expect("parses");
+        assert_eq!(a.meta.title, "می\u{200c}خواهم");
+    }
 
     #[test]
     fn the_default_settings_give_parse_options() {

@@ -20,7 +20,7 @@ pub(super) fn parse_text(text: &str, options: &ParseOptions) -> Result<Read, Ski
         .iter()
         .position(|l| !l.trim().is_empty())
         .ok_or(SkipReason::Empty)?;
-    let title = collapse_whitespace(lines[title_index]);
+    let title = clean_field(lines[title_index]);
 
     let mut meta = Metadata::default();
     let body_start = read_metadata(&lines, title_index + 1, &mut meta);
@@ -66,7 +66,7 @@ fn read_metadata(lines: &[&str], start: usize, meta: &mut Metadata) -> usize {
             i += 1;
         }
         let Some(line) = lines.get(i) else { break };
-        if !apply_metadata_line(line.trim(), meta) {
+        if !apply_metadata_line(&clean_field(line), meta) {
             break;
         }
         read += 1;

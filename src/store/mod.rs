@@ -309,8 +309,9 @@ impl Store {
     }
 }
 
-/// Version of what the metadata cache holds; bumped when [`ArticleMeta`] changes shape.
-const CACHE_SCHEMA: u32 = 4;
+/// Version of what the metadata cache holds; bumped when [`ArticleMeta`] changes shape or the
+/// parser reads the same file differently (5: invisible characters leave titles and metadata).
+const CACHE_SCHEMA: u32 = 5;
 
 /// Identifies the parser and the settings that shape its output: cached articles made under
 /// another fingerprint are parsed again.
