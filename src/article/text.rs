@@ -66,7 +66,15 @@ fn read_metadata(lines: &[&str], start: usize, meta: &mut Metadata) -> usize {
             i += 1;
         }
         let Some(line) = lines.get(i) else { break };
-        if !apply_metadata_line(&clean_field(line), meta) {
+        // Most lines have no invisible characters: cleaned only when needed.
+        let cleaned;
+        let line = if line.chars().any(crate::text::is_invisible_format) {
+            cleaned = clean_field(line);
+            cleaned.as_str()
+        } else {
+            line.trim()
+        };
+        if !apply_metadata_line(line, meta) {
             break;
         }
         read += 1;
