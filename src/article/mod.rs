@@ -554,6 +554,43 @@ mod tests {
         assert_eq!(a.meta.title, "می\u{200c}خواهم");
     }
 
+    // Issue 16: bylines and metadata keys outside French and English were not read; the
+    // byline became the first paragraph. The words are data (`lexicon/metadata.toml`).
+    #[test]
+    fn bylines_and_metadata_keys_in_other_languages_are_read() {
+        for (line, author) in [
+            ("Por María López", "María López"),
+            ("Von Anna Schmidt", "Anna Schmidt"),
+            ("Door Jan de Vries", "Jan de Vries"),
+            ("Av Karin Nilsson", "Karin Nilsson"),
+            ("Di Marco Rossi", "Marco Rossi"),
+            ("Przez Anna Kowalska", "Anna Kowalska"),
+            ("Autor: João Silva", "João Silva"),
+            ("Yazar: Ayşe Yılmaz", "Ayşe Yılmaz"),
+            ("Автор: Иван Петров", "Иван Петров"),
+            ("بقلم أحمد علي", "أحمد علي"),
+            ("作者：张伟", "张伟"),
+            ("文/李明", "李明"),
+        ] {
+            let text = format!("A title\n{line}\n\nThe first paragraph of the article.\n");
+            let a = parse(text.as_bytes(), Markup::Text, &ParseOptions::default()).expect("parses");
+            assert_eq!(a.meta.author.as_deref(), Some(author), "{line}");
+            assert_eq!(
+                a.paragraphs().next(),
+                Some("The first paragraph of the article."),
+                "{line}"
+            );
+        }
+        let text = "A title\nFuente: Agencia EFE\nEtiquetas: economía, Mali\n\nBody text here.\n";
+        let a = parse(text.as_bytes(), Markup::Text, &ParseOptions::default()).expect("parses");
+        assert_eq!(a.meta.source.as_deref(), Some("Agencia EFE"));
+        assert_eq!(a.meta.tags, ["economía", "Mali"]);
+        // A sentence that starts with a byline word is body text.
+        let text = "A title\n\nVon der Leyen said on Tuesday that talks would resume.\n";
+        let a = parse(text.as_bytes(), Markup::Text, &ParseOptions::default()).expect("parses");
+        assert_eq!(a.meta.author, None);
+    }
+
     #[test]
     fn the_default_settings_give_parse_options() {
         assert!(ParseOptions::new(&Settings::default()).is_ok());

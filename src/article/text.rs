@@ -84,6 +84,95 @@ fn read_metadata(lines: &[&str], start: usize, meta: &mut Metadata) -> usize {
     body_start
 }
 
+/// The metadata words of `lexicon/metadata.toml`, read once.
+#[derive(Debug, serde::Deserialize)]
+struct MetadataWords {
+    author: AuthorWords,
+    date: DateWords,
+    source: Keys,
+    tags: Keys,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct AuthorWords {
+    keys: Vec<String>,
+    bylines: Vec<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct DateWords {
+    keys: Vec<String>,
+    prefixes: Vec<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Keys {
+    keys: Vec<String>,
+}
+
+/// Which field a `KEY: value` line gives.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Author,
+    Date,
+    Source,
+    Tags,
+}
+
+/// The lexicon, compiled once: keys to fields, and the line beginnings.
+struct Lexicon {
+    keys: std::collections::HashMap<String, Field>,
+    bylines: Vec<String>,
+    date_prefixes: Vec<String>,
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEXICON: std::sync::OnceLock<Lexicon> = std::sync::OnceLock::new();
+    LEXICON.get_or_init(|| {
+        // Checked by `the_metadata_lexicon_loads`; an empty lexicon reads no metadata.
+        let words: Option<MetadataWords> =
+            toml::from_str(include_str!("lexicon/metadata.toml")).ok();
+        let Some(words) = words else {
+            return Lexicon {
+                keys: Default::default(),
+                bylines: Vec::new(),
+                date_prefixes: Vec::new(),
+            };
+        };
+        let mut keys = std::collections::HashMap::new();
+        for (list, field) in [
+            (&words.author.keys, Field::Author),
+            (&words.date.keys, Field::Date),
+            (&words.source.keys, Field::Source),
+            (&words.tags.keys, Field::Tags),
+        ] {
+            for key in list {
+                keys.insert(key.clone(), field);
+            }
+        }
+        // A byline word is followed by a space, unless it ends with punctuation (`文/`).
+        let spaced = |w: &String| {
+            if w.ends_with(|c: char| c.is_alphanumeric()) {
+                format!("{w} ")
+            } else {
+                w.clone()
+            }
+        };
+        Lexicon {
+            keys,
+            bylines: words.author.bylines.iter().map(spaced).collect(),
+            date_prefixes: words.date.prefixes.iter().map(spaced).collect(),
+        }
+    })
+}
+
+/// `line` without `prefix` (lowercase), compared case-insensitively; `None` when it does not
+/// start with it.
+fn strip_prefix_ci<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = line.get(..prefix.len())?;
+    (head.to_lowercase() == prefix).then(|| &line[prefix.len()..])
+}
+
 /// Applies one metadata line; false when the line is not metadata.
 fn apply_metadata_line(line: &str, meta: &mut Metadata) -> bool {
     if meta.date.is_none() {
@@ -92,28 +181,30 @@ fn apply_metadata_line(line: &str, meta: &mut Metadata) -> bool {
             return true;
         }
     }
-    if let Some((key, value)) = line.split_once(':') {
+    let words = lexicon();
+    // `：` is the full-width colon of Chinese and Japanese text.
+    if let Some((key, value)) = line.split_once(':').or_else(|| line.split_once('：')) {
         let value = collapse_whitespace(value);
-        match key.trim().to_lowercase().as_str() {
-            "auteur" | "author" | "par" | "by" if !value.is_empty() => {
+        match words.keys.get(&key.trim().to_lowercase()) {
+            Some(Field::Author) if !value.is_empty() => {
                 meta.author.get_or_insert(value);
                 return true;
             }
-            "date" | "publié le" | "published" | "publication" => {
+            Some(Field::Date) => {
                 if let Some(found) = date::parse_date_line(&value) {
                     meta.date.get_or_insert(found);
                     return true;
                 }
                 return false;
             }
-            "source" if !value.is_empty() => {
+            Some(Field::Source) if !value.is_empty() => {
                 meta.source.get_or_insert(value);
                 return true;
             }
-            "tags" | "mots-clés" | "mots clés" | "keywords" => {
+            Some(Field::Tags) => {
                 meta.tags.extend(
                     value
-                        .split([',', ';'])
+                        .split([',', ';', '，', '、'])
                         .map(str::trim)
                         .filter(|t| !t.is_empty())
                         .map(str::to_string),
@@ -123,23 +214,17 @@ fn apply_metadata_line(line: &str, meta: &mut Metadata) -> bool {
             _ => {}
         }
     }
-    let lower = line.to_lowercase();
-    for prefix in [
-        "publié le ",
-        "published on ",
-        "published ",
-        "mis à jour le ",
-    ] {
-        if let Some(rest) = lower.strip_prefix(prefix) {
+    for prefix in &words.date_prefixes {
+        if let Some(rest) = strip_prefix_ci(line, prefix) {
             if let Some(found) = date::parse_date_line(rest) {
                 meta.date.get_or_insert(found);
                 return true;
             }
         }
     }
-    for prefix in ["par ", "by "] {
-        if lower.starts_with(prefix) {
-            let name = collapse_whitespace(&line[prefix.len()..]);
+    for prefix in &words.bylines {
+        if let Some(rest) = strip_prefix_ci(line, prefix) {
+            let name = collapse_whitespace(rest);
             if looks_like_name(&name) {
                 meta.author.get_or_insert(name);
                 return true;
@@ -149,9 +234,12 @@ fn apply_metadata_line(line: &str, meta: &mut Metadata) -> bool {
     false
 }
 
-/// A byline name: starts with a capital letter, short, a few words, no sentence punctuation.
+/// A byline name: starts with a capital letter (or a letter of a script without case), short,
+/// a few words, no sentence punctuation.
 fn looks_like_name(name: &str) -> bool {
-    name.chars().next().is_some_and(char::is_uppercase)
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() && !c.is_lowercase())
         && name.chars().count() <= MAX_AUTHOR_CHARS
         && name.split_whitespace().count() <= 6
         && !name.ends_with(['.', '!', '?', ';', ':', ','])
@@ -253,4 +341,23 @@ fn is_heading_like(b: &RawBlock) -> bool {
 fn ends_with_terminal_punctuation(s: &str) -> bool {
     s.trim_end()
         .ends_with(['.', '!', '?', '…', ':', ';', '»', '"', '”'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_metadata_lexicon_loads() {
+        let words: MetadataWords =
+            toml::from_str(include_str!("lexicon/metadata.toml")).expect("valid lexicon");
+        assert!(words.author.bylines.contains(&"by".to_string()));
+        let lexicon = lexicon();
+        assert!(lexicon.bylines.iter().any(|b| b == "par "));
+        assert!(lexicon.bylines.iter().any(|b| b == "文/"));
+        assert!(matches!(lexicon.keys.get("autor"), Some(Field::Author)));
+        for key in words.author.keys.iter().chain(&words.tags.keys) {
+            assert_eq!(key, &key.to_lowercase(), "keys are lowercase");
+        }
+    }
 }
