@@ -16,7 +16,7 @@ use crate::feed::FeedContext;
 use crate::http::AppState;
 use crate::reload::Reloads;
 use crate::snapshot::SnapshotCell;
-use crate::store::Store;
+use crate::store::{Changes, Store};
 use crate::systemd::{self, Notifier, Watchdog};
 use crate::watch::{EventReceiver, FolderWatch, ROOT_CHECK_INTERVAL, Work};
 
@@ -43,10 +43,19 @@ pub(super) async fn index_loop(
     control.ready(&cell);
     let busy = events.receiver.being_written();
     let catch_up = Step::Work(Work::Rescan);
-    store = index_step(store, catch_up, busy, &ctx, &cell, &control.hooks).await?;
+    let changes;
+    (store, changes) = index_step(store, catch_up, busy, &ctx, &cell, &control.hooks).await?;
+    events
+        .folder
+        .rescanned(changes.published + changes.updated > 0);
     loop {
+        let follow_up = events.folder.follow_up_at();
         let work = tokio::select! {
             work = events.receiver.next_work() => work,
+            _ = tokio::time::sleep_until(follow_up.unwrap_or_else(tokio::time::Instant::now)), if follow_up.is_some() => {
+                debug!("polling: comparing the folder again after a rescan found files");
+                Work::Rescan
+            }
             _ = reconcile.tick(), if !events.reconcile_every.is_zero() => {
                 debug!("periodic reconcile");
                 Work::Rescan
@@ -78,8 +87,15 @@ pub(super) async fn index_loop(
             Work::Rescan => control.hooks.metrics.rescan(),
         }
         let busy = events.receiver.being_written();
-        let step = Step::Work(work);
-        store = index_step(store, step, busy, &ctx, &cell, &control.hooks).await?;
+        let rescan = work == Work::Rescan;
+        let changes;
+        (store, changes) =
+            index_step(store, Step::Work(work), busy, &ctx, &cell, &control.hooks).await?;
+        if rescan {
+            events
+                .folder
+                .rescanned(changes.published + changes.updated > 0);
+        }
         control.status(&cell);
     }
     Ok(())
@@ -232,7 +248,7 @@ impl Control {
         self.state.set_cache_max_age(settings.server.cache_max_age);
         let started = Instant::now();
         let step = Step::Reconfigure(Box::new(settings.clone()));
-        let store = index_step(store, step, busy, &ctx, cell, &self.hooks).await?;
+        let (store, _) = index_step(store, step, busy, &ctx, cell, &self.hooks).await?;
         self.settings = settings;
         info!(
             articles = store.entries().len(),
@@ -270,7 +286,7 @@ async fn index_step(
     ctx: &Arc<FeedContext>,
     cell: &Arc<SnapshotCell>,
     hooks: &Hooks,
-) -> anyhow::Result<Store> {
+) -> anyhow::Result<(Store, Changes)> {
     let (ctx, cell, hooks) = (Arc::clone(ctx), Arc::clone(cell), hooks.clone());
     tokio::task::spawn_blocking(move || {
         store.set_busy(&busy);
@@ -292,7 +308,7 @@ async fn index_step(
         if changes.any() || reconfigured || cell.load().is_none() {
             publish(&store, &ctx, &cell, &hooks);
         }
-        store
+        (store, changes)
     })
     .await
     .map_err(|e| {

@@ -23,6 +23,8 @@ pub(crate) struct FolderWatch {
     armed_on: Option<(u64, u64)>,
     /// When arming failed: when to try again, and what was logged.
     retry: ArmRetry,
+    /// Polling only: when to compare the folder again after a rescan found files.
+    follow_up: Option<tokio::time::Instant>,
 }
 
 /// Longest wait between two tries at arming a watcher that failed (an unreadable subfolder,
@@ -71,7 +73,27 @@ impl FolderWatch {
             watcher: None,
             armed_on: None,
             retry: ArmRetry::default(),
+            follow_up: None,
         }
+    }
+
+    /// Notes a whole-folder comparison, and whether it published or updated files. The
+    /// polling watcher reports changes against its own last scan: a file that a rescan
+    /// published before the watcher's next scan saw it, and that is deleted meanwhile, is
+    /// never reported removed. So when polling, such a rescan is followed by another one two
+    /// intervals later (the watcher has scanned by then), until one finds nothing new.
+    pub(crate) fn rescanned(&mut self, found_files: bool) {
+        self.follow_up = match self.mode {
+            super::Mode::Poll(interval) if found_files => {
+                Some(tokio::time::Instant::now() + interval * 2)
+            }
+            _ => None,
+        };
+    }
+
+    /// When the follow-up comparison of [`FolderWatch::rescanned`] is due, if one is.
+    pub(crate) fn follow_up_at(&self) -> Option<tokio::time::Instant> {
+        self.follow_up
     }
 
     /// Tries again to watch the folders left out that `work` concerns. Reaching the watch
@@ -165,5 +187,32 @@ mod tests {
         );
         retry.succeeded();
         assert!(retry.due(at));
+    }
+
+    // A file published by a rescan and deleted before the polling watcher's next scan was
+    // never reported removed (it stayed until the periodic reconcile; `durability::
+    // poll_mode_follows_changes` failed about one run in 25 under load).
+    #[tokio::test]
+    async fn when_polling_a_rescan_that_found_files_is_followed_by_another() {
+        let (sender, _receiver) =
+            super::super::channel(Duration::from_millis(10), Duration::from_millis(10));
+        let interval = Duration::from_millis(100);
+        let mut polled = FolderWatch::new(
+            PathBuf::from("/x"),
+            super::super::Mode::Poll(interval),
+            sender.clone(),
+        );
+        polled.rescanned(true);
+        let due = polled.follow_up_at().expect("a follow-up");
+        assert!(due >= tokio::time::Instant::now() + interval);
+        polled.rescanned(false);
+        assert_eq!(
+            polled.follow_up_at(),
+            None,
+            "until a rescan finds nothing new"
+        );
+        let mut native = FolderWatch::new(PathBuf::from("/x"), super::super::Mode::Native, sender);
+        native.rescanned(true);
+        assert_eq!(native.follow_up_at(), None, "inotify reports every change");
     }
 }
