@@ -170,7 +170,12 @@ fn lexicon() -> &'static Lexicon {
 /// start with it.
 fn strip_prefix_ci<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
     let head = line.get(..prefix.len())?;
-    (head.to_lowercase() == prefix).then(|| &line[prefix.len()..])
+    let same = if prefix.is_ascii() {
+        head.eq_ignore_ascii_case(prefix)
+    } else {
+        head.to_lowercase() == prefix
+    };
+    same.then(|| &line[prefix.len()..])
 }
 
 /// Applies one metadata line; false when the line is not metadata.
