@@ -1,7 +1,7 @@
 //! Bytes to clean text: encoding (BOM, UTF-8, detected legacy encodings), binary detection,
 //! line endings, Unicode NFC, and characters XML cannot carry.
 
-use encoding_rs::{Encoding, UTF_8};
+use encoding_rs::{Encoding, ISO_8859_15, UTF_8, WINDOWS_1252};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::SkipReason;
@@ -56,7 +56,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, SkipReason> {
                 let mut detector =
                     chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
                 detector.feed(bytes, true);
-                detector.guess(None, chardetng::Utf8Detection::Deny)
+                match detector.guess(None, chardetng::Utf8Detection::Deny) {
+                    guess if guess == WINDOWS_1252 && is_latin9(bytes) => ISO_8859_15,
+                    guess => guess,
+                }
             };
             (encoding, bytes)
         }
@@ -76,6 +79,16 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, SkipReason> {
         text,
         encoding: encoding.name(),
     })
+}
+
+/// True when Western European bytes are Latin-9 (ISO-8859-15) rather than Windows-1252: no
+/// byte in 0x80..=0x9F (Windows-1252's curly quotes, dashes and `€`, and control characters in
+/// Latin-9), and one of the two bytes Latin-9 gave what French text uses most: 0xA4 `€`
+/// (`¤` in Windows-1252) and 0xBD `œ` (`½`). A Windows-1252 text with `½` and none of its
+/// own punctuation would be misread; curly quotes or dashes (0x91..=0x97) prevent that.
+fn is_latin9(bytes: &[u8]) -> bool {
+    !bytes.iter().any(|b| (0x80..=0x9F).contains(b))
+        && bytes.iter().any(|b| matches!(b, 0xA4 | 0xBD))
 }
 
 /// Normalises line endings to `\n` and removes characters that XML 1.0 forbids or discourages
@@ -118,6 +131,37 @@ fn needs_cleaning(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Issue 16, item 3: a Latin-9 file's euro signs came out as `¤` (read as Windows-1252).
+    #[test]
+    fn latin9_is_told_from_windows_1252_by_its_euro_sign() {
+        let text = "Le prix de l'énergie\n\nLe litre d'essence coûte désormais 2 € à la pompe, \
+                    a indiqué mardi le ministère de l'Économie, qui prévoit une hausse des prix \
+                    de l'électricité dès le mois prochain ; le cœur du marché reste fragile.\n";
+        let (latin9, _, _) = ISO_8859_15.encode(text);
+        let decoded = decode(&latin9).expect("decodes");
+        assert_eq!(decoded.encoding, "ISO-8859-15");
+        assert_eq!(decoded.text, text);
+        // Windows-1252 bytes (its € is 0x80) stay Windows-1252.
+        let (cp1252, _, _) = WINDOWS_1252.encode(text);
+        let decoded = decode(&cp1252).expect("decodes");
+        assert_eq!(decoded.encoding, "windows-1252");
+        assert_eq!(decoded.text, text);
+    }
+
+    #[test]
+    fn cyrillic_legacy_encodings_are_read() {
+        let text = "Новости дня\n\nПрезидент заявил во вторник, что переговоры возобновятся.\n";
+        for encoding in [encoding_rs::WINDOWS_1251, encoding_rs::KOI8_R] {
+            let (bytes, _, _) = encoding.encode(text);
+            assert_eq!(
+                decode(&bytes).expect("decodes").text,
+                text,
+                "{}",
+                encoding.name()
+            );
+        }
+    }
 
     fn text(bytes: &[u8]) -> String {
         decode(bytes).expect("decodes").text
