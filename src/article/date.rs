@@ -13,84 +13,42 @@ use chrono_tz::Tz;
 /// within it, and it keeps a paragraph from being scanned as one.
 pub(crate) const MAX_DATE_LINE_CHARS: usize = 80;
 
-/// French and English month names (lowercase, with common abbreviations) and their numbers.
-const MONTHS: &[(&str, u32)] = &[
-    ("janvier", 1),
-    ("janv", 1),
-    ("january", 1),
-    ("jan", 1),
-    ("février", 2),
-    ("fevrier", 2),
-    ("févr", 2),
-    ("fevr", 2),
-    ("february", 2),
-    ("feb", 2),
-    ("mars", 3),
-    ("march", 3),
-    ("mar", 3),
-    ("avril", 4),
-    ("avr", 4),
-    ("april", 4),
-    ("apr", 4),
-    ("mai", 5),
-    ("may", 5),
-    ("juin", 6),
-    ("june", 6),
-    ("jun", 6),
-    ("juillet", 7),
-    ("juil", 7),
-    ("july", 7),
-    ("jul", 7),
-    ("août", 8),
-    ("aout", 8),
-    ("august", 8),
-    ("aug", 8),
-    ("septembre", 9),
-    ("sept", 9),
-    ("september", 9),
-    ("sep", 9),
-    ("octobre", 10),
-    ("oct", 10),
-    ("october", 10),
-    ("novembre", 11),
-    ("nov", 11),
-    ("november", 11),
-    ("décembre", 12),
-    ("decembre", 12),
-    ("déc", 12),
-    ("dec", 12),
-    ("december", 12),
-];
+/// Month names in 34 languages (CLDR, see `lexicon/months.py`) and weekday names, read once.
+struct Calendars {
+    months: std::collections::HashMap<String, u32>,
+    weekdays: std::collections::HashSet<String>,
+}
 
-/// Weekday names that may precede a date and carry no information.
-const WEEKDAYS: &[&str] = &[
-    "lundi",
-    "mardi",
-    "mercredi",
-    "jeudi",
-    "vendredi",
-    "samedi",
-    "dimanche",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "mon",
-    "tue",
-    "wed",
-    "thu",
-    "fri",
-    "sat",
-    "sun",
-];
+fn calendars() -> &'static Calendars {
+    static CALENDARS: std::sync::OnceLock<Calendars> = std::sync::OnceLock::new();
+    CALENDARS.get_or_init(|| {
+        let data = |text: &'static str| {
+            text.lines()
+                .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        };
+        Calendars {
+            months: data(include_str!("lexicon/months.tsv"))
+                .filter_map(|line| {
+                    let (name, number) = line.split_once('\t')?;
+                    Some((name.to_string(), number.trim().parse().ok()?))
+                })
+                .collect(),
+            weekdays: data(include_str!("lexicon/weekdays.txt"))
+                .map(str::to_string)
+                .collect(),
+        }
+    })
+}
 
 /// Words that may stand between the date parts and the time or around them.
 const FILLER: &[&str] = &[
     "le", "the", "on", "à", "a", "at", "de", "du", "of", "et", "and",
+    // The year abbreviations that follow a year in Russian, Ukrainian and Polish.
+    "г", "р", "r",
 ];
+
+/// Words that join the day, month and year of one date (`3 de abril de 2025`).
+const CONNECTORS: &[&str] = &["de", "del", "do", "da"];
 
 /// A date found in an article, before the date rules (zone, default time, day order) apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,7 +150,8 @@ impl FoundDate {
 
 /// Parses a whole line as a date, or `None` when the line is anything more than a date.
 pub(crate) fn parse_date_line(line: &str) -> Option<FoundDate> {
-    let line = line.trim();
+    let line = ascii_digits(line.trim());
+    let line = line.as_ref();
     if line.is_empty() || line.chars().count() > MAX_DATE_LINE_CHARS {
         return None;
     }
@@ -228,9 +187,26 @@ pub(crate) fn parse_date_line(line: &str) -> Option<FoundDate> {
 /// `1er mai 2025`, `April 3, 2025`, `2025-04-03`). In `les 3 et 4 avril 2025` that is
 /// `4 avril 2025`: the first day that stands with its month and year.
 pub(crate) fn find_date_in_text(text: &str) -> Option<FoundDate> {
-    let tokens = tokenize(text);
+    let text = ascii_digits(text);
+    let tokens = tokenize(&text);
     (0..tokens.len())
         .find_map(|i| date_at(&tokens, i).map(|(date, _)| FoundDate::Local(date, None)))
+}
+
+/// `text` with Arabic-Indic and Persian digits as ASCII digits (`٣ أبريل ٢٠٢٥`).
+fn ascii_digits(text: &str) -> std::borrow::Cow<'_, str> {
+    let arabic = |c: char| matches!(c, '\u{660}'..='\u{669}' | '\u{6f0}'..='\u{6f9}');
+    if !text.chars().any(arabic) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\u{660}'..='\u{669}' => char::from(b'0' + (c as u32 - 0x660) as u8),
+            '\u{6f0}'..='\u{6f9}' => char::from(b'0' + (c as u32 - 0x6f0) as u8),
+            c => c,
+        })
+        .collect::<String>()
+        .into()
 }
 
 /// Splits into words and numbers, dropping punctuation that may stick to them.
@@ -247,7 +223,7 @@ fn date_at_start<'a>(tokens: &'a [&'a str]) -> Option<(Calendar, &'a [&'a str])>
     let mut start = 0;
     while let Some(token) = tokens.get(start) {
         let lower = token.to_lowercase();
-        if WEEKDAYS.contains(&lower.as_str()) || FILLER.contains(&lower.as_str()) {
+        if calendars().weekdays.contains(&lower) || FILLER.contains(&lower.as_str()) {
             start += 1;
         } else {
             break;
@@ -262,9 +238,17 @@ fn date_at(tokens: &[&str], i: usize) -> Option<(Calendar, usize)> {
     if let Some(date) = numeric_date(first) {
         return Some((date, 1));
     }
-    let second = tokens.get(i + 1)?;
-    let third = tokens.get(i + 2)?;
-    let exact = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).map(|d| (Calendar::Exact(d), 3));
+    // The next two tokens that are not connectors, and how many tokens the three span.
+    let mut parts = tokens
+        .iter()
+        .enumerate()
+        .skip(i + 1)
+        .filter(|(_, t)| !CONNECTORS.contains(&t.to_lowercase().as_str()))
+        .take(2);
+    let (_, second) = parts.next()?;
+    let (last, third) = parts.next()?;
+    let used = last + 1 - i;
+    let exact = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).map(|d| (Calendar::Exact(d), used));
     // 3 avril 2025, 1er mai 2025, 3 April 2025
     if let (Some(day), Some(month), Some(year)) = (day(first), month(second), year(third)) {
         return exact(year, month, day);
@@ -280,6 +264,13 @@ fn date_at(tokens: &[&str], i: usize) -> Option<(Calendar, usize)> {
 fn numeric_date(token: &str) -> Option<Calendar> {
     if let Ok(date) = NaiveDate::parse_from_str(token, "%Y-%m-%d") {
         return Some(Calendar::Exact(date));
+    }
+    // 2025年4月3日 (Chinese and Japanese)
+    if let Some((year, rest)) = token.split_once('年') {
+        let (month, rest) = rest.split_once('月')?;
+        let day = rest.strip_suffix('日')?;
+        return NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
+            .map(Calendar::Exact);
     }
     let parts: Vec<&str> = token.split('/').collect();
     if let [a, b, y] = parts.as_slice() {
@@ -308,11 +299,7 @@ fn day(token: &str) -> Option<u32> {
 }
 
 fn month(token: &str) -> Option<u32> {
-    let lower = token.to_lowercase();
-    MONTHS
-        .iter()
-        .find(|(name, _)| *name == lower)
-        .map(|(_, number)| *number)
+    calendars().months.get(&token.to_lowercase()).copied()
 }
 
 fn year(token: &str) -> Option<i32> {
@@ -379,6 +366,32 @@ mod tests {
         assert_eq!(local("3 April 2025"), (ymd(2025, 4, 3), None));
         assert_eq!(local("Jeudi 3 avril 2025"), (ymd(2025, 4, 3), None));
         assert_eq!(local("03/04/2025"), (ymd(2025, 4, 3), None));
+    }
+
+    // Issue 16: dates outside French and English were not read, and articles dated in
+    // April showed up dated the day they were first seen.
+    #[test]
+    fn month_names_and_forms_of_other_languages() {
+        for line in [
+            "3. April 2025",
+            "Donnerstag, 3. April 2025",
+            "3 kwietnia 2025",
+            "3 kwietnia 2025 r.",
+            "3 апреля 2025 г.",
+            "3 квітня 2025",
+            "3 de abril de 2025",
+            "3 d’abril de 2025",
+            "3 aprile 2025",
+            "giovedì 3 aprile 2025",
+            "3 april 2025",
+            "3 Nisan 2025",
+            "3 Απριλίου 2025",
+            "2025年4月3日",
+            "٣ أبريل ٢٠٢٥",
+            "۳ آوریل ۲۰۲۵",
+        ] {
+            assert_eq!(local(line), (ymd(2025, 4, 3), None), "{line}");
+        }
     }
 
     #[test]

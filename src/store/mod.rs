@@ -311,7 +311,7 @@ impl Store {
 
 /// Version of what the metadata cache holds; bumped when [`ArticleMeta`] changes shape or the
 /// parser reads the same file differently (5: invisible characters leave titles and metadata,
-/// more metadata words, Latin-9 told from Windows-1252).
+/// more metadata words and month names, Latin-9 told from Windows-1252).
 const CACHE_SCHEMA: u32 = 5;
 
 /// Identifies the parser and the settings that shape its output: cached articles made under
