@@ -52,6 +52,10 @@ pub(crate) const MAX_PENDING_FOLDERS: usize = 4_096;
 /// at once (it may then be read before its writer is done, and read again when it is).
 pub(crate) const MAX_FILES_BEING_WRITTEN: usize = 65_536;
 
+/// Longest a round waits for the pair of a rename's second half (notify sends it right after,
+/// from the same thread; only a file moved in from outside has none).
+pub(crate) const MAX_RENAME_PAIR_WAIT: Duration = Duration::from_millis(20);
+
 /// One round of work for the indexer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Work {
@@ -87,6 +91,11 @@ struct Pending {
     rescan: Option<String>,
     /// When the oldest of `ready` or `folders` arrived.
     since: Option<Instant>,
+    /// Set by the second half of a rename (`To`) until its pair (`Both`) arrives: notify
+    /// reports them as two events, and a round taken between them would index the new name
+    /// without knowing where the article came from (a new id). Waited for at most
+    /// [`MAX_RENAME_PAIR_WAIT`]: a file moved in from outside has no pair.
+    pair_expected: Option<Instant>,
 }
 
 impl Pending {
@@ -169,7 +178,12 @@ impl Pending {
             Some(_) if due_now => Some(now),
             since => since.map(|since| since + gather),
         };
+        let due = match (due, self.pair_expected) {
+            (Some(due), Some(pair)) if pair > now => Some(due.max(pair)),
+            (due, _) => due,
+        };
         if due.is_some_and(|due| due <= now) {
+            self.pair_expected = None;
             self.since = None;
             let renames = std::mem::take(&mut self.renames);
             if !self.folders.is_empty() {
@@ -257,12 +271,17 @@ impl EventSender {
         let is_metadata = matches!(event.kind, EventKind::Modify(ModifyKind::Metadata(_)));
         {
             let mut pending = self.shared.lock();
-            if let (EventKind::Modify(ModifyKind::Name(RenameMode::Both)), [from, to]) =
-                (event.kind, event.paths.as_slice())
-            {
-                if pending.renames.len() < MAX_PENDING_PATHS {
-                    pending.renames.push((from.clone(), to.clone()));
+            match (event.kind, event.paths.as_slice()) {
+                (EventKind::Modify(ModifyKind::Name(RenameMode::Both)), [from, to]) => {
+                    if pending.renames.len() < MAX_PENDING_PATHS {
+                        pending.renames.push((from.clone(), to.clone()));
+                    }
+                    pending.pair_expected = None;
                 }
+                (EventKind::Modify(ModifyKind::Name(RenameMode::To)), _) => {
+                    pending.pair_expected = Some(Instant::now() + MAX_RENAME_PAIR_WAIT);
+                }
+                _ => {}
             }
             for path in event.paths {
                 pending.note(path, state, is_metadata, self.shared.settle);
@@ -658,6 +677,41 @@ mod tests {
 
     async fn next(rx: &mut EventReceiver, within: Duration) -> Option<Work> {
         tokio::time::timeout(within, rx.next_work()).await.ok()
+    }
+
+    // Regression (churn seed 1796150636499422115): a round was taken between a rename's `To`
+    // event and its `Both` pair, so the new name was indexed as a new article and the old
+    // one removed: the id changed.
+    #[tokio::test(start_paused = true)]
+    async fn a_round_waits_for_the_pair_of_a_renames_second_half() {
+        let (tx, mut rx) = channel(GATHER, SETTLE);
+        let [from, to, both] = <[_; 3]>::try_from(renamed("a", "b")).expect("three events");
+        tx.event(from);
+        tokio::time::advance(GATHER / 2).await;
+        tx.event(to);
+        // The gather window passes, but the pair has not come: no round yet.
+        assert_eq!(next(&mut rx, GATHER * 3 / 4).await, None);
+        tx.event(both);
+        assert_eq!(
+            next(&mut rx, GATHER).await,
+            Some(Work::Paths {
+                paths: vec![PathBuf::from("a"), PathBuf::from("b")],
+                renames: vec![pair("a", "b")],
+            })
+        );
+        // A file moved in from outside has no pair: its round comes after the wait.
+        tx.event(event(
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            &["c"],
+        ));
+        assert_eq!(
+            next(
+                &mut rx,
+                GATHER + MAX_RENAME_PAIR_WAIT + Duration::from_millis(5)
+            )
+            .await,
+            Some(paths(&["c"]))
+        );
     }
 
     #[tokio::test]
