@@ -58,9 +58,8 @@ pub(crate) struct Metrics {
 
 impl Default for Metrics {
     fn default() -> Self {
-        let mut registry = Registry::with_prefix("seedfeed");
-        let metrics = Self {
-            registry: Registry::default(),
+        let mut metrics = Self {
+            registry: Registry::with_prefix("seedfeed"),
             articles: Gauge::default(),
             skipped: Family::default(),
             renders: Counter::default(),
@@ -72,47 +71,47 @@ impl Default for Metrics {
             pinger: Arc::default(),
         };
         // The registry's help texts get their final period from the registry.
-        registry.register("articles", "Published articles", metrics.articles.clone());
-        registry.register(
+        metrics
+            .registry
+            .register("articles", "Published articles", metrics.articles.clone());
+        metrics.registry.register(
             "skipped_files",
             "Files not published, by reason",
             metrics.skipped.clone(),
         );
-        registry.register(
+        metrics.registry.register(
             "renders",
             "Renders of the feeds published",
             metrics.renders.clone(),
         );
-        registry.register(
+        metrics.registry.register(
             "render_failures",
             "Renders that failed or broke their format's rules; the last good feeds stayed",
             metrics.render_failures.clone(),
         );
-        registry.register(
+        metrics.registry.register(
             "render_seconds",
             "Time spent rendering the feeds",
             metrics.render_seconds.clone(),
         );
-        registry.register(
+        metrics.registry.register(
             "watcher_events",
             "File paths reported changed by the watcher",
             metrics.watcher_paths.clone(),
         );
-        registry.register(
+        metrics.registry.register(
             "rescans",
             "Whole-folder comparisons after start-up (periodic, after watcher trouble)",
             metrics.rescans.clone(),
         );
-        registry.register(
+        metrics.registry.register(
             "http_requests",
             "Requests answered, by route and status",
             metrics.requests.clone(),
         );
-        registry.register_collector(Box::new(PingerCounts(Arc::clone(&metrics.pinger))));
-        Self {
-            registry,
-            ..metrics
-        }
+        let pinger = PingerCounts(Arc::clone(&metrics.pinger));
+        metrics.registry.register_collector(Box::new(pinger));
+        metrics
     }
 }
 
