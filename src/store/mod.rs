@@ -564,6 +564,20 @@ mod tests {
         assert_eq!(store.entries().len(), 1);
     }
 
+    #[test]
+    fn what_is_left_out_below_a_folder_excludes_its_siblings() {
+        let fx = Fixture::new();
+        let mut store = fx.open();
+        for key in ["sub", "sub/a", "sub/b/c", "sub-x", "sub.d", "subway", "a"] {
+            store.left_out.insert(key.into(), "why".into());
+        }
+        let taken: Vec<String> = store.take_left_out_under("sub").into_keys().collect();
+        assert_eq!(taken, ["sub", "sub/a", "sub/b/c"]);
+        let kept: Vec<&str> = store.left_out.keys().map(String::as_str).collect();
+        assert_eq!(kept, ["a", "sub-x", "sub.d", "subway"]);
+        assert_eq!(store.take_left_out_under("").len(), 4);
+    }
+
     // A folder swapped for a link is not "unreadable": its articles leave the feeds.
     #[test]
     fn a_folder_swapped_for_a_link_is_forgotten_on_a_full_walk() {

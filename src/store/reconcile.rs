@@ -253,17 +253,18 @@ impl Store {
         if under.is_empty() {
             return std::mem::take(&mut self.left_out);
         }
-        let mut below = self.left_out.split_off(under);
-        let mut after = below.split_off(&format!("{under}0"));
-        // '/' sorts just before '0': the keys from `under` to `under0` are `under` itself,
-        // `under/...` and siblings such as `under-x` or `under.d`, which stay.
-        let (mine, siblings): (BTreeMap<_, _>, BTreeMap<_, _>) =
-            below.into_iter().partition(|(k, _)| {
-                k == under || k.strip_prefix(under).is_some_and(|r| r.starts_with('/'))
-            });
-        self.left_out.extend(siblings);
-        self.left_out.append(&mut after);
-        mine
+        // `under` itself and the keys below it: `under/...` (not siblings such as `under-x`).
+        let mine: Vec<String> = self
+            .left_out
+            .range::<str, _>((std::ops::Bound::Included(under), std::ops::Bound::Unbounded))
+            .map(|(key, _)| key)
+            .take_while(|key| key.starts_with(under))
+            .filter(|key| key.len() == under.len() || key[under.len()..].starts_with('/'))
+            .cloned()
+            .collect();
+        mine.into_iter()
+            .filter_map(|key| self.left_out.remove_entry(&key))
+            .collect()
     }
 
     /// Lists or unlists a path named by an event whose name is not UTF-8.
