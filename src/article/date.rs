@@ -6,7 +6,7 @@
 //! phrase shapes around them are handled here (which shapes of scraped text count as a date
 //! is this project's choice, not a library's).
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// Longest line examined as a possible date line: a date with weekday, time and zone fits well
@@ -16,7 +16,12 @@ pub(crate) const MAX_DATE_LINE_CHARS: usize = 80;
 /// Month names in 34 languages (CLDR, see `lexicon/months.py`) and weekday names, read once.
 struct Calendars {
     months: std::collections::HashMap<String, u32>,
+    /// Names with two meanings (`listopada`): each month with the languages that give it.
+    ambiguous: std::collections::HashMap<String, Vec<(u32, Vec<String>)>>,
     weekdays: std::collections::HashSet<String>,
+    /// Zone abbreviations, uppercase.
+    zones: std::collections::HashMap<String, Zone>,
+    words: DateWords,
 }
 
 fn calendars() -> &'static Calendars {
@@ -29,26 +34,79 @@ fn calendars() -> &'static Calendars {
         Calendars {
             months: data(include_str!("lexicon/months.tsv"))
                 .filter_map(|line| {
-                    let (name, number) = line.split_once('\t')?;
+                    let [name, number] = line.split('\t').collect::<Vec<_>>()[..] else {
+                        return None;
+                    };
                     Some((name.to_string(), number.trim().parse().ok()?))
                 })
                 .collect(),
+            ambiguous: data(include_str!("lexicon/months.tsv")).fold(
+                std::collections::HashMap::new(),
+                |mut names, line| {
+                    let fields: Vec<&str> = line.split('\t').collect();
+                    if let [name, number, languages] = fields[..] {
+                        if let Ok(number) = number.parse() {
+                            let languages = languages.split(' ').map(str::to_string).collect();
+                            names
+                                .entry(name.to_string())
+                                .or_insert_with(Vec::new)
+                                .push((number, languages));
+                        }
+                    }
+                    names
+                },
+            ),
             weekdays: data(include_str!("lexicon/weekdays.txt"))
                 .map(str::to_string)
                 .collect(),
+            zones: data(include_str!("lexicon/zones.tsv"))
+                .filter_map(|line| {
+                    let (name, zone) = line.split_once('\t')?;
+                    let zone = zone.trim();
+                    let zone = match zone.parse::<FixedOffset>() {
+                        Ok(offset) => Zone::Fixed(offset),
+                        Err(_) => Zone::Region(zone.parse().ok()?),
+                    };
+                    Some((name.to_string(), zone))
+                })
+                .collect(),
+            // Checked by `the_date_lexicons_load`; without it no filler word is skipped.
+            words: toml::from_str(include_str!("lexicon/date_words.toml")).unwrap_or_default(),
         }
     })
 }
 
-/// Words that may stand between the date parts and the time or around them.
-const FILLER: &[&str] = &[
-    "le", "the", "on", "à", "a", "at", "de", "du", "of", "et", "and",
-    // The year abbreviations that follow a year in Russian, Ukrainian and Polish.
-    "г", "р", "r",
-];
+/// The small words of date lines (`lexicon/date_words.toml`).
+#[derive(Debug, Default, serde::Deserialize)]
+struct DateWords {
+    /// Words that may stand between the date parts and the time or around them.
+    fillers: std::collections::HashSet<String>,
+    /// Words that join the day, month and year of one date (`3 de abril de 2025`).
+    connectors: std::collections::HashSet<String>,
+    /// Letters glued to the front of a month name (Hebrew `באפריל`, "in April").
+    month_prefixes: Vec<String>,
+    /// Weekday marks of Chinese, Japanese and Korean dates.
+    cjk_weekdays: std::collections::HashSet<String>,
+    /// Words before a time: morning, afternoon.
+    morning: Vec<String>,
+    afternoon: Vec<String>,
+    /// Words after a time: morning, afternoon (lowercase).
+    after_morning: Vec<String>,
+    after_afternoon: Vec<String>,
+}
 
-/// Words that join the day, month and year of one date (`3 de abril de 2025`).
-const CONNECTORS: &[&str] = &["de", "del", "do", "da"];
+fn is_filler(word: &str) -> bool {
+    calendars().words.fillers.contains(word)
+}
+
+fn is_weekday(word: &str) -> bool {
+    let calendars = calendars();
+    calendars.weekdays.contains(&word.to_lowercase()) || calendars.words.cjk_weekdays.contains(word)
+}
+
+fn is_connector(word: &str) -> bool {
+    calendars().words.connectors.contains(word)
+}
 
 /// A date found in an article, before the date rules (zone, default time, day order) apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +115,17 @@ pub(crate) enum FoundDate {
     Instant(DateTime<FixedOffset>),
     /// A calendar date, perhaps with a local time, in no stated zone.
     Local(Calendar, Option<NaiveTime>),
+    /// A calendar date and time in a zone the text names (`9:15 a.m. ET`, `14:20 CET`).
+    Zoned(Calendar, NaiveTime, Zone),
+}
+
+/// A time zone named by an abbreviation in `lexicon/zones.tsv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Zone {
+    /// A fixed offset (`CET` is always +01:00).
+    Fixed(FixedOffset),
+    /// A region whose offset depends on the date (`ET` is New York's EST or EDT).
+    Region(Tz),
 }
 
 /// A calendar date as written.
@@ -73,14 +142,32 @@ pub(crate) enum Calendar {
         /// The year.
         year: i32,
     },
+    /// `8 listopada 2025`: a month name whose meaning depends on the language (November in
+    /// Polish, October in Croatian), kept as its index in the ambiguous list.
+    Named {
+        /// The day of the month.
+        day: u32,
+        /// Which ambiguous name.
+        name: &'static str,
+        /// The year.
+        year: i32,
+    },
 }
 
 impl Calendar {
     /// The date, reading a slashed date in the configured order, or in the other one when
-    /// only that gives a real date (`13/04/2025` is day first whatever the setting).
-    pub(crate) fn resolve(self, day_first: bool) -> Option<NaiveDate> {
+    /// only that gives a real date (`13/04/2025` is day first whatever the setting), and an
+    /// ambiguous month name in `language` (no date when that language does not use it).
+    pub(crate) fn resolve(self, day_first: bool, language: &str) -> Option<NaiveDate> {
         match self {
             Calendar::Exact(date) => Some(date),
+            Calendar::Named { day, name, year } => {
+                let readings = calendars().ambiguous.get(name)?;
+                let (month, _) = readings
+                    .iter()
+                    .find(|(_, langs)| langs.iter().any(|l| l == language))?;
+                NaiveDate::from_ymd_opt(year, *month, day)
+            }
             Calendar::Slashed {
                 first,
                 second,
@@ -107,6 +194,21 @@ pub(crate) struct DateRules {
     pub default_time: NaiveTime,
     /// `03/04/2025` is 3 April (true) or March 4 (false).
     pub day_first: bool,
+    /// The article's primary language subtag, which reads month names with two meanings
+    /// (see [`language_key`]); empty when unknown or when no such name is in it.
+    pub language: &'static str,
+}
+
+/// `primary` (`pl`) as a key of the ambiguous month names, or `""` when no such name belongs
+/// to it (its dates need no language).
+pub(crate) fn language_key(primary: &str) -> &'static str {
+    calendars()
+        .ambiguous
+        .values()
+        .flatten()
+        .flat_map(|(_, langs)| langs)
+        .find(|l| l.as_str() == primary)
+        .map_or("", String::as_str)
 }
 
 impl Default for DateRules {
@@ -115,6 +217,7 @@ impl Default for DateRules {
             timezone: Tz::UTC,
             default_time: NaiveTime::MIN,
             day_first: true,
+            language: "",
         }
     }
 }
@@ -128,9 +231,18 @@ impl FoundDate {
     pub(crate) fn to_utc(self, rules: &DateRules) -> Option<DateTime<Utc>> {
         let utc = match self {
             FoundDate::Instant(dt) => dt.with_timezone(&Utc),
+            FoundDate::Zoned(calendar, time, zone) => {
+                let local = calendar
+                    .resolve(rules.day_first, rules.language)?
+                    .and_time(time);
+                match zone {
+                    Zone::Fixed(offset) => offset.from_local_datetime(&local).single()?.to_utc(),
+                    Zone::Region(tz) => tz.from_local_datetime(&local).earliest()?.to_utc(),
+                }
+            }
             FoundDate::Local(calendar, time) => {
                 let local = calendar
-                    .resolve(rules.day_first)?
+                    .resolve(rules.day_first, rules.language)?
                     .and_time(time.unwrap_or(rules.default_time));
                 // In a DST gap the local time does not exist: take the hour after it.
                 rules
@@ -171,16 +283,195 @@ pub(crate) fn parse_date_line(line: &str) -> Option<FoundDate> {
     }
     let tokens = tokenize(line);
     let (date, rest) = date_at_start(&tokens)?;
+    // `ET` in capitals is a zone, `et` is French for "and".
+    let is_filler = |t: &str| {
+        let all_caps = t.chars().count() > 1 && t.chars().all(|c| c.is_uppercase());
+        !all_caps && is_filler(&t.to_lowercase())
+    };
+    // A weekday may follow the date too (`03 Nisan 2025 Perşembe`, `2025年8月6日（水）`).
     let rest: Vec<&str> = rest
         .iter()
         .copied()
-        .filter(|t| !FILLER.contains(&t.to_lowercase().as_str()))
+        .filter(|t| !is_filler(t) && !is_weekday(t))
         .collect();
-    match rest.as_slice() {
-        [] => Some(FoundDate::Local(date, None)),
-        [time] => parse_time(time).map(|t| FoundDate::Local(date, Some(t))),
+    let Some(tail) = time_and_zone(&rest) else {
+        // A time in a zone whose abbreviation has several meanings (`18.30 BST`, `IST`):
+        // the day is still the day; the time is left out rather than guessed.
+        let unknown_zone = matches!(rest.as_slice(), [time, zone] if parse_time(time).is_some()
+            && looks_like_zone(zone));
+        return (rest.is_empty() || unknown_zone).then_some(FoundDate::Local(date, None));
+    };
+    Some(match tail {
+        (time, None) => FoundDate::Local(date, Some(time)),
+        (time, Some(zone)) => FoundDate::Zoned(date, time, zone),
+    })
+}
+
+/// A time of day and perhaps its zone, from the tokens after a date: `14:20`, `9:15 a.m. ET`,
+/// `14:20 Uhr MESZ`, `9 p.m.`; `None` when the tokens are anything else.
+fn time_and_zone(tokens: &[&str]) -> Option<(NaiveTime, Option<Zone>)> {
+    let (first, rest) = tokens.split_first()?;
+    // A word for morning or afternoon before the time, apart (`오후 3:20`) or glued
+    // (`午後3時20分`).
+    let words = &calendars().words;
+    let half = words
+        .morning
+        .iter()
+        .map(|w| (w, "am"))
+        .chain(words.afternoon.iter().map(|w| (w, "pm")))
+        .find_map(|(w, half)| Some((first.strip_prefix(w.as_str())?, half)));
+    let (half, time, rest) = match half {
+        Some(("", half)) => {
+            let (time, rest) = rest.split_first()?;
+            (Some(half), *time, rest)
+        }
+        Some((glued, half)) => (Some(half), glued, rest),
+        None => (None, *first, rest),
+    };
+    let (time, zone) = clock_time(time, rest)?;
+    let time = match half {
+        Some(half) => meridiem(time, half)?,
+        None => time,
+    };
+    Some((time, zone))
+}
+
+/// A time token and what may follow it: a.m./p.m., "o'clock", a zone.
+fn clock_time(time: &str, rest: &[&str]) -> Option<(NaiveTime, Option<Zone>)> {
+    // `17 h 30` (French Canada): the hour, `h`, the minutes.
+    if let [h, minutes, after @ ..] = rest {
+        if h.eq_ignore_ascii_case("h") && time.len() <= 2 && minutes.len() == 2 {
+            if let Some(time) = parse_time(&format!("{time}h{minutes}")) {
+                let (_, zone) = clock_time("0:00", after)?;
+                return Some((time, zone));
+            }
+        }
+    }
+    // `4:30pm`, `7.05am`: the half of the day glued to the time.
+    let lower = time.to_lowercase();
+    for half in ["am", "pm", "a.m", "p.m"] {
+        if let Some(bare) = lower.strip_suffix(half).filter(|b| !b.is_empty()) {
+            let (time, zone) = clock_time(bare, rest)?;
+            return Some((meridiem(time, half)?, zone));
+        }
+    }
+    let marked = rest.first().is_some_and(|w| {
+        let w = w.to_lowercase();
+        is_meridiem(&w) || O_CLOCK.contains(&w.as_str())
+    });
+    // A bare hour is a time only when a.m./p.m. or "o'clock" follows (`9 a.m.`, `14 Uhr`).
+    let time = parse_time(time).or_else(|| {
+        let hour: u32 = time.parse().ok().filter(|_| marked && time.len() <= 2)?;
+        NaiveTime::from_hms_opt(hour, 0, 0)
+    })?;
+    let (time, rest) = match rest.split_first() {
+        Some((word, after)) => match meridiem(time, word) {
+            Some(time) => (time, after),
+            None => (time, rest),
+        },
+        None => (time, rest),
+    };
+    // `14:20 Uhr`, `10 h`: the word for "o'clock" adds nothing.
+    let rest = match rest.split_first() {
+        Some((word, after)) if O_CLOCK.contains(&word.to_lowercase().as_str()) => after,
+        _ => rest,
+    };
+    match rest {
+        [] => Some((time, None)),
+        [zone] => Some((time, Some(parse_zone(zone)?))),
         _ => None,
     }
+}
+
+/// A word that may be a time zone's abbreviation: two to five capitals (`BST`, `IST`).
+fn looks_like_zone(token: &str) -> bool {
+    (2..=5).contains(&token.chars().count()) && token.chars().all(|c| c.is_ascii_uppercase())
+}
+
+/// A line that is only a time, perhaps with its zone (`11:25`, `14:20 Uhr MESZ`): the part
+/// after a date on a metadata line with separators (`13.05.2025 | 11:25`).
+pub(crate) fn parse_time_line(line: &str) -> Option<(NaiveTime, Option<Zone>)> {
+    let line = ascii_digits(line.trim());
+    if line.chars().count() > MAX_DATE_LINE_CHARS {
+        return None;
+    }
+    let tokens: Vec<&str> = tokenize(&line)
+        .into_iter()
+        .filter(|t| !is_filler(&t.to_lowercase()))
+        .collect();
+    time_and_zone(&tokens)
+}
+
+impl FoundDate {
+    /// This date at `time` (in `zone` when given), when it has no time yet.
+    pub(crate) fn at(self, time: NaiveTime, zone: Option<Zone>) -> Self {
+        match (self, zone) {
+            (FoundDate::Local(calendar, None), None) => FoundDate::Local(calendar, Some(time)),
+            (FoundDate::Local(calendar, None), Some(zone)) => {
+                FoundDate::Zoned(calendar, time, zone)
+            }
+            (found, _) => found,
+        }
+    }
+}
+
+/// Words after a time that mean "o'clock".
+const O_CLOCK: &[&str] = &["uhr", "h", "hrs", "hs", "saat"];
+
+/// `time` read on a 12-hour clock when `word` says morning or afternoon (`am`, `p.m` (which
+/// has lost its last dot to the tokenizer), Arabic `م`); `None` when it says neither.
+fn meridiem(time: NaiveTime, word: &str) -> Option<NaiveTime> {
+    let word = word.to_lowercase();
+    let words = &calendars().words;
+    let afternoon = if words.after_afternoon.contains(&word) {
+        true
+    } else if words.after_morning.contains(&word) {
+        false
+    } else {
+        return None;
+    };
+    let hour = time.hour();
+    if !(1..=12).contains(&hour) {
+        return None;
+    }
+    let hour = match (afternoon, hour) {
+        (false, 12) => 0,
+        (true, 12) => 12,
+        (true, h) => h + 12,
+        (false, h) => h,
+    };
+    time.with_hour(hour)
+}
+
+/// A word after a time that says morning or afternoon (`am`, `p.m`, Arabic `م`).
+fn is_meridiem(word: &str) -> bool {
+    meridiem(NaiveTime::from_hms_opt(1, 0, 0).unwrap_or_default(), word).is_some()
+}
+
+/// A zone abbreviation from `lexicon/zones.tsv`, or a numeric offset (`+02:00`, `UTC+2`).
+fn parse_zone(token: &str) -> Option<Zone> {
+    let upper = token.to_uppercase();
+    if let Some(zone) = calendars().zones.get(&upper) {
+        return Some(*zone);
+    }
+    let offset = upper
+        .strip_prefix("UTC")
+        .or_else(|| upper.strip_prefix("GMT"))
+        .unwrap_or(&upper);
+    let (sign, digits) = match offset.split_at_checked(1)? {
+        ("+", d) => (1, d),
+        ("-" | "−", d) => (-1, d),
+        _ => return None,
+    };
+    let (h, m) = digits.split_once(':').unwrap_or(match digits.len() {
+        4 => digits.split_at(2),
+        _ => (digits, "0"),
+    });
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if h > 14 || m > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60)).map(Zone::Fixed)
 }
 
 /// Finds the first complete day-month-year expression in running text (`3 avril 2025`,
@@ -211,10 +502,13 @@ fn ascii_digits(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Splits into words and numbers, dropping punctuation that may stick to them.
 fn tokenize(text: &str) -> Vec<&str> {
-    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | ';'))
-        .map(|t| t.trim_matches(|c: char| matches!(c, '.' | ':' | '–' | '—' | '«' | '»' | '"')))
-        .filter(|t| !t.is_empty())
-        .collect()
+    text.split(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | '(' | ')' | ';' | '（' | '）' | '，')
+    })
+    .map(|t| t.trim_matches(|c: char| matches!(c, '.' | ':' | '–' | '—' | '«' | '»' | '"')))
+    // A dash between a date and its time (`18 de marzo de 2025 - 08:20`).
+    .filter(|t| !t.is_empty() && !t.chars().all(|c| matches!(c, '-' | '–' | '—')))
+    .collect()
 }
 
 /// A date at the start of `tokens` after optional weekday and filler words; returns the date
@@ -223,7 +517,7 @@ fn date_at_start<'a>(tokens: &'a [&'a str]) -> Option<(Calendar, &'a [&'a str])>
     let mut start = 0;
     while let Some(token) = tokens.get(start) {
         let lower = token.to_lowercase();
-        if calendars().weekdays.contains(&lower) || FILLER.contains(&lower.as_str()) {
+        if calendars().weekdays.contains(&lower) || is_filler(&lower) {
             start += 1;
         } else {
             break;
@@ -243,12 +537,18 @@ fn date_at(tokens: &[&str], i: usize) -> Option<(Calendar, usize)> {
         .iter()
         .enumerate()
         .skip(i + 1)
-        .filter(|(_, t)| !CONNECTORS.contains(&t.to_lowercase().as_str()))
+        .filter(|(_, t)| !is_connector(&t.to_lowercase()))
         .take(2);
     let (_, second) = parts.next()?;
     let (last, third) = parts.next()?;
     let used = last + 1 - i;
-    let exact = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).map(|d| (Calendar::Exact(d), used));
+    let exact = |year, month, day| {
+        let calendar = match month {
+            Month::Number(m) => Calendar::Exact(NaiveDate::from_ymd_opt(year, m, day)?),
+            Month::Ambiguous(name) => Calendar::Named { day, name, year },
+        };
+        Some((calendar, used))
+    };
     // 3 avril 2025, 1er mai 2025, 3 April 2025
     if let (Some(day), Some(month), Some(year)) = (day(first), month(second), year(third)) {
         return exact(year, month, day);
@@ -257,7 +557,25 @@ fn date_at(tokens: &[&str], i: usize) -> Option<(Calendar, usize)> {
     if let (Some(month), Some(day), Some(year)) = (month(first), day(second), year(third)) {
         return exact(year, month, day);
     }
+    // `2025. április 9.` (Hungarian): year, month, day.
+    if let (Some(year), Some(month), Some(day)) = (year(first), month(second), day(third)) {
+        return exact(year, month, day);
+    }
+    // `7. 5. 2025` (Czech, Slovak): day, month number, year, spaced.
+    let month_number =
+        day(second).filter(|m| (1..=12).contains(m) && !second.contains(['s', 't', 'e']));
+    if let (Some(day), Some(month), Some(year)) = (day(first), month_number, year(third)) {
+        return exact(year, Month::Number(month), day);
+    }
     None
+}
+
+/// A month name's meaning.
+#[derive(Debug, Clone, Copy)]
+enum Month {
+    Number(u32),
+    /// A name with two meanings, resolved by the article's language.
+    Ambiguous(&'static str),
 }
 
 /// `2025-04-03`, or `03/04/2025` (order decided later) when one reading is a real date.
@@ -272,7 +590,31 @@ fn numeric_date(token: &str) -> Option<Calendar> {
         return NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
             .map(Calendar::Exact);
     }
-    let parts: Vec<&str> = token.split('/').collect();
+    // `03.04.2025` is day first wherever dots separate a date (German, Polish, Russian, ...).
+    let dotted: Vec<&str> = token.split('.').collect();
+    if let [a, m, b] = dotted.as_slice() {
+        if (1..=2).contains(&m.len()) {
+            // `2025.07.21` (Korean, Chinese) is year first.
+            let (y, d) = if a.len() == 4 { (a, b) } else { (b, a) };
+            let y = match y.len() {
+                // `06.04.25`: the two-digit year of this century, as on forms and bylines.
+                2 => 2000 + y.parse::<i32>().ok()?,
+                _ => year(y)?,
+            };
+            if (1..=2).contains(&d.len()) {
+                return NaiveDate::from_ymd_opt(y, m.parse().ok()?, d.parse().ok()?)
+                    .map(Calendar::Exact);
+            }
+        }
+    }
+    let parts: Vec<&str> = token.split(['/', '-']).collect();
+    // `2025/06/18`: year first is always year, month, day.
+    if let [y, m, d] = parts.as_slice() {
+        if y.len() == 4 && (1..=2).contains(&m.len()) && (1..=2).contains(&d.len()) {
+            return NaiveDate::from_ymd_opt(year(y)?, m.parse().ok()?, d.parse().ok()?)
+                .map(Calendar::Exact);
+        }
+    }
     if let [a, b, y] = parts.as_slice() {
         if y.len() == 4 && (1..=2).contains(&a.len()) && (1..=2).contains(&b.len()) {
             let slashed = Calendar::Slashed {
@@ -280,7 +622,7 @@ fn numeric_date(token: &str) -> Option<Calendar> {
                 second: b.parse().ok()?,
                 year: year(y)?,
             };
-            return slashed.resolve(true).map(|_| slashed);
+            return slashed.resolve(true, "").map(|_| slashed);
         }
     }
     None
@@ -298,8 +640,21 @@ fn day(token: &str) -> Option<u32> {
     digits.parse().ok().filter(|d| (1..=31).contains(d))
 }
 
-fn month(token: &str) -> Option<u32> {
-    calendars().months.get(&token.to_lowercase()).copied()
+fn month(token: &str) -> Option<Month> {
+    let lower = token.to_lowercase();
+    let calendars = calendars();
+    if let Some(number) = calendars.months.get(&lower) {
+        return Some(Month::Number(*number));
+    }
+    let glued = calendars.words.month_prefixes.iter().find_map(|p| {
+        let rest = lower.strip_prefix(p.as_str())?;
+        calendars.months.get(rest)
+    });
+    if let Some(number) = glued {
+        return Some(Month::Number(*number));
+    }
+    let (name, _) = calendars.ambiguous.get_key_value(&lower)?;
+    Some(Month::Ambiguous(name.as_str()))
 }
 
 fn year(token: &str) -> Option<i32> {
@@ -311,8 +666,14 @@ fn year(token: &str) -> Option<i32> {
 
 /// `14:30`, `14h30`, `14h`, `14:30:05`.
 fn parse_time(token: &str) -> Option<NaiveTime> {
-    let lower = token.to_lowercase();
-    let (h, m) = lower.split_once(['h', ':'])?;
+    // `3時20分`, `3点20分`, `3시 20분`: hour and minute marks of Chinese, Japanese, Korean.
+    let lower = token
+        .to_lowercase()
+        .replace(['時', '点', '시'], ":")
+        .replace(['分', '분'], "");
+    let lower = lower.strip_suffix(':').unwrap_or(&lower);
+    // `14:20`, `14h20`, and `08.15` (Nordic).
+    let (h, m) = lower.split_once(['h', ':', '.'])?;
     let (m, s) = m.split_once(':').unwrap_or((m, "0"));
     let m = if m.is_empty() { "0" } else { m };
     NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, s.parse().ok()?)
@@ -328,7 +689,7 @@ mod tests {
 
     fn local(line: &str) -> (NaiveDate, Option<NaiveTime>) {
         match parse_date_line(line) {
-            Some(FoundDate::Local(c, t)) => (c.resolve(true).expect("real date"), t),
+            Some(FoundDate::Local(c, t)) => (c.resolve(true, "pl").expect("real date"), t),
             other => panic!("{line:?} gave {other:?}"),
         }
     }
@@ -395,6 +756,131 @@ mod tests {
     }
 
     #[test]
+    fn the_date_lexicons_load() {
+        let words: DateWords =
+            toml::from_str(include_str!("lexicon/date_words.toml")).expect("valid lexicon");
+        assert!(words.fillers.contains("alle") && words.connectors.contains("de"));
+        let lines = include_str!("lexicon/zones.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .count();
+        assert_eq!(calendars().zones.len(), lines, "every zone line parses");
+    }
+
+    #[test]
+    fn a_month_name_with_two_meanings_is_read_in_the_articles_language() {
+        let found = parse_date_line("8 listopada 2025").expect("a date line");
+        let polish = DateRules {
+            language: language_key("pl"),
+            ..DateRules::default()
+        };
+        let croatian = DateRules {
+            language: language_key("hr"),
+            ..DateRules::default()
+        };
+        assert_eq!(utc(found, &polish), "2025-11-08T00:00:00+00:00");
+        assert_eq!(utc(found, &croatian), "2025-10-08T00:00:00+00:00");
+        // In a language without the name there is no date rather than a guess.
+        assert_eq!(found.to_utc(&DateRules::default()), None);
+        assert_eq!(language_key("en"), "");
+    }
+
+    #[test]
+    fn dotted_and_dashed_numeric_dates() {
+        assert_eq!(local("03.04.2025"), (ymd(2025, 4, 3), None));
+        assert_eq!(local("3.4.2025"), (ymd(2025, 4, 3), None));
+        assert_eq!(local("03-04-2025"), (ymd(2025, 4, 3), None));
+        assert_eq!(parse_date_line("32.04.2025"), None);
+    }
+
+    #[test]
+    fn clock_words_meridiem_and_zones() {
+        let rules = DateRules::default();
+        let at = |line: &str| utc(parse_date_line(line).expect(line), &rules);
+        assert_eq!(at("03.04.2025, 14:20 Uhr"), "2025-04-03T14:20:00+00:00");
+        assert_eq!(at("Apr. 3, 2025, 9:15 a.m."), "2025-04-03T09:15:00+00:00");
+        assert_eq!(at("April 3, 2025 9 p.m."), "2025-04-03T21:00:00+00:00");
+        assert_eq!(at("April 3, 2025 12:30 AM"), "2025-04-03T00:30:00+00:00");
+        assert_eq!(at("3 avril 2025 à 10h15"), "2025-04-03T10:15:00+00:00");
+        // A fixed abbreviation, a numeric offset, and a region whose offset the date decides
+        // (New York is on daylight time in April, standard time in January).
+        assert_eq!(at("3 April 2025 14:20 CEST"), "2025-04-03T12:20:00+00:00");
+        assert_eq!(at("3 April 2025 14:20 UTC+3"), "2025-04-03T11:20:00+00:00");
+        assert_eq!(
+            at("Apr. 3, 2025, 9:15 a.m. ET"),
+            "2025-04-03T13:15:00+00:00"
+        );
+        assert_eq!(
+            at("Jan. 3, 2025, 9:15 a.m. ET"),
+            "2025-01-03T14:15:00+00:00"
+        );
+        assert_eq!(at("2025/05/12 14:30"), "2025-05-12T14:30:00+00:00");
+        assert_eq!(
+            at("2025年8月6日（水）午後3時20分"),
+            "2025-08-06T15:20:00+00:00"
+        );
+        assert_eq!(at("2025.07.21. 오후 3:20"), "2025-07-21T15:20:00+00:00");
+        assert_eq!(at("06.04.25, 12:30"), "2025-04-06T12:30:00+00:00");
+        assert_eq!(at("7. 5. 2025 15:40"), "2025-05-07T15:40:00+00:00");
+        assert_eq!(
+            at("03 Nisan 2025 Perşembe 11:35"),
+            "2025-04-03T11:35:00+00:00"
+        );
+        assert_eq!(at("vr 11 apr 2025, 13:05"), "2025-04-11T13:05:00+00:00");
+        assert_eq!(
+            at("11th February 2025, 4:30pm GMT"),
+            "2025-02-11T16:30:00+00:00"
+        );
+        assert_eq!(
+            at("Tuesday 8 April 2025 7.05am EDT"),
+            "2025-04-08T11:05:00+00:00"
+        );
+        assert_eq!(
+            at("2025. április 9., szerda 10:05"),
+            "2025-04-09T10:05:00+00:00"
+        );
+        assert_eq!(
+            at("Mo., 3. Nov. 2025, 07:15 Uhr"),
+            "2025-11-03T07:15:00+00:00"
+        );
+        assert_eq!(
+            at("1er juillet 2025 à 17 h 30 HAE"),
+            "2025-07-01T21:30:00+00:00"
+        );
+        assert_eq!(at("٠٢/٠٩/٢٠٢٥ - ٠٤:١٥ م"), "2025-09-02T16:15:00+00:00");
+        assert_eq!(
+            at("سه‌شنبه ۲۱ اکتبر ۲۰۲۵ - ساعت ۱۴:۲۰"),
+            "2025-10-21T14:20:00+00:00"
+        );
+        assert_eq!(
+            at("Thứ hai, 15/12/2025, 14:30 (GMT+7)"),
+            "2025-12-15T07:30:00+00:00"
+        );
+        assert_eq!(at("9 марта 2025, 18:30 (мск)"), "2025-03-09T15:30:00+00:00");
+        assert_eq!(
+            at("2025-05-20 10:15（北京时间）"),
+            "2025-05-20T02:15:00+00:00"
+        );
+        assert_eq!(at("3 באפריל 2025"), "2025-04-03T00:00:00+00:00");
+        assert_eq!(at("3 квітня 2025 року"), "2025-04-03T00:00:00+00:00");
+        let date = parse_date_line("13.05.2025").expect("date");
+        let (time, zone) = parse_time_line("11:25").expect("time");
+        assert_eq!(
+            utc(date.at(time, zone), &rules),
+            "2025-05-13T11:25:00+00:00"
+        );
+        for line in [
+            "April 3, 2025 9:15 xyz",
+            "April 3, 2025 13:15 p.m.",
+            "April 3, 2025 7",
+        ] {
+            assert_eq!(parse_date_line(line), None, "{line}");
+        }
+        // An abbreviation with several meanings keeps the day, not the time.
+        assert_eq!(at("Sat 5 Apr 2025 18.30 BST"), "2025-04-05T00:00:00+00:00");
+    }
+
+    #[test]
     fn optional_time() {
         let t = |h, m| Some(NaiveTime::from_hms_opt(h, m, 0).expect("time"));
         assert_eq!(local("3 avril 2025 à 14h30"), (ymd(2025, 4, 3), t(14, 30)));
@@ -447,6 +933,7 @@ mod tests {
             timezone: chrono_tz::Europe::Paris,
             default_time: NaiveTime::from_hms_opt(9, 0, 0).expect("time"),
             day_first: true,
+            language: "",
         };
         let summer = parse_date_line("3 avril 2025").expect("date");
         assert_eq!(utc(summer, &rules), "2025-04-03T07:00:00+00:00");
