@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::article::{self, DateSource, ParseOptions};
+use crate::article::{self, DateSource, LineNote, ParseOptions};
 use crate::config::{ConfigError, Settings};
 use crate::model::article_id;
 use crate::store::scan::{self, Filter};
@@ -45,12 +45,23 @@ pub struct Report {
     pub stripped: Vec<String>,
     /// Why the file is not published, or `None`.
     pub skipped: Option<String>,
+    /// With `--explain`: each line the reader decided on, its role and the signal that
+    /// decided it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub explained: Vec<LineNote>,
 }
 
-/// Inspects each of `files` with the parse settings read once; fails only on settings the
-/// parser cannot use, naming the key.
-pub fn inspect_all(files: &[PathBuf], settings: &Settings) -> Result<Vec<Report>, ConfigError> {
-    let options = ParseOptions::new(settings)?;
+/// Inspects each of `files` with the parse settings read once (`explain`: recording each
+/// line's role); fails only on settings the parser cannot use, naming the key.
+pub fn inspect_all(
+    files: &[PathBuf],
+    settings: &Settings,
+    explain: bool,
+) -> Result<Vec<Report>, ConfigError> {
+    let mut options = ParseOptions::new(settings)?;
+    if explain {
+        options = options.explaining();
+    }
     let filter = Filter::new(settings).map_err(|e| ConfigError::Invalid {
         key: "seeds.ignore".into(),
         reason: e.to_string(),
@@ -88,6 +99,7 @@ fn inspect(path: &Path, settings: &Settings, options: &ParseOptions, filter: &Fi
         list_items: Vec::new(),
         stripped: Vec::new(),
         skipped: None,
+        explained: Vec::new(),
     };
     // The daemon's own rule: a name it ignores is never read, whatever it holds.
     if let Some(reason) = key.and_then(|key| filter.ignored_because(Path::new(&key))) {
@@ -117,6 +129,7 @@ fn inspect(path: &Path, settings: &Settings, options: &ParseOptions, filter: &Fi
             report.source = a.meta.source;
             report.tags = a.meta.tags;
             report.stripped = a.stripped;
+            report.explained = a.explained;
         }
         Err(reason) => report.skipped = Some(reason.to_string()),
     }
@@ -170,6 +183,15 @@ pub fn to_text(r: &Report) -> String {
         out.push_str(&format!("  stripped:  {} lines\n", r.stripped.len()));
         for line in &r.stripped {
             out.push_str(&format!("    - {line}\n"));
+        }
+    }
+    if !r.explained.is_empty() {
+        out.push_str("  lines (role, the signal that decided it):\n");
+        for note in &r.explained {
+            out.push_str(&format!(
+                "    {:<22} {:<28} {}\n",
+                note.role, note.signal, note.line
+            ));
         }
     }
     out

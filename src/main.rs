@@ -34,6 +34,10 @@ enum Command {
         /// Print JSON: one object for one file, an array for several.
         #[arg(long)]
         json: bool,
+        /// Show each line's role in the head and tail of the article (title, byline, date,
+        /// chrome, paragraph) and the signal that decided it.
+        #[arg(long)]
+        explain: bool,
         /// Article files.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
@@ -111,11 +115,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Inspect {
             json,
+            explain,
             files,
             config,
         } => {
             let settings = config.load()?;
-            let reports = seedfeed::inspect_all(&files, &settings)?;
+            let reports = seedfeed::inspect_all(&files, &settings, explain)?;
             if json {
                 let out = match reports.as_slice() {
                     [one] => serde_json::to_string_pretty(one)?,

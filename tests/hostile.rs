@@ -302,9 +302,10 @@ fn one_client_cannot_hold_every_connection() {
     daemon.wait_for(|d| d.get("/healthz").status == 200, "a slot again");
 }
 
-/// A file of `lines` one-character paragraphs.
+/// A file of `lines` paragraphs of one character and a full stop (a run of bare `x` lines
+/// would be read as a menu and removed, leaving no body).
 fn one_character_lines(lines: usize) -> String {
-    format!("Many short lines\n2025-04-03\n\n{}", "x\n".repeat(lines))
+    format!("Many short lines\n2025-04-03\n\n{}", "x.\n".repeat(lines))
 }
 
 fn amplification(lines: usize) -> (usize, usize, u64) {

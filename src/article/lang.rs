@@ -22,14 +22,26 @@ pub(crate) fn detector(tags: &[String]) -> Result<whatlang::Detector, String> {
     Ok(whatlang::Detector::with_allowlist(allowed))
 }
 
-/// The article's language as a BCP 47 primary tag (`fr`), when the detector is confident.
+/// Least confidence of an unsure guess that is still taken over the fallback language.
+pub(crate) const MIN_GUESS_CONFIDENCE: f64 = 0.3;
+/// Shortest sample, in bytes, on which an unsure guess is taken.
+pub(crate) const MIN_GUESS_SAMPLE_BYTES: usize = 200;
+
+/// The article's language as a BCP 47 primary tag (`fr`), when the detector is confident, or
+/// fairly confident on a sample long enough, or the script is not Latin.
 pub(crate) fn detect(detector: &whatlang::Detector, text: &str) -> Option<&'static str> {
     let mut end = text.len().min(DETECT_SAMPLE_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
     let info = detector.detect(&text[..end])?;
-    if !info.is_reliable() {
+    // An unsure guess between close languages (Russian or Ukrainian, Danish or Norwegian) is
+    // still far nearer than the configured fallback, unless the sample is too short or the
+    // guess too weak to say anything (`MIN_GUESS_CONFIDENCE`).
+    let sure_enough = info.is_reliable()
+        || (info.confidence() >= MIN_GUESS_CONFIDENCE && end >= MIN_GUESS_SAMPLE_BYTES)
+        || info.script() != whatlang::Script::Latin;
+    if !sure_enough {
         return None;
     }
     bcp47(info.lang())

@@ -6,6 +6,7 @@
 //! apart is a section heading); lines starting with a bullet are list items in both.
 //! Markdown (`.md`) is read by [`markdown`], with its front matter.
 
+pub(crate) mod chrome;
 pub(crate) mod clean;
 pub(crate) mod date;
 pub(crate) mod decode;
@@ -171,6 +172,20 @@ pub struct ParsedArticle {
     pub summary: Option<String>,
     /// Lines removed as site boilerplate.
     pub stripped: Vec<String>,
+    /// Each decided line's role and the signal that decided it; filled only when the
+    /// options ask for it ([`ParseOptions::explaining`]), for `inspect --explain`.
+    pub explained: Vec<LineNote>,
+}
+
+/// What the reader took one line for, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineNote {
+    /// The line, trimmed.
+    pub line: String,
+    /// Its role: `title`, `author + date`, `navigation`, `share bar`, `paragraph`, ...
+    pub role: String,
+    /// The signal that decided it: `byline word`, `whole line`, `run of short lines`, ...
+    pub signal: String,
 }
 
 impl ParsedArticle {
@@ -280,6 +295,8 @@ pub struct ParseOptions {
     pub(crate) boilerplate: clean::Boilerplate,
     /// Markers for articles in one language (shared markers included), by primary tag.
     pub(crate) language_boilerplate: BTreeMap<String, clean::Boilerplate>,
+    /// Whether to record each line's role (`inspect --explain`); off in the daemon.
+    pub(crate) explain: bool,
 }
 
 impl Default for ParseOptions {
@@ -324,10 +341,21 @@ impl ParseOptions {
                 timezone: settings.dates.timezone,
                 default_time: settings.dates.default_time,
                 day_first: settings.dates.day_first,
+                language: "",
             },
             month_first_languages: settings.dates.month_first_languages.clone(),
             boilerplate,
             language_boilerplate,
+            explain: false,
+        }
+    }
+
+    /// These options, recording why each line was read as it was
+    /// ([`ParsedArticle::explained`]).
+    pub fn explaining(self) -> Self {
+        Self {
+            explain: true,
+            ..self
         }
     }
 
@@ -340,6 +368,7 @@ impl ParseOptions {
             .any(|l| l.eq_ignore_ascii_case(primary));
         DateRules {
             day_first: self.dates.day_first && !month_first,
+            language: date::language_key(primary),
             ..self.dates
         }
     }
@@ -479,6 +508,7 @@ fn article(title: String, mut blocks: Vec<Block>) -> ParsedArticle {
         html: None,
         summary: None,
         stripped: Vec::new(),
+        explained: Vec::new(),
     }
 }
 
@@ -716,7 +746,7 @@ mod tests {
 
     #[test]
     fn undetectable_language_falls_back() {
-        let a = parse_str("T\nok\n");
+        let a = parse_str("T\nhm\n");
         assert_eq!(a.meta.language, "en");
     }
 

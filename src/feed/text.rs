@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn bodies_are_cut_at_their_byte_budget() {
         use crate::article::{Markup, ParseOptions, parse};
-        let text = format!("Title\n\n{}", "x\n\n".repeat(200_000));
+        let text = format!("Title\n\n{}", "x.\n\n".repeat(200_000));
         let article =
             parse(text.as_bytes(), Markup::Text, &ParseOptions::default()).expect("parse");
         let html = body_html(&article, 1000);
