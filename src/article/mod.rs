@@ -24,6 +24,22 @@ use crate::config::{ConfigError, Settings};
 use date::{DateRules, FoundDate};
 use text::{DATELINE_BLOCKS, parse_text};
 
+/// The word lists the reader is built on (`lexicon/`), in one place so that a change to any of
+/// them changes [`lexicon_digest`] and cached articles are read again.
+pub(crate) const LEXICONS: &[&str] = &[
+    include_str!("lexicon/chrome.toml"),
+    include_str!("lexicon/metadata.toml"),
+    include_str!("lexicon/date_words.toml"),
+    include_str!("lexicon/months.tsv"),
+    include_str!("lexicon/weekdays.txt"),
+    include_str!("lexicon/zones.tsv"),
+];
+
+/// A hash of every lexicon's text.
+pub(crate) fn lexicon_digest() -> u64 {
+    xxhash_rust::xxh3::xxh3_64(LEXICONS.concat().as_bytes())
+}
+
 /// Why a file is not published.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SkipReason {

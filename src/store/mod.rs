@@ -311,13 +311,18 @@ impl Store {
 
 /// Version of what the metadata cache holds; bumped when [`ArticleMeta`] changes shape or the
 /// parser reads the same file differently (5: invisible characters leave titles and metadata,
-/// more metadata words and month names, Latin-9 told from Windows-1252).
-const CACHE_SCHEMA: u32 = 5;
+/// more metadata words and month names, Latin-9 told from Windows-1252; 6: the structural
+/// reader). Edits to the lexicons need no bump: their text is part of the fingerprint.
+const CACHE_SCHEMA: u32 = 6;
 
 /// Identifies the parser and the settings that shape its output: cached articles made under
 /// another fingerprint are parsed again.
 fn parser_fingerprint(options: &ParseOptions) -> String {
-    let described = format!("{}|{CACHE_SCHEMA}|{options:?}", env!("CARGO_PKG_VERSION"));
+    let described = format!(
+        "{}|{CACHE_SCHEMA}|{options:?}|{:016x}",
+        env!("CARGO_PKG_VERSION"),
+        crate::article::lexicon_digest()
+    );
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(described.as_bytes()))
 }
 
