@@ -8,7 +8,7 @@
 //! Written by hand: the signature is stored in the metadata cache and tuned to the stop words
 //! and stems used here, which a general MinHash crate would not keep stable.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::HashSet;
 use std::sync::OnceLock;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -154,7 +154,7 @@ fn shingle_hashes(title: &str, body: &[&str], language: &str) -> Vec<u64> {
         }
     }
     // Occurrences by the word's hash: the hash is computed anyway, and a key costs no copy.
-    let mut seen: HashMap<u64, usize> = HashMap::new();
+    let mut seen: foldhash::HashMap<u64, usize> = foldhash::HashMap::default();
     for line in body {
         for token in raw_tokens(line) {
             if let Some(w) = content_word(token, lists) {

@@ -5,7 +5,9 @@
 //! automata. Each verdict names the role and the signal that decided it, which
 //! `seedfeed inspect --explain` prints.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use foldhash::HashSet;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
@@ -15,6 +17,8 @@ pub(crate) const MAX_CHROME_CHARS: usize = 200;
 /// Longest line in which a phrase (`newsletter`, `cookies`) marks chrome in the middle of an
 /// article; before the headline and after the last paragraph, up to [`MAX_CHROME_CHARS`].
 pub(crate) const MAX_BODY_PHRASE_CHARS: usize = 100;
+/// Longest line read as a share bar (`Facebook Twitter WhatsApp Copier le lien`).
+pub(crate) const MAX_SHARE_BAR_CHARS: usize = 80;
 /// Longest line read as a counter, a reading time or a relative time (`12 comments`,
 /// `5 min read`, `il y a 3 heures`).
 pub(crate) const MAX_COUNTER_CHARS: usize = 40;
@@ -134,7 +138,7 @@ struct WordLists {
 
 /// The lexicon, compiled once.
 struct Lexicon {
-    lines: HashMap<String, Role>,
+    lines: foldhash::HashMap<String, Role>,
     prefixes: Option<AhoCorasick>,
     prefix_roles: Vec<Role>,
     phrases: Option<AhoCorasick>,
@@ -148,6 +152,9 @@ struct Lexicon {
     /// Relative-time phrases of several words or of scripts without spaces (`il y a`, `前`).
     relative_phrases: Option<AhoCorasick>,
     agencies: HashSet<String>,
+    /// The first words of the whole-line entries: a line starting otherwise is not a row of
+    /// them.
+    entry_starts: HashSet<String>,
     /// The longest whole-line entry, in words: a line of several entries
     /// (`Iniciar sesión Suscríbete`) is split into ones no longer than this.
     longest_line_words: usize,
@@ -243,6 +250,13 @@ fn lexicon() -> &'static Lexicon {
             relative_words: relative_words.into_iter().collect(),
             relative_phrases: automaton(&relative_phrases, StartKind::Unanchored),
             agencies: set(&words.words.agencies),
+            entry_starts: words
+                .lines
+                .values()
+                .flatten()
+                .filter_map(|l| l.split_whitespace().next())
+                .map(str::to_string)
+                .collect(),
             longest_line_words: words
                 .lines
                 .values()
@@ -267,7 +281,7 @@ pub(crate) fn is_sentence(line: &str) -> bool {
     if chars > MAX_CHROME_CHARS {
         return true;
     }
-    words(line) >= MIN_SENTENCE_WORDS && ends_like_sentence(line)
+    ends_like_sentence(line) && words(line) >= MIN_SENTENCE_WORDS
 }
 
 /// About how many words `line` has: its space-separated words, or for scripts written
@@ -277,6 +291,9 @@ pub(crate) fn words(line: &str) -> usize {
         .split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .count();
+    if line.is_ascii() {
+        return spaced;
+    }
     let unspaced = line.chars().filter(|c| is_unspaced_script(*c)).count();
     spaced.max(unspaced / 2)
 }
@@ -300,6 +317,11 @@ pub(crate) fn classify(line: &str, zone: Zone) -> Option<Verdict> {
         return None;
     }
     let sentence = is_sentence(line);
+    // Most lines between paragraphs are sentences, which nothing here removes: they are
+    // let go before any lowering or matching.
+    if sentence && zone == Zone::Body {
+        return None;
+    }
     let lex = lexicon();
     let lower = line.to_lowercase();
     if let Some(m) = lex
@@ -327,10 +349,17 @@ pub(crate) fn classify(line: &str, zone: Zone) -> Option<Verdict> {
     if let Some(m) = prefix {
         return Some(Verdict::new(lex.prefix_roles[m.pattern()], "line start"));
     }
-    let tokens: Vec<&str> = lower
-        .split(|c: char| c.is_whitespace() || matches!(c, ':' | ',' | '|' | '·' | '(' | ')' | '•'))
-        .filter(|t| !t.is_empty())
-        .collect();
+    // Share bars and counters are short: a longer line is not split into words for them.
+    let tokens: Vec<&str> = if chars <= MAX_SHARE_BAR_CHARS {
+        lower
+            .split(|c: char| {
+                c.is_whitespace() || matches!(c, ':' | ',' | '|' | '·' | '(' | ')' | '•')
+            })
+            .filter(|t| !t.is_empty())
+            .collect()
+    } else {
+        Vec::new()
+    };
     if is_share_bar(lex, &tokens) {
         return Some(Verdict::new(Role::Share, "network names"));
     }
@@ -354,7 +383,8 @@ pub(crate) fn classify(line: &str, zone: Zone) -> Option<Verdict> {
             return Some(Verdict::new(Role::ReadingTime, "number and minutes"));
         }
     }
-    if is_breadcrumb(line) {
+    let separated = line.contains(['›', '>', '→', '/', '»', '|', '·']) || line.contains("  ");
+    if separated && is_breadcrumb(line) {
         return Some(Verdict::new(
             Role::Breadcrumb,
             "separators between short words",
@@ -364,6 +394,9 @@ pub(crate) fn classify(line: &str, zone: Zone) -> Option<Verdict> {
         return Some(Verdict::new(role, "whole-line entries side by side"));
     }
     // `Sign in | Subscribe for $1/week`: parts between bars that are each chrome.
+    if !line.contains(['|', '·']) && !line.contains("  ") {
+        return None;
+    }
     let parts: Vec<&str> = line
         .split(['|', '·'])
         .flat_map(|p| p.split("  "))
@@ -387,6 +420,10 @@ pub(crate) fn classify(line: &str, zone: Zone) -> Option<Verdict> {
 /// (`Iniciar sesión Suscríbete`, `Accept all Manage preferences`): the first entry's role,
 /// when the words split into entries with none left over.
 fn entries(lex: &Lexicon, bare: &str) -> Option<Role> {
+    let first = bare.split_whitespace().next()?;
+    if !lex.entry_starts.contains(first) {
+        return None;
+    }
     let words: Vec<&str> = bare.split_whitespace().collect();
     if words.len() < 2 || words.len() > 4 * lex.longest_line_words {
         return None;

@@ -15,12 +15,12 @@ pub(crate) const MAX_DATE_LINE_CHARS: usize = 80;
 
 /// Month names in 34 languages (CLDR, see `lexicon/months.py`) and weekday names, read once.
 struct Calendars {
-    months: std::collections::HashMap<String, u32>,
+    months: foldhash::HashMap<String, u32>,
     /// Names with two meanings (`listopada`): each month with the languages that give it.
-    ambiguous: std::collections::HashMap<String, Vec<(u32, Vec<String>)>>,
-    weekdays: std::collections::HashSet<String>,
+    ambiguous: foldhash::HashMap<String, Vec<(u32, Vec<String>)>>,
+    weekdays: foldhash::HashSet<String>,
     /// Zone abbreviations, uppercase.
-    zones: std::collections::HashMap<String, Zone>,
+    zones: foldhash::HashMap<String, Zone>,
     words: DateWords,
 }
 
@@ -41,7 +41,7 @@ fn calendars() -> &'static Calendars {
                 })
                 .collect(),
             ambiguous: data(include_str!("lexicon/months.tsv")).fold(
-                std::collections::HashMap::new(),
+                foldhash::HashMap::default(),
                 |mut names, line| {
                     let fields: Vec<&str> = line.split('\t').collect();
                     if let [name, number, languages] = fields[..] {
@@ -80,13 +80,13 @@ fn calendars() -> &'static Calendars {
 #[derive(Debug, Default, serde::Deserialize)]
 struct DateWords {
     /// Words that may stand between the date parts and the time or around them.
-    fillers: std::collections::HashSet<String>,
+    fillers: foldhash::HashSet<String>,
     /// Words that join the day, month and year of one date (`3 de abril de 2025`).
-    connectors: std::collections::HashSet<String>,
+    connectors: foldhash::HashSet<String>,
     /// Letters glued to the front of a month name (Hebrew `באפריל`, "in April").
     month_prefixes: Vec<String>,
     /// Weekday marks of Chinese, Japanese and Korean dates.
-    cjk_weekdays: std::collections::HashSet<String>,
+    cjk_weekdays: foldhash::HashSet<String>,
     /// Words before a time: morning, afternoon.
     morning: Vec<String>,
     afternoon: Vec<String>,
@@ -101,7 +101,14 @@ fn is_filler(word: &str) -> bool {
 
 fn is_weekday(word: &str) -> bool {
     let calendars = calendars();
-    calendars.weekdays.contains(&word.to_lowercase()) || calendars.words.cjk_weekdays.contains(word)
+    let known =
+        |w: &str| calendars.weekdays.contains(w) || calendars.words.cjk_weekdays.contains(w);
+    // Most words come lowercase already: looked up without a copy.
+    if word.chars().any(char::is_uppercase) {
+        known(&word.to_lowercase())
+    } else {
+        known(word)
+    }
 }
 
 fn is_connector(word: &str) -> bool {
@@ -478,6 +485,9 @@ fn parse_zone(token: &str) -> Option<Zone> {
 /// `1er mai 2025`, `April 3, 2025`, `2025-04-03`). In `les 3 et 4 avril 2025` that is
 /// `4 avril 2025`: the first day that stands with its month and year.
 pub(crate) fn find_date_in_text(text: &str) -> Option<FoundDate> {
+    if !text.contains(char::is_numeric) {
+        return None;
+    }
     let text = ascii_digits(text);
     let tokens = tokenize(&text);
     (0..tokens.len())
@@ -511,6 +521,20 @@ fn tokenize(text: &str) -> Vec<&str> {
     .collect()
 }
 
+/// Whether a date line may start with `word`: a digit, a month or weekday name, a filler
+/// (`on`, `le`). A cheap test before the full parse, for scans over every word of a line.
+pub(crate) fn may_start_date(word: &str) -> bool {
+    let word = word.trim_matches(|c: char| matches!(c, ',' | '.' | '(' | ')'));
+    if word.starts_with(|c: char| c.is_numeric()) {
+        return true;
+    }
+    if !word.starts_with(char::is_alphabetic) {
+        return false;
+    }
+    let lower = word.to_lowercase();
+    is_filler(&lower) || is_weekday(&lower) || month(&lower).is_some()
+}
+
 /// A date at the start of `tokens` after optional weekday and filler words; returns the date
 /// and the tokens after it.
 fn date_at_start<'a>(tokens: &'a [&'a str]) -> Option<(Calendar, &'a [&'a str])> {
@@ -529,6 +553,11 @@ fn date_at_start<'a>(tokens: &'a [&'a str]) -> Option<(Calendar, &'a [&'a str])>
 /// A date whose first token is `tokens[i]`: returns it with the number of tokens it used.
 fn date_at(tokens: &[&str], i: usize) -> Option<(Calendar, usize)> {
     let first = tokens.get(i)?;
+    // Every form starts with a number or a month name: most words of running text are let go
+    // here, before anything is parsed.
+    if !first.starts_with(|c: char| c.is_ascii_digit()) && month(first).is_none() {
+        return None;
+    }
     if let Some(date) = numeric_date(first) {
         return Some((date, 1));
     }
@@ -641,9 +670,14 @@ fn day(token: &str) -> Option<u32> {
 }
 
 fn month(token: &str) -> Option<Month> {
-    let lower = token.to_lowercase();
+    let lower: std::borrow::Cow<'_, str> = if token.chars().any(char::is_uppercase) {
+        token.to_lowercase().into()
+    } else {
+        token.into()
+    };
+    let lower = lower.as_ref();
     let calendars = calendars();
-    if let Some(number) = calendars.months.get(&lower) {
+    if let Some(number) = calendars.months.get(lower) {
         return Some(Month::Number(*number));
     }
     let glued = calendars.words.month_prefixes.iter().find_map(|p| {
@@ -653,7 +687,7 @@ fn month(token: &str) -> Option<Month> {
     if let Some(number) = glued {
         return Some(Month::Number(*number));
     }
-    let (name, _) = calendars.ambiguous.get_key_value(&lower)?;
+    let (name, _) = calendars.ambiguous.get_key_value(lower)?;
     Some(Month::Ambiguous(name.as_str()))
 }
 

@@ -3,7 +3,7 @@
 /// How much text (in bytes, cut at a character boundary) is given to the detector: more only
 /// costs time (detection was half of the parse time at 1 KiB, and its cost grows with the
 /// sample), and the trigram profile of 80-odd words of prose is already decisive.
-pub(crate) const DETECT_SAMPLE_BYTES: usize = 512;
+pub(crate) const DETECT_SAMPLE_BYTES: usize = 256;
 
 /// A detector choosing among the languages `tags` (BCP 47, as [`detect`] reports them), or
 /// among every language it knows when `tags` is empty; the first unknown tag is the error.
