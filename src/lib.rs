@@ -10,8 +10,9 @@
 //!    typed values and checked at start-up, each error naming its key.
 //! 2. `watch`: every path that a `notify` event names, gathered into one bounded set of
 //!    pending paths (with the kernel's rename pairs), and rechecks asked for by readers.
-//! 3. [`article`]: one file's bytes to an article (decode, title and metadata, body, boilerplate,
-//!    and a [`related`] similarity signature).
+//! 3. [`article`]: one file's bytes to an article (decode; the head's lines read as title,
+//!    metadata or site chrome; body, chrome removed by role; language; and a [`related`]
+//!    similarity signature), its word lists data in `article/lexicon/`.
 //! 4. [`model`]: the value types the later stages share (file records, published entries,
 //!    feed items, source and tag counts).
 //! 5. [`store`]: the index of published articles and the `redb` state database behind it.
