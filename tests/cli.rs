@@ -37,6 +37,46 @@ fn run_to_exit(mut cmd: std::process::Command) -> std::process::Output {
 }
 
 #[test]
+fn inspect_explain_names_each_lines_role_and_signal() {
+    let ws = Workspace::empty();
+    let file = ws.seeds().join("combined.txt");
+    std::fs::write(
+        &file,
+        "Accueil › Monde › Afrique\nLe festival dévoile sa programmation\n\
+         Par Claire Dubois et Léa Roux · 17 juin 2025, 12h30\n\n\
+         Le festival a dévoilé mardi la programmation de sa prochaine édition, très attendue.\n",
+    )
+    .expect("write");
+    let out = run(&ws, &["inspect", "--explain", file.to_str().expect("path")]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "breadcrumb",
+        "best headline score",
+        "author + date",
+        "byline word",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    let json = run(
+        &ws,
+        &[
+            "inspect",
+            "--json",
+            "--explain",
+            file.to_str().expect("path"),
+        ],
+    );
+    let report: Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(report["author"], "Claire Dubois et Léa Roux");
+    assert_eq!(report["date"], "2025-06-17T12:30:00Z");
+    assert!(report["explained"].as_array().is_some_and(|a| a.len() >= 4));
+}
+
+#[test]
 fn inspect_json_reads_both_sample_shapes() {
     let ws = Workspace::with_samples();
     let lavrov = ws.seeds().join("000_5f06b2f05f265a12.txt");

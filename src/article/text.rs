@@ -1406,6 +1406,108 @@ fn ends_with_terminal_punctuation(s: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn read(text: &str) -> ParsedArticle {
+        crate::article::parse(
+            text.as_bytes(),
+            crate::article::Markup::Text,
+            &ParseOptions::default().explaining(),
+        )
+        .expect("parses")
+    }
+
+    #[test]
+    fn the_title_is_the_best_headline_not_the_first_line() {
+        let a = read(
+            "Menu\nHome > World > Africa\nThe Daily Planet\n\
+             Council approves next year's budget after a long night\n\
+             By Jane Doe and John Roe · Apr. 3, 2025, 9:15 a.m. ET\n\n\
+             The city council approved the budget on Tuesday night, after a long debate.\n",
+        );
+        assert_eq!(
+            a.meta.title,
+            "Council approves next year's budget after a long night"
+        );
+        assert_eq!(a.meta.author.as_deref(), Some("Jane Doe and John Roe"));
+        let stripped: Vec<&str> = a.stripped.iter().map(String::as_str).collect();
+        assert_eq!(
+            stripped,
+            ["Menu", "Home > World > Africa", "The Daily Planet"]
+        );
+        let title = a
+            .explained
+            .iter()
+            .find(|n| n.role == "title")
+            .expect("a title note");
+        assert_eq!(title.signal, "best headline score");
+    }
+
+    #[test]
+    fn metadata_after_blank_lines_and_a_standfirst_is_read() {
+        let a = read(
+            "Amersfoort opent fietsenstalling\n\n\
+             Onder het Stationsplein is vrijdag een nieuwe fietsenstalling geopend.\n\n\
+             Door Pieter van Dijk\n\nvr 11 apr 2025, 13:05\n\n\
+             De stalling is de eerste 24 uur gratis, daarna betalen gebruikers.\n",
+        );
+        assert_eq!(a.meta.author.as_deref(), Some("Pieter van Dijk"));
+        let first = a.paragraphs().next();
+        assert_eq!(
+            first,
+            Some("Onder het Stationsplein is vrijdag een nieuwe fietsenstalling geopend.")
+        );
+        assert_eq!(a.paragraphs().count(), 2);
+    }
+
+    #[test]
+    fn chrome_goes_wherever_it_stands_but_a_sentence_between_paragraphs_stays() {
+        let a = read(
+            "A title of several words here\n\
+             The first paragraph of the article, which is long enough to be one.\n\
+             Advertisement\n\
+             Share this article on Facebook and Twitter, the mayor told the council.\n\
+             Facebook Twitter WhatsApp\n\
+             The last paragraph of the article ends here with a full stop.\n\
+             12 comments\n",
+        );
+        let paragraphs: Vec<&str> = a.paragraphs().collect();
+        assert_eq!(
+            paragraphs,
+            [
+                "The first paragraph of the article, which is long enough to be one.",
+                "Share this article on Facebook and Twitter, the mayor told the council.",
+                "The last paragraph of the article ends here with a full stop.",
+            ]
+        );
+        let roles: Vec<&str> = a
+            .explained
+            .iter()
+            .filter(|n| {
+                ["advertisement", "share bar", "comment counter"].contains(&n.role.as_str())
+            })
+            .map(|n| n.line.as_str())
+            .collect();
+        assert_eq!(
+            roles,
+            ["Advertisement", "Facebook Twitter WhatsApp", "12 comments"]
+        );
+    }
+
+    #[test]
+    fn published_is_the_date_when_updated_is_given_too_and_relative_times_are_not_dates() {
+        let a = read(
+            "Greenland cores point to ice-free summers long ago\n\
+             By Priya Raman | Published 14 March 2025 · Updated 16 March 2025\n\n\
+             The ice sheet may be more sensitive to warming than many models assume, they say.\n",
+        );
+        let (date, _) = a.meta.date.expect("a date");
+        assert_eq!(date.to_rfc3339(), "2025-03-14T00:00:00+00:00");
+        let b = read(
+            "Ferry operator cuts winter crossings to the islands\nUpdated 2 hours ago\n\n\
+             The operator will cut winter sailings by almost a third from October, it said.\n",
+        );
+        assert_eq!(b.meta.date, None);
+    }
+
     #[test]
     fn the_metadata_lexicon_loads() {
         let words: MetadataWords =
