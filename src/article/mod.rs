@@ -558,7 +558,15 @@ fn parse_markdown(text: &str, options: &ParseOptions) -> Result<Read, SkipReason
 
 /// Collapses runs of white space to one space and trims.
 pub(crate) fn collapse_whitespace(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    // One pass into one buffer: this runs on every line and paragraph of every file.
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// A title or metadata value as shown: invisible format characters
