@@ -971,15 +971,7 @@ fn segment(part: &str) -> Option<(Metadata, &'static str)> {
             Some(Field::Author) if names(value, &mut meta) => return Some((meta, "key")),
             Some(field @ (Field::Date | Field::Updated)) => {
                 let (date, rest) = date_then_rest(value)?;
-                let published = matches!(field, Field::Date);
-                if published {
-                    meta.date = Some(date);
-                } else {
-                    meta.updated = Some(date);
-                }
-                if let Some(rest) = rest {
-                    trailing_fields(rest, &mut meta)?;
-                }
+                set_date(&mut meta, date, matches!(field, Field::Date), rest)?;
                 return Some((meta, "key"));
             }
             Some(Field::Source) if !value.is_empty() => {
@@ -1014,14 +1006,7 @@ fn segment(part: &str) -> Option<(Metadata, &'static str)> {
             let Some((date, rest)) = date_then_rest(after_label(rest)) else {
                 continue;
             };
-            if published {
-                meta.date = Some(date);
-            } else {
-                meta.updated = Some(date);
-            }
-            if let Some(rest) = rest {
-                trailing_fields(rest, &mut meta)?;
-            }
+            set_date(&mut meta, date, published, rest)?;
             return Some((
                 meta,
                 if published {
@@ -1108,6 +1093,25 @@ fn date_then_rest(text: &str) -> Option<(FoundDate, Option<&str>)> {
         updated.strip(rest)?;
         Some((date::parse_date_line(&text[..at])?, Some(rest)))
     })
+}
+
+/// Sets the publication date (`published`) or the date of the last change, and reads what
+/// followed the date (`rest`); `None` when that is not metadata.
+fn set_date(
+    meta: &mut Metadata,
+    date: FoundDate,
+    published: bool,
+    rest: Option<&str>,
+) -> Option<()> {
+    if published {
+        meta.date = Some(date);
+    } else {
+        meta.updated = Some(date);
+    }
+    match rest {
+        Some(rest) => trailing_fields(rest, meta),
+        None => Some(()),
+    }
 }
 
 /// Reads what follows a date on its line into `meta`: another field (`updated 4 April
