@@ -236,6 +236,12 @@ mod tests {
         let same = Filters::parse("q=russie%20MALI&limit=5&lang=fr&since=2025-04-03", 100);
         assert_eq!(same.map(|s| s.canonical()), Ok(f.canonical()));
         assert!(Filters::parse("", 100).expect("empty").is_empty());
+        // The capital sharp s lowers to `ß`, which reads back as `ss`: the canonical query
+        // must already say `ss` (found by the `request` fuzz target).
+        let sharp = Filters::parse("q=UUU+STRA%E1%BA%9EE", 100).expect("valid");
+        let again = Filters::parse(&sharp.canonical(), 100).expect("canonical parses");
+        assert_eq!(again.canonical(), sharp.canonical());
+        assert_eq!(sharp.words, vec!["strasse", "uuu"]);
     }
 
     #[test]
