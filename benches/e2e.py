@@ -24,8 +24,12 @@ Per N it measures, all on 127.0.0.1:
   7. soak         with --soak SECONDS, on the largest N: files created, modified and deleted
                   a few times a second while the feed is polled; VmRSS every 10 s.
 
-Hugo, nginx and wrk are optional (`apt-get install -y hugo nginx wrk`): a missing one is
-skipped with a note. The Markdown tables go to stdout and to --out; progress goes to stderr.
+Hugo, nginx and wrk are the peers (`apt-get install -y hugo nginx wrk`): a missing one stops
+the run at once with the list of what is missing, rather than leaving its cells empty;
+--allow-missing-peers skips its columns with a note instead. Each size also measures the
+physical floor of a cold start: reading every article file from the page cache, and reading
+and checksumming them (`cat` and `cksum` over all files, as many processes as cores), so the
+cold start can be read against it. The Markdown tables go to stdout and to --out; progress goes to stderr.
 Every child process is stopped and every temp dir removed on exit, Ctrl-C included.
 """
 import argparse
@@ -695,10 +699,35 @@ def soak(sf, corpus, seconds):
 
 # ---------------------------------------------------------------- one size
 
+def measure_floor(corpus, runs=3):
+    """Seconds to read every file of `corpus` from the page cache (`cat`), and to read and
+    checksum them (`cksum`), with as many processes as cores: medians of `runs`, after one
+    warm-up read. Returns (bytes, read_s, read_hash_s)."""
+    files = []
+    for root, _, names in os.walk(corpus):
+        files.extend(os.path.join(root, name) for name in names)
+    size = sum(os.path.getsize(f) for f in files)
+    listing = "\0".join(files).encode()
+    cores = str(os.cpu_count() or 1)
+
+    def timed(tool):
+        start = time.monotonic()
+        subprocess.run(["xargs", "-0", "-P", cores, "-n", "512", tool], input=listing,
+                       stdout=subprocess.DEVNULL, check=True)
+        return time.monotonic() - start
+
+    timed("cat")
+    reads = [timed("cat") for _ in range(runs)]
+    hashes = [timed("cksum") for _ in range(runs)]
+    return size, med(reads), med(hashes)
+
+
 def bench_size(args, n, soak_here):
     work = temp_dir(f"seedfeed-e2e-{n}-")
     res = {"n": n, "notes": [], "load": open("/proc/loadavg").read().split()[:3]}
     corpus = text_corpus(n)
+    log(f"[N={n}] read and read+hash floor")
+    res["floor"] = measure_floor(corpus)
     have_hugo = shutil.which("hugo") is not None
     site = hugo_site(n) if have_hugo else None
 
@@ -779,6 +808,11 @@ def report_size(r, args):
          "hugo server, max" if hs else "—", ratio(ch_p99, hs_p99), TARGETS["change_p99"]),
         ("deletions gone from the feed", secs(r["gone"]), "—", "—", "—", "—"),
     ]
+    size, floor_read, floor_hash = r["floor"]
+    rows.insert(1, (f"floor: read {size / 2**20:.0f} MiB from the page cache; read + cksum",
+                    f"{secs(floor_read)}; {secs(floor_hash)}", secs(cold),
+                    "seedfeed cold start", f"{cold / floor_hash:.1f}× the read+hash floor"
+                    if floor_hash else "—", "—"))
     serving = r.get("serving", [])
     for name, a, b in serving:
         if name.endswith(f"c{max(args.wrk_conns)}") and "atom gzip" in name:
@@ -888,10 +922,18 @@ def parse_args():
     p.add_argument("--soak", type=int, default=0, metavar="SECONDS",
                    help="churn + polling on the largest N for this long, VmRSS every 10 s")
     p.add_argument("--out", help="also write the Markdown report to this file")
+    p.add_argument("--allow-missing-peers", action="store_true",
+                   help="skip the columns of a missing hugo, nginx or wrk instead of stopping")
     args = p.parse_args()
     args.bin = os.path.abspath(args.bin)
     if not os.access(args.bin, os.X_OK):
         p.error(f"{args.bin} is not an executable (cargo build --release, or pass --bin)")
+    missing = [tool for tool in ("hugo", "wrk") if shutil.which(tool) is None]
+    if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
+        missing.append("nginx")
+    if missing and not args.allow_missing_peers:
+        p.error(f"peers missing: {', '.join(missing)} (apt-get install -y hugo nginx wrk, "
+                "or pass --allow-missing-peers to skip their columns)")
     return args
 
 
