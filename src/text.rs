@@ -22,6 +22,16 @@ pub(crate) fn is_language_tag(tag: &str) -> bool {
 /// marks, embeddings, overrides and isolates (pages isolate titles and names with `<bdi>` and
 /// `dir="auto"` instead). Zero-width joiners and non-joiners stay: emoji sequences, Indic
 /// scripts and Persian spelling need them.
+/// `s` in lowercase, borrowed when it has no capital: word lists are looked up for every
+/// word of a line, and most words come lowercase already.
+pub(crate) fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_uppercase) {
+        s.to_lowercase().into()
+    } else {
+        s.into()
+    }
+}
+
 pub(crate) fn is_invisible_format(c: char) -> bool {
     matches!(c, '\u{ad}' | '\u{61c}' | '\u{180e}' | '\u{200b}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }

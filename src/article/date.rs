@@ -101,14 +101,8 @@ fn is_filler(word: &str) -> bool {
 
 fn is_weekday(word: &str) -> bool {
     let calendars = calendars();
-    let known =
-        |w: &str| calendars.weekdays.contains(w) || calendars.words.cjk_weekdays.contains(w);
-    // Most words come lowercase already: looked up without a copy.
-    if word.chars().any(char::is_uppercase) {
-        known(&word.to_lowercase())
-    } else {
-        known(word)
-    }
+    let lower = crate::text::lowercase(word);
+    calendars.weekdays.contains(lower.as_ref()) || calendars.words.cjk_weekdays.contains(word)
 }
 
 fn is_connector(word: &str) -> bool {
@@ -670,11 +664,7 @@ fn day(token: &str) -> Option<u32> {
 }
 
 fn month(token: &str) -> Option<Month> {
-    let lower: std::borrow::Cow<'_, str> = if token.chars().any(char::is_uppercase) {
-        token.to_lowercase().into()
-    } else {
-        token.into()
-    };
+    let lower = crate::text::lowercase(token);
     let lower = lower.as_ref();
     let calendars = calendars();
     if let Some(number) = calendars.months.get(lower) {
@@ -848,55 +838,48 @@ mod tests {
             at("Jan. 3, 2025, 9:15 a.m. ET"),
             "2025-01-03T14:15:00+00:00"
         );
-        assert_eq!(at("2025/05/12 14:30"), "2025-05-12T14:30:00+00:00");
-        assert_eq!(
-            at("2025年8月6日（水）午後3時20分"),
-            "2025-08-06T15:20:00+00:00"
-        );
-        assert_eq!(at("2025.07.21. 오후 3:20"), "2025-07-21T15:20:00+00:00");
-        assert_eq!(at("06.04.25, 12:30"), "2025-04-06T12:30:00+00:00");
-        assert_eq!(at("7. 5. 2025 15:40"), "2025-05-07T15:40:00+00:00");
-        assert_eq!(
-            at("03 Nisan 2025 Perşembe 11:35"),
-            "2025-04-03T11:35:00+00:00"
-        );
-        assert_eq!(at("vr 11 apr 2025, 13:05"), "2025-04-11T13:05:00+00:00");
-        assert_eq!(
-            at("11th February 2025, 4:30pm GMT"),
-            "2025-02-11T16:30:00+00:00"
-        );
-        assert_eq!(
-            at("Tuesday 8 April 2025 7.05am EDT"),
-            "2025-04-08T11:05:00+00:00"
-        );
-        assert_eq!(
-            at("2025. április 9., szerda 10:05"),
-            "2025-04-09T10:05:00+00:00"
-        );
-        assert_eq!(
-            at("Mo., 3. Nov. 2025, 07:15 Uhr"),
-            "2025-11-03T07:15:00+00:00"
-        );
-        assert_eq!(
-            at("1er juillet 2025 à 17 h 30 HAE"),
-            "2025-07-01T21:30:00+00:00"
-        );
-        assert_eq!(at("٠٢/٠٩/٢٠٢٥ - ٠٤:١٥ م"), "2025-09-02T16:15:00+00:00");
-        assert_eq!(
-            at("سه‌شنبه ۲۱ اکتبر ۲۰۲۵ - ساعت ۱۴:۲۰"),
-            "2025-10-21T14:20:00+00:00"
-        );
-        assert_eq!(
-            at("Thứ hai, 15/12/2025, 14:30 (GMT+7)"),
-            "2025-12-15T07:30:00+00:00"
-        );
-        assert_eq!(at("9 марта 2025, 18:30 (мск)"), "2025-03-09T15:30:00+00:00");
-        assert_eq!(
-            at("2025-05-20 10:15（北京时间）"),
-            "2025-05-20T02:15:00+00:00"
-        );
-        assert_eq!(at("3 באפריל 2025"), "2025-04-03T00:00:00+00:00");
-        assert_eq!(at("3 квітня 2025 року"), "2025-04-03T00:00:00+00:00");
+        // Numeric forms, weekdays, clock words and zones of many languages.
+        for (line, want) in [
+            ("2025/05/12 14:30", "2025-05-12T14:30:00+00:00"),
+            ("2025年8月6日（水）午後3時20分", "2025-08-06T15:20:00+00:00"),
+            ("2025.07.21. 오후 3:20", "2025-07-21T15:20:00+00:00"),
+            ("06.04.25, 12:30", "2025-04-06T12:30:00+00:00"),
+            ("7. 5. 2025 15:40", "2025-05-07T15:40:00+00:00"),
+            ("03 Nisan 2025 Perşembe 11:35", "2025-04-03T11:35:00+00:00"),
+            ("vr 11 apr 2025, 13:05", "2025-04-11T13:05:00+00:00"),
+            (
+                "11th February 2025, 4:30pm GMT",
+                "2025-02-11T16:30:00+00:00",
+            ),
+            (
+                "Tuesday 8 April 2025 7.05am EDT",
+                "2025-04-08T11:05:00+00:00",
+            ),
+            (
+                "2025. április 9., szerda 10:05",
+                "2025-04-09T10:05:00+00:00",
+            ),
+            ("Mo., 3. Nov. 2025, 07:15 Uhr", "2025-11-03T07:15:00+00:00"),
+            (
+                "1er juillet 2025 à 17 h 30 HAE",
+                "2025-07-01T21:30:00+00:00",
+            ),
+            ("٠٢/٠٩/٢٠٢٥ - ٠٤:١٥ م", "2025-09-02T16:15:00+00:00"),
+            (
+                "سه‌شنبه ۲۱ اکتبر ۲۰۲۵ - ساعت ۱۴:۲۰",
+                "2025-10-21T14:20:00+00:00",
+            ),
+            (
+                "Thứ hai, 15/12/2025, 14:30 (GMT+7)",
+                "2025-12-15T07:30:00+00:00",
+            ),
+            ("9 марта 2025, 18:30 (мск)", "2025-03-09T15:30:00+00:00"),
+            ("2025-05-20 10:15（北京时间）", "2025-05-20T02:15:00+00:00"),
+            ("3 באפריל 2025", "2025-04-03T00:00:00+00:00"),
+            ("3 квітня 2025 року", "2025-04-03T00:00:00+00:00"),
+        ] {
+            assert_eq!(at(line), want, "{line}");
+        }
         let date = parse_date_line("13.05.2025").expect("date");
         let (time, zone) = parse_time_line("11:25").expect("time");
         assert_eq!(

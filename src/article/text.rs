@@ -798,12 +798,7 @@ impl Prefixes {
 
 /// [`first_word`] in lowercase; borrowed when it is already.
 fn first_word_lower(text: &str) -> std::borrow::Cow<'_, str> {
-    let first = first_word(text);
-    if first.chars().any(char::is_uppercase) {
-        first.to_lowercase().into()
-    } else {
-        first.into()
-    }
+    crate::text::lowercase(first_word(text))
 }
 
 /// The first word of `text`, up to white space or a colon.
