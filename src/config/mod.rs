@@ -385,7 +385,7 @@ impl Default for BoilerplateSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct WatchSettings {
     /// Milliseconds the paths of a burst of events are gathered, from the first one, before
-    /// they are indexed together.
+    /// they are indexed together; a file closed after writing makes the round due at once.
     pub debounce_ms: u64,
     /// A file removed and the same content added (under any name) within this many
     /// milliseconds is one article that moved: it keeps its id and dates. 0 disables.

@@ -8,7 +8,10 @@
 //! until the next full reconcile; see `a_renamed_then_deleted_file_names_both_paths`.)
 //!
 //! - **Gathering.** Paths are taken `watch.debounce_ms` after the first of them arrived, so a
-//!   burst is indexed in a few rounds, not one round per event.
+//!   burst is indexed in a few rounds, not one round per event. A file closed after writing
+//!   is complete: it makes the round due at once, with whatever else is pending. A burst of
+//!   closed files still gathers, behind the round being indexed: the indexer takes the next
+//!   round only when it is done with this one.
 //! - **Files being written** are held back: a file that was created or written to is only
 //!   handed over once its writer closes it (inotify's close-after-write), or after
 //!   `watch.write_settle_ms` without a new event for writers that never close it (and for the
@@ -91,6 +94,9 @@ struct Pending {
     rescan: Option<String>,
     /// When the oldest of `ready` or `folders` arrived.
     since: Option<Instant>,
+    /// A file among `ready` was closed after writing: the round is due at once (nothing is
+    /// left to wait for), unless a rename's pair is expected.
+    closed: bool,
     /// Set by the second half of a rename (`To`) until its pair (`Both`) arrives: notify
     /// reports them as two events, and a round taken between them would index the new name
     /// without knowing where the article came from (a new id). Waited for at most
@@ -133,6 +139,11 @@ impl Pending {
     fn note(&mut self, path: PathBuf, state: FileState, is_metadata: bool, settle: Duration) {
         let now = Instant::now();
         match state {
+            FileState::Closed => {
+                self.being_written.remove(&path);
+                self.closed = true;
+                self.add_ready(path, now);
+            }
             // A chmod or utime while a writer is busy does not finish the write.
             FileState::Ready if is_metadata && self.being_written.contains_key(&path) => {}
             FileState::Ready => {
@@ -172,10 +183,11 @@ impl Pending {
             self.renames.clear();
             self.folders.clear();
             self.since = None;
+            self.closed = false;
             return Ok(Work::Rescan);
         }
         let due = match self.since {
-            Some(_) if due_now => Some(now),
+            Some(_) if due_now || self.closed => Some(now),
             since => since.map(|since| since + gather),
         };
         let due = match (due, self.pair_expected) {
@@ -185,6 +197,7 @@ impl Pending {
         if due.is_some_and(|due| due <= now) {
             self.pair_expected = None;
             self.since = None;
+            self.closed = false;
             let renames = std::mem::take(&mut self.renames);
             if !self.folders.is_empty() {
                 self.ready.clear();
@@ -464,14 +477,18 @@ fn is_watch_limit(error: &notify::Error) -> bool {
 /// Whether an event leaves its file being written, or done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FileState {
+    /// Created or written to: complete once closed, or quiet for `write_settle_ms`.
     Writing,
+    /// Closed after writing: complete, and due at once.
+    Closed,
+    /// Renamed, removed, a folder created, attributes changed: ready after the gathering.
     Ready,
 }
 
 /// What `kind` says of its paths; `None` for events that say nothing about them.
 fn state_after(kind: &EventKind) -> Option<FileState> {
     match kind {
-        EventKind::Access(AccessKind::Close(AccessMode::Write)) => Some(FileState::Ready),
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => Some(FileState::Closed),
         // Opens and reads, including seedfeed's own: reacting to them would loop forever.
         EventKind::Access(_) => None,
         EventKind::Create(CreateKind::Folder) => Some(FileState::Ready),
@@ -541,11 +558,30 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn paths_are_gathered_then_taken_together() {
         let (tx, mut rx) = channel(GATHER, SETTLE);
-        tx.event(closed(&["b"]));
+        tx.event(removed(&["b"]));
         tx.event(removed(&["a"]));
-        tx.event(closed(&["a"]));
         let started = Instant::now();
         assert_eq!(rx.next_work().await, paths(&["a", "b"]));
+        assert!(started.elapsed() >= GATHER);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_closed_file_is_taken_at_once_with_what_is_pending() {
+        let (tx, mut rx) = channel(GATHER, SETTLE);
+        tx.event(removed(&["a"]));
+        tx.event(written(&["b"]));
+        tx.event(closed(&["b"]));
+        let started = Instant::now();
+        assert_eq!(rx.next_work().await, paths(&["a", "b"]));
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        // While that round is indexed, a burst of closes gathers into the next one.
+        tx.event(closed(&["c"]));
+        tx.event(closed(&["d"]));
+        assert_eq!(rx.next_work().await, paths(&["c", "d"]));
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        // Once taken, other events wait for the gathering again.
+        tx.event(removed(&["e"]));
+        assert_eq!(rx.next_work().await, paths(&["e"]));
         assert!(started.elapsed() >= GATHER);
     }
 
