@@ -44,10 +44,10 @@ pub fn build(settings: &Settings, out: &Path) -> anyhow::Result<BuildReport> {
     let rendered = feed::render(&items, &newest, newest.len(), store.facets(), &ctx)?;
     let catalog = Catalog::of(&store);
     let bodies = store.bodies();
-    let link_related = catalog.published.len() <= MAX_BUILD_RELATED_ARTICLES;
+    let link_related = catalog.len() <= MAX_BUILD_RELATED_ARTICLES;
     if !link_related {
         tracing::info!(
-            articles = catalog.published.len(),
+            articles = catalog.len(),
             limit = MAX_BUILD_RELATED_ARTICLES,
             "pages are written without related links (the daemon renders them per page)"
         );

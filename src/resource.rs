@@ -18,8 +18,9 @@ pub(crate) const OPML_CONTENT_TYPE: &str = "text/x-opml; charset=utf-8";
 pub(crate) const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 /// `Content-Type` of `/status`.
 pub(crate) const JSON_CONTENT_TYPE: &str = "application/json";
-/// Compression of the feeds and the index, redone on every change: level 6 gives within 2% of
-/// level 9's size in a third of its time, which a change-to-visible budget of 100 ms needs.
+/// Compression of the feeds and the index, redone on every change after the identity bytes
+/// are served (see [`crate::snapshot::Snapshot::compressed`]): level 6 gives within 2% of
+/// level 9's size in a third of its time.
 pub(crate) const FEED_GZIP: Compression = Compression::new(6);
 /// Compression of article pages, rendered on demand: the fastest level.
 pub(crate) const PAGE_GZIP: Compression = Compression::fast();
@@ -53,21 +54,19 @@ impl Resource {
     #[cfg(test)]
     fn new(content_type: &'static str, body: String, produced: SystemTime) -> Self {
         let hash = xxhash_rust::xxh3::xxh3_64(body.as_bytes());
-        Self::hashed(content_type, body, hash, produced, FEED_GZIP)
+        Self::hashed(content_type, body, hash, produced, Some(FEED_GZIP))
     }
 
+    /// `level` `None`: not compressed yet (see [`Resource::compressed`]).
     fn hashed(
         content_type: &'static str,
         body: String,
         hash: u64,
         produced: SystemTime,
-        level: Compression,
+        level: Option<Compression>,
     ) -> Self {
         let body = Bytes::from(body);
-        let gzip = (body.len() >= MIN_GZIP_BYTES)
-            .then(|| gzip(&body, level))
-            .flatten()
-            .filter(|gz| gz.len() < body.len());
+        let gzip = level.and_then(|level| compress(&body, level));
         let last_modified = whole_seconds(produced);
         Self {
             content_type: HeaderValue::from_static(content_type),
@@ -81,7 +80,8 @@ impl Resource {
         }
     }
 
-    /// Prepares `body` for serving (hashes it, compresses it, formats its headers), but keeps `previous` (and its `Last-Modified`) when the bytes
+    /// Prepares `body` for serving (hashes it, compresses it at `level` unless that is `None`,
+    /// formats its headers), but keeps `previous` (and its `Last-Modified`) when the bytes
     /// are the same, so unchanged documents keep validating; changed bytes always get a later
     /// `Last-Modified` than `previous`.
     pub(crate) fn reuse_or_new(
@@ -89,7 +89,7 @@ impl Resource {
         content_type: &'static str,
         body: String,
         produced: SystemTime,
-        level: Compression,
+        level: Option<Compression>,
     ) -> Arc<Resource> {
         let hash = xxhash_rust::xxh3::xxh3_64(body.as_bytes());
         match previous {
@@ -103,6 +103,36 @@ impl Resource {
             None => Arc::new(Resource::hashed(content_type, body, hash, produced, level)),
         }
     }
+}
+
+impl Resource {
+    /// The same document with its gzip body at `level`, when compression pays and it has
+    /// none yet; `None` otherwise. Validators and `Last-Modified` are the same: both bodies
+    /// are the same representation.
+    pub(crate) fn compressed(&self, level: Compression) -> Option<Resource> {
+        if self.gzip.is_some() {
+            return None;
+        }
+        let gzip = compress(&self.body, level)?;
+        Some(Resource {
+            content_type: self.content_type.clone(),
+            body: self.body.clone(),
+            gzip: Some(gzip),
+            etag: self.etag.clone(),
+            gzip_etag: self.gzip_etag.clone(),
+            last_modified: self.last_modified,
+            last_modified_header: self.last_modified_header.clone(),
+            hash: self.hash,
+        })
+    }
+}
+
+/// `body` gzipped at `level`, when it is long enough for that to pay and the result is smaller.
+fn compress(body: &[u8], level: Compression) -> Option<Bytes> {
+    (body.len() >= MIN_GZIP_BYTES)
+        .then(|| gzip(body, level))
+        .flatten()
+        .filter(|gz| gz.len() < body.len())
 }
 
 fn etag(hash: u64, suffix: &str) -> HeaderValue {
@@ -146,6 +176,23 @@ mod tests {
     }
 
     #[test]
+    fn compressing_later_keeps_the_validators_and_compresses_once() {
+        let body = "<feed>".to_string() + &"entry ".repeat(500) + "</feed>";
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let plain = Resource::reuse_or_new(None, OPML_CONTENT_TYPE, body, t0, None);
+        assert!(plain.gzip.is_none());
+        let gzipped = plain.compressed(FEED_GZIP).expect("compression pays");
+        assert!(gzipped.gzip.is_some());
+        assert_eq!(
+            (&gzipped.etag, &gzipped.gzip_etag, gzipped.last_modified),
+            (&plain.etag, &plain.gzip_etag, plain.last_modified)
+        );
+        assert!(gzipped.compressed(FEED_GZIP).is_none());
+        let tiny = Resource::reuse_or_new(None, OPML_CONTENT_TYPE, "tiny".into(), t0, None);
+        assert!(tiny.compressed(FEED_GZIP).is_none());
+    }
+
+    #[test]
     fn small_bodies_are_not_compressed() {
         let r = Resource::new(HTML_CONTENT_TYPE, "tiny".into(), SystemTime::now());
         assert!(r.gzip.is_none());
@@ -161,7 +208,7 @@ mod tests {
             OPML_CONTENT_TYPE,
             "same".into(),
             t1,
-            FEED_GZIP,
+            Some(FEED_GZIP),
         );
         assert!(Arc::ptr_eq(&first, &again));
         let changed = Resource::reuse_or_new(
@@ -169,7 +216,7 @@ mod tests {
             OPML_CONTENT_TYPE,
             "other".into(),
             t1,
-            FEED_GZIP,
+            Some(FEED_GZIP),
         );
         assert_eq!(changed.last_modified, t1);
         assert_ne!(changed.etag, first.etag);
@@ -181,11 +228,9 @@ mod tests {
     fn changed_bytes_within_the_same_second_get_a_later_last_modified() {
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
         let first = Arc::new(Resource::new(OPML_CONTENT_TYPE, "v1".into(), t0));
-        let second =
-            Resource::reuse_or_new(Some(&first), OPML_CONTENT_TYPE, "v2".into(), t0, FEED_GZIP);
+        let second = Resource::reuse_or_new(Some(&first), OPML_CONTENT_TYPE, "v2".into(), t0, None);
         assert!(second.last_modified > first.last_modified);
-        let third =
-            Resource::reuse_or_new(Some(&second), OPML_CONTENT_TYPE, "v3".into(), t0, FEED_GZIP);
+        let third = Resource::reuse_or_new(Some(&second), OPML_CONTENT_TYPE, "v3".into(), t0, None);
         assert!(third.last_modified > second.last_modified);
     }
 }

@@ -19,7 +19,7 @@ use crate::model::{Entry, Facets};
 use crate::related;
 use crate::resource::{FEED_GZIP, HTML_CONTENT_TYPE, PAGE_GZIP, Resource};
 use crate::store::bodies::Bodies;
-use crate::store::index::PublishedIds;
+use crate::store::index::{Published, PublishedIds, newest_first};
 use crate::store::{Store, items_with_bodies};
 
 /// Documents kept at once (article pages are about 12 KB with their gzip copy, feeds more).
@@ -70,19 +70,30 @@ pub fn page_id(path: &str) -> Option<&str> {
 /// newest first, and the sources and tags.
 #[derive(Debug, Default)]
 pub(crate) struct Catalog {
-    /// Published entries, newest first.
-    pub published: Vec<Arc<Entry>>,
+    /// Published entries, newest first (see [`Catalog::published`]).
+    published: Published,
     /// Sources and tags with their article counts.
     pub facets: Facets,
 }
 
 impl Catalog {
-    /// What `store` publishes now: one pointer copy per published entry.
+    /// What `store` publishes now: its tree of published entries shared (O(1)), and its
+    /// facets copied (one per source and tag).
     pub(crate) fn of(store: &Store) -> Self {
         Self {
-            published: store.newest().cloned().collect(),
+            published: store.published(),
             facets: store.facets().clone(),
         }
+    }
+
+    /// Published entries, newest first.
+    pub(crate) fn published(&self) -> impl Iterator<Item = &Arc<Entry>> {
+        newest_first(&self.published)
+    }
+
+    /// Number of published entries.
+    pub(crate) fn len(&self) -> usize {
+        self.published.size()
     }
 
     /// True when the scope has published articles.
@@ -96,7 +107,7 @@ impl Catalog {
 
     /// The scope's published entries, newest first.
     pub(crate) fn entries<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = &'a Arc<Entry>> {
-        self.published.iter().filter(move |e| match scope {
+        self.published().filter(move |e| match scope {
             Scope::All => true,
             Scope::Source(name) => e.source_folder() == Some(name.as_str()),
             Scope::Tag(tag) => e.tag_keys().any(|t| t == *tag),
@@ -267,7 +278,7 @@ impl Views {
     ) -> Arc<Resource> {
         let previous = self.lock_cache().get(key).map(|(_, r)| Arc::clone(r));
         let resource =
-            Resource::reuse_or_new(previous.as_ref(), content_type, body, produced, level);
+            Resource::reuse_or_new(previous.as_ref(), content_type, body, produced, Some(level));
         let bytes = resource.body.len() + resource.gzip.as_ref().map_or(0, |g| g.len());
         self.lock_cache()
             .insert(key.to_string(), (generation, Arc::clone(&resource)), bytes);
@@ -299,8 +310,7 @@ pub(crate) fn related_entries<'a>(
         return Vec::new();
     }
     let mut scored: Vec<(f64, &Entry)> = catalog
-        .published
-        .iter()
+        .published()
         .filter(|other| other.key != entry.key)
         .filter_map(|other| {
             let similarity = related::similarity(signature, other.meta.signature.as_ref()?);

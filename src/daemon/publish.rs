@@ -29,8 +29,9 @@ pub(crate) struct Hooks {
 
 /// Renders the store's feeds and index and swaps them in; on a render error (or a feed that
 /// breaks its format's rules) the previous snapshot stays, and the failure is counted. Costs
-/// O(feed items + index entries) to render, plus one pass over the published entries (a
-/// pointer copy each) for the catalog that feeds rendered on request use.
+/// O(feed items + index entries) to render; the catalog that documents rendered on request
+/// use shares the index's tree of published entries (O(1)). After the first, the identity
+/// bytes are served first and compressed after (see [`SnapshotCell::compress`]).
 pub(crate) fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell, hooks: &Hooks) {
     let started = Instant::now();
     let published = store.published_len();
@@ -106,7 +107,12 @@ pub(crate) fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell
         Some(_) => changed_topics(previous.as_deref(), &snapshot, ctx),
         None => Vec::new(),
     };
-    cell.publish(snapshot);
+    // The first snapshot is served compressed from the start: readiness means ready.
+    let snapshot = match previous {
+        None => snapshot.compressed().unwrap_or(snapshot),
+        Some(_) => snapshot,
+    };
+    let snapshot = cell.publish(snapshot);
     hooks.metrics.published(published, skipped);
     hooks.metrics.rendered(started.elapsed());
     if let Some(pinger) = hooks.pinger.as_ref().filter(|_| !topics.is_empty()) {
@@ -116,6 +122,12 @@ pub(crate) fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell
         articles = published,
         elapsed_us = started.elapsed().as_micros() as u64,
         "feeds rendered"
+    );
+    let compressing = Instant::now();
+    cell.compress(&snapshot);
+    tracing::debug!(
+        elapsed_us = compressing.elapsed().as_micros() as u64,
+        "feeds compressed"
     );
 }
 
@@ -140,18 +152,14 @@ fn changed_topics(previous: Option<&Snapshot>, next: &Snapshot, ctx: &FeedContex
         }
     }
     let (old, new) = (&previous.catalog, &next.catalog);
-    let pointers = |entries: &[Arc<Entry>]| -> HashSet<*const Entry> {
-        entries.iter().map(Arc::as_ptr).collect()
+    let pointers = |catalog: &Catalog| -> HashSet<*const Entry> {
+        catalog.published().map(Arc::as_ptr).collect()
     };
-    let (before, after) = (pointers(&old.published), pointers(&new.published));
+    let (before, after) = (pointers(old), pointers(new));
     let entered = new
-        .published
-        .iter()
+        .published()
         .filter(|e| !before.contains(&Arc::as_ptr(e)));
-    let left = old
-        .published
-        .iter()
-        .filter(|e| !after.contains(&Arc::as_ptr(e)));
+    let left = old.published().filter(|e| !after.contains(&Arc::as_ptr(e)));
     let mut scopes = BTreeSet::new();
     for entry in entered.chain(left) {
         if let Some(source) = entry.source_folder() {

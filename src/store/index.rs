@@ -4,7 +4,7 @@
 //! content hash), so one changed file never walks the whole folder again.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
 use crate::model::{Entry, Facets};
@@ -53,7 +53,16 @@ fn id_number(entry: &Entry) -> u128 {
 /// An entry in feed order: newest publication date first, then latest first-seen time, then
 /// path.
 #[derive(Debug, Clone)]
-struct Newest(Arc<Entry>);
+pub(crate) struct Newest(Arc<Entry>);
+
+/// The published entries in feed order, newest first: a persistent tree whose clones share
+/// their nodes, so each snapshot keeps the order of its moment for the cost of a pointer.
+pub(crate) type Published = rpds::RedBlackTreeSetSync<Newest>;
+
+/// `published` in feed order, newest first.
+pub(crate) fn newest_first(published: &Published) -> impl Iterator<Item = &Arc<Entry>> {
+    published.iter().map(|n| &n.0)
+}
 
 impl Newest {
     fn sort_key(&self) -> (Reverse<chrono::DateTime<chrono::Utc>>, Reverse<i64>, &str) {
@@ -90,7 +99,7 @@ impl Ord for Newest {
 #[derive(Debug)]
 pub struct Index {
     entries: BTreeMap<String, Arc<Entry>>,
-    newest: BTreeSet<Newest>,
+    newest: Published,
     /// Entries by content hash, when identical copies are folded.
     groups: HashMap<u64, Vec<Arc<Entry>>>,
     /// Folded copies: path → path of the copy published instead.
@@ -106,7 +115,7 @@ impl Index {
     pub fn new(fold_duplicates: bool) -> Self {
         Self {
             entries: BTreeMap::new(),
-            newest: BTreeSet::new(),
+            newest: Published::new_sync(),
             groups: HashMap::new(),
             duplicates: BTreeMap::new(),
             fold_duplicates,
@@ -123,7 +132,7 @@ impl Index {
     /// Empties the index, switching duplicate folding on or off.
     pub(crate) fn clear(&mut self, fold_duplicates: bool) {
         self.entries.clear();
-        self.newest.clear();
+        self.newest = Published::new_sync();
         self.groups.clear();
         self.duplicates.clear();
         self.fold_duplicates = fold_duplicates;
@@ -153,12 +162,17 @@ impl Index {
 
     /// Published entries, newest first.
     pub fn newest(&self) -> impl Iterator<Item = &Arc<Entry>> {
-        self.newest.iter().map(|n| &n.0)
+        newest_first(&self.newest)
+    }
+
+    /// The published entries in feed order as they are now, sharing the index's tree.
+    pub(crate) fn published(&self) -> Published {
+        self.newest.clone()
     }
 
     /// Number of published entries.
     pub(crate) fn published_len(&self) -> usize {
-        self.newest.len()
+        self.newest.size()
     }
 
     /// Published entries per source folder and per tag.
@@ -242,7 +256,9 @@ impl Index {
 
     fn publish(&mut self, entry: Arc<Entry>, ids: &mut IdMap) {
         ids.insert(id_number(&entry), Arc::clone(&entry));
-        if self.newest.insert(Newest(Arc::clone(&entry))) {
+        let newest = Newest(Arc::clone(&entry));
+        if !self.newest.contains(&newest) {
+            self.newest.insert_mut(newest);
             self.count_facets(&entry, true);
         }
     }
@@ -252,7 +268,7 @@ impl Index {
         if ids.get(&id).is_some_and(|e| Arc::ptr_eq(e, entry)) {
             ids.remove(&id);
         }
-        if self.newest.remove(&Newest(Arc::clone(entry))) {
+        if self.newest.remove_mut(&Newest(Arc::clone(entry))) {
             self.count_facets(entry, false);
         }
     }

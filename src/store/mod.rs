@@ -227,6 +227,11 @@ impl Store {
         self.index.newest()
     }
 
+    /// The published entries in feed order as they are now (shares the index's tree).
+    pub(crate) fn published(&self) -> index::Published {
+        self.index.published()
+    }
+
     /// Number of published entries.
     pub(crate) fn published_len(&self) -> usize {
         self.index.published_len()
