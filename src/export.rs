@@ -37,7 +37,13 @@ pub fn build(settings: &Settings, out: &Path) -> anyhow::Result<BuildReport> {
             settings.state.dir.display()
         )
     })?;
+    store.sign_while_indexing();
     store.reconcile_all();
+    // Articles loaded from the metadata cache of a daemon stopped before it signed them.
+    let unsigned = store.unsigned();
+    let signed = crate::store::signing::sign(&unsigned, &store.bodies());
+    store.apply_signatures(signed);
+    store.signing_done();
     let ctx = FeedContext::new(settings, settings.public_base_url(settings.server.listen));
     let items = store.feed_items(ctx.items)?;
     let newest: Vec<&Entry> = store.newest().map(|e| &**e).collect();

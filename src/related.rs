@@ -46,8 +46,9 @@ const REPEAT_TAG: u8 = 0x10;
 /// Repeated body words add one shingle per occurrence up to this count.
 pub(crate) const MAX_REPEATS: usize = 3;
 
-/// A MinHash signature: `SIGNATURE_LEN` minimum hash values of the article's shingles.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// A MinHash signature: `SIGNATURE_LEN` minimum hash values of the article's shingles; empty
+/// (the default) for a text too short to compare, which is similar to nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Signature(pub Vec<u32>);
 
 /// Normalized word tokens: lowercase, accents stripped, split on anything not alphanumeric.

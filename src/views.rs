@@ -74,6 +74,9 @@ pub(crate) struct Catalog {
     published: Published,
     /// Sources and tags with their article counts.
     pub facets: Facets,
+    /// Whether every published article's related-stories signature is computed: until then
+    /// pages list no related stories (see `store::signing`).
+    pub related_ready: bool,
 }
 
 impl Catalog {
@@ -83,6 +86,7 @@ impl Catalog {
         Self {
             published: store.published(),
             facets: store.facets().clone(),
+            related_ready: store.related_ready(),
         }
     }
 
@@ -303,7 +307,11 @@ pub(crate) fn related_entries<'a>(
     ctx: &FeedContext,
 ) -> Vec<(&'a Entry, bool)> {
     let settings = ctx.related;
-    let Some(signature) = &entry.meta.signature else {
+    // Until every signature is in, a list would miss some related stories: none is shown.
+    if !catalog.related_ready {
+        return Vec::new();
+    }
+    let Some(signature) = entry.meta.signature.as_ref().filter(|s| !s.0.is_empty()) else {
         return Vec::new();
     };
     if settings.threshold <= 0.0 || settings.max_links == 0 {

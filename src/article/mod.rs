@@ -290,8 +290,8 @@ pub struct ArticleMeta {
     pub tags: Vec<String>,
     /// BCP 47 language tag: detected, or the configured fallback.
     pub language: String,
-    /// MinHash of the title's and body's words, to find related articles (`None` for a
-    /// text too short to compare).
+    /// MinHash of the title's and body's words, to find related articles: `None` while not
+    /// computed yet, empty for a text too short to compare.
     #[serde(default)]
     pub signature: Option<crate::related::Signature>,
 }
@@ -313,6 +313,9 @@ pub struct ParseOptions {
     pub(crate) language_boilerplate: BTreeMap<String, clean::Boilerplate>,
     /// Whether to record each line's role (`inspect --explain`); off in the daemon.
     pub(crate) explain: bool,
+    /// Whether to compute the related-stories signature; off for the daemon's bulk passes,
+    /// which leave it to the background (see `store::signing`).
+    pub(crate) signatures: bool,
 }
 
 impl Default for ParseOptions {
@@ -363,6 +366,16 @@ impl ParseOptions {
             boilerplate,
             language_boilerplate,
             explain: false,
+            signatures: true,
+        }
+    }
+
+    /// These options without the related-stories signature: [`ArticleMeta::signature`] is
+    /// left `None` (not computed yet).
+    pub(crate) fn without_signatures(&self) -> Self {
+        Self {
+            signatures: false,
+            ..self.clone()
         }
     }
 
@@ -428,9 +441,12 @@ pub fn parse(
     article.meta.language = language.unwrap_or_else(|| options.default_language.clone());
     let rules = options.date_rules(&article.meta.language);
     article.meta.date = found.and_then(|(d, source)| Some((d.to_utc(&rules)?, source)));
-    let body: Vec<&str> = article.blocks.iter().map(Block::text).collect();
-    article.meta.signature =
-        crate::related::signature(&article.meta.title, &body, &article.meta.language);
+    if options.signatures {
+        let body: Vec<&str> = article.blocks.iter().map(Block::text).collect();
+        let signature =
+            crate::related::signature(&article.meta.title, &body, &article.meta.language);
+        article.meta.signature = Some(signature.unwrap_or_default());
+    }
     if article.meta.date.is_none() {
         let dateline = article
             .paragraphs()

@@ -14,8 +14,10 @@ use super::publish::{Hooks, publish};
 use crate::config::Settings;
 use crate::feed::FeedContext;
 use crate::http::AppState;
+use crate::related::Signature;
 use crate::reload::Reloads;
 use crate::snapshot::SnapshotCell;
+use crate::store::signing::{self, Signed};
 use crate::store::{Changes, Store};
 use crate::systemd::{self, Notifier, Watchdog};
 use crate::watch::{EventReceiver, FolderWatch, ROOT_CHECK_INTERVAL, Work};
@@ -41,6 +43,7 @@ pub(super) async fn index_loop(
     let (mut store, mut events) = first_index(store, events, &ctx, &cell, &control.hooks).await?;
     let (mut root_check, mut reconcile) = timers(events.reconcile_every);
     control.ready(&cell);
+    let mut signing = start_signing(&store);
     let busy = events.receiver.being_written();
     let catch_up = Step::Work(Work::Rescan);
     let changes;
@@ -69,6 +72,22 @@ pub(super) async fn index_loop(
             Some(()) = control.reloads.next() => {
                 let busy = events.receiver.being_written();
                 (store, ctx) = control.reload(store, ctx, &cell, busy).await?;
+                signing = start_signing(&store);
+                continue;
+            }
+            signed = next_signed(&mut signing), if signing.is_some() => {
+                let Some(signed) = signed else {
+                    signing = None;
+                    continue;
+                };
+                let step = match signed {
+                    Signed::Batch(batch) => Step::Signatures(batch),
+                    Signed::Done => {
+                        signing = None;
+                        Step::SigningDone
+                    }
+                };
+                (store, _) = index_step(store, step, Vec::new(), &ctx, &cell, &control.hooks).await?;
                 continue;
             }
             // Pinged from here, not from a timer task: see `systemd::Watchdog`.
@@ -149,6 +168,20 @@ async fn first_index(
         "first index complete"
     );
     Ok((store, events))
+}
+
+/// Starts computing the related-stories signatures the store lacks after a bulk pass, unless
+/// it lacks none.
+fn start_signing(store: &Store) -> Option<tokio::sync::mpsc::Receiver<Signed>> {
+    (!store.related_ready()).then(|| signing::spawn(store.unsigned(), store.bodies()))
+}
+
+/// The signing thread's next message; pending forever when there is no signing thread.
+async fn next_signed(signing: &mut Option<tokio::sync::mpsc::Receiver<Signed>>) -> Option<Signed> {
+    match signing {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The folder check's timer, and the periodic reconcile's (every `reconcile_every`; a
@@ -275,6 +308,10 @@ enum Step {
     /// Reloaded settings: applied to the store, then every file is parsed again. The feeds
     /// are rendered even when no article changed, since the feed metadata may have.
     Reconfigure(Box<Settings>),
+    /// Related-stories signatures from the signing thread: kept, not published yet.
+    Signatures(Vec<(String, u64, Signature)>),
+    /// Every signature is in: published, so that pages list related stories from now on.
+    SigningDone,
 }
 
 /// Applies one step on a blocking thread, leaving the files in `busy` (being written) alone,
@@ -290,12 +327,13 @@ async fn index_step(
     let (ctx, cell, hooks) = (Arc::clone(ctx), Arc::clone(cell), hooks.clone());
     tokio::task::spawn_blocking(move || {
         store.set_busy(&busy);
-        let changes = match &step {
+        let republish = matches!(step, Step::Reconfigure(_) | Step::SigningDone);
+        let changes = match step {
             Step::Work(Work::Rescan) => store.reconcile_all(),
-            Step::Work(Work::Paths { paths, renames }) => store.reconcile_paths(paths, renames),
-            Step::Work(Work::Folders(folders)) => store.reconcile_folders(folders),
+            Step::Work(Work::Paths { paths, renames }) => store.reconcile_paths(&paths, &renames),
+            Step::Work(Work::Folders(folders)) => store.reconcile_folders(&folders),
             Step::Reconfigure(settings) => {
-                if let Err(e) = store.reconfigure(settings) {
+                if let Err(e) = store.reconfigure(&settings) {
                     error!(
                         error = format!("{e:#}"),
                         "file and parse settings not applied"
@@ -303,9 +341,16 @@ async fn index_step(
                 }
                 store.reconcile_all()
             }
+            Step::Signatures(batch) => {
+                store.apply_signatures(batch);
+                Changes::default()
+            }
+            Step::SigningDone => {
+                store.signing_done();
+                Changes::default()
+            }
         };
-        let reconfigured = matches!(step, Step::Reconfigure(_));
-        if changes.any() || reconfigured || cell.load().is_none() {
+        if changes.any() || republish || cell.load().is_none() {
             publish(&store, &ctx, &cell, &hooks);
         }
         (store, changes)

@@ -140,6 +140,31 @@ impl Bodies {
         Ok(article)
     }
 
+    /// The related-stories signature of the file at `key`, when it still holds the content
+    /// that hashes to `hash` (else the indexer will read it again anyway). Not cached: the
+    /// signing thread reads every article once, and must not push the feeds' bodies out.
+    pub(crate) fn signature(&self, key: &str, hash: u64) -> Option<crate::related::Signature> {
+        let source = Arc::clone(
+            &self
+                .source
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        let confined = scan::Confined {
+            root: &source.root,
+            follow_symlinks: source.follow_symlinks,
+        };
+        let path = source.root.join(key);
+        let (bytes, _) = scan::read_article(&path, Some(confined), source.max_file_bytes).ok()?;
+        if xxhash_rust::xxh3::xxh3_64(&bytes) != hash {
+            return None;
+        }
+        parse_guarded(&bytes, key, &source.options)
+            .ok()?
+            .meta
+            .signature
+    }
+
     /// The body's text (paragraphs, headings, list items), for word search: what the
     /// feeds show, without the metadata lines and boilerplate the file also holds.
     pub(crate) fn text(&self, entry: &Entry) -> Result<String, SkipReason> {

@@ -12,6 +12,7 @@ pub mod index;
 mod prepare;
 mod reconcile;
 pub(crate) mod scan;
+pub(crate) mod signing;
 mod tombstones;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -110,6 +111,9 @@ pub(crate) struct Store {
     root: PathBuf,
     filter: Filter,
     parse_options: ParseOptions,
+    /// The options of the bulk passes (the first index, a reparse after a reload): without
+    /// the related-stories signature, which [`signing`] computes after the feeds are served.
+    bulk_options: ParseOptions,
     max_file_bytes: u64,
     db: StateDb,
     records: HashMap<String, FileRecord>,
@@ -137,6 +141,9 @@ pub(crate) struct Store {
     first_index: bool,
     /// Set by a reload: the next full scan parses every file, whatever its size and mtime.
     force_reparse: bool,
+    /// True when every published article's signature is computed (or could not be): related
+    /// stories are shown only then, so that a page never lists a partial, wrong set.
+    related_ready: bool,
 }
 
 impl Store {
@@ -159,6 +166,7 @@ impl Store {
         Ok(Self {
             root: root.to_path_buf(),
             filter: Filter::new(settings)?,
+            bulk_options: parse_options.without_signatures(),
             parse_options,
             max_file_bytes: settings.seeds.max_file_bytes,
             db,
@@ -176,7 +184,14 @@ impl Store {
             bodies: Arc::new(bodies),
             first_index: true,
             force_reparse: false,
+            related_ready: false,
         })
+    }
+
+    /// Computes every signature while indexing, bulk passes included (`seedfeed build`, which
+    /// has no "after").
+    pub(crate) fn sign_while_indexing(&mut self) {
+        self.bulk_options = self.parse_options.clone();
     }
 
     /// Takes the reloadable `[seeds]`, `[dates]` and `[boilerplate]` settings (and the default
@@ -195,6 +210,7 @@ impl Store {
         );
         let parse_options = ParseOptions::new(settings)?;
         self.filter = Filter::new(settings)?;
+        self.bulk_options = parse_options.without_signatures();
         self.parse_options = parse_options;
         // Cached metadata made under other parse settings must not be used by the next start.
         self.db
@@ -317,8 +333,9 @@ impl Store {
 /// Version of what the metadata cache holds; bumped when [`ArticleMeta`] changes shape or the
 /// parser reads the same file differently (5: invisible characters leave titles and metadata,
 /// more metadata words and month names, Latin-9 told from Windows-1252; 6: the structural
-/// reader). Edits to the lexicons need no bump: their text is part of the fingerprint.
-const CACHE_SCHEMA: u32 = 6;
+/// reader; 7: a missing signature means "not computed yet", an empty one "too short").
+/// Edits to the lexicons need no bump: their text is part of the fingerprint.
+const CACHE_SCHEMA: u32 = 7;
 
 /// Identifies the parser and the settings that shape its output: cached articles made under
 /// another fingerprint are parsed again.
@@ -368,6 +385,105 @@ mod tests {
             store.reconcile_all();
             store
         }
+    }
+
+    /// The related stories (keys) that an article page of `key` lists from `store` now.
+    fn related_keys(store: &Store, key: &str) -> Vec<String> {
+        let catalog = crate::views::Catalog::of(store);
+        let ctx = crate::feed::FeedContext::new(
+            &Settings::default(),
+            "http://127.0.0.1:8080".parse().expect("url"),
+        );
+        let entry = store.entries().find(|e| e.key == key).expect("indexed");
+        crate::views::related_entries(entry, &catalog, &ctx)
+            .into_iter()
+            .map(|(e, _)| e.key.clone())
+            .collect()
+    }
+
+    // Issue 17: the first index leaves signatures to a thread that runs after the feeds are
+    // served. A page answered before it is done lists no related stories, never part of
+    // them; once done, the lists are the ones of a store that signed while indexing, and a
+    // restart loads them from the state database.
+    #[test]
+    fn related_stories_wait_for_every_signature_then_match_signing_inline() {
+        const FILES: [&str; 5] = [
+            "fr_aes_moscou_a.txt",
+            "fr_aes_moscou_b.txt",
+            "fr_crue_garonne_a.txt",
+            "fr_crue_garonne_b.txt",
+            "en_iceland_volcano.txt",
+        ];
+        let texts: Vec<(&str, String)> = FILES
+            .iter()
+            .map(|name| {
+                let path = format!(
+                    "{}/tests/fixtures/related/{name}",
+                    env!("CARGO_MANIFEST_DIR")
+                );
+                (*name, std::fs::read_to_string(path).expect("fixture"))
+            })
+            .collect();
+        let files: Vec<(&str, &str)> = texts.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        let inline = Fixture::new();
+        for (name, text) in &files {
+            std::fs::write(inline.seeds().join(name), text).expect("write");
+        }
+        let mut expected_store = inline.open();
+        expected_store.sign_while_indexing();
+        expected_store.reconcile_all();
+        assert!(expected_store.related_ready());
+        let expected: Vec<Vec<String>> = FILES
+            .iter()
+            .map(|k| related_keys(&expected_store, k))
+            .collect();
+        assert_eq!(
+            expected[0],
+            ["fr_aes_moscou_b.txt"],
+            "the fixtures are related"
+        );
+
+        let fx = Fixture::new();
+        let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+        for (name, text) in &files {
+            let path = fx.seeds().join(name);
+            std::fs::write(&path, text).expect("write");
+            // Older than `RACY_MARGIN`, so that the restart below trusts size and mtime.
+            let file = std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .expect("open");
+            file.set_modified(hour_ago).expect("set mtime");
+        }
+        let mut store = fx.open();
+        store.reconcile_all();
+        assert!(!store.related_ready());
+        let unsigned = store.unsigned();
+        assert_eq!(unsigned.len(), FILES.len());
+        for key in FILES {
+            assert!(related_keys(&store, key).is_empty(), "{key} before signing");
+        }
+        // Half the signatures in: still none listed.
+        let (first, rest) = unsigned.split_at(2);
+        store.apply_signatures(signing::sign(first, &store.bodies()));
+        for key in FILES {
+            assert!(related_keys(&store, key).is_empty(), "{key} half signed");
+        }
+        store.apply_signatures(signing::sign(rest, &store.bodies()));
+        store.signing_done();
+        let after: Vec<Vec<String>> = FILES.iter().map(|k| related_keys(&store, k)).collect();
+        assert_eq!(after, expected);
+        drop(store);
+
+        let mut restarted = fx.open();
+        restarted.reconcile_all();
+        assert!(
+            restarted.related_ready(),
+            "signatures saved with the metadata"
+        );
+        assert!(restarted.unsigned().is_empty());
+        let again: Vec<Vec<String>> = FILES.iter().map(|k| related_keys(&restarted, k)).collect();
+        assert_eq!(again, expected);
     }
 
     /// The id of the entry at `key`, if there is one.

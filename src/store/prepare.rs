@@ -172,8 +172,15 @@ impl Store {
                     size: md.len(),
                     mtime_ns: mtime_ns(&md),
                     racily_clean,
-                    parsed: (!same_content)
-                        .then(|| bodies::parse_guarded(&bytes, key, &self.parse_options)),
+                    parsed: (!same_content).then(|| {
+                        let bulk = self.first_index || self.force_reparse;
+                        let options = if bulk {
+                            &self.bulk_options
+                        } else {
+                            &self.parse_options
+                        };
+                        bodies::parse_guarded(&bytes, key, options)
+                    }),
                 }
             }
             Err(_)

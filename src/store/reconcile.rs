@@ -31,6 +31,10 @@ impl Store {
         drop(seen);
         self.forget_missing(missing, &problems, &mut changes);
         self.ingest_all(&found, true, &mut changes);
+        if self.first_index || self.force_reparse {
+            let signed = self.newest().all(|e| e.meta.signature.is_some());
+            self.related_ready = signed;
+        }
         self.use_cached_meta = false;
         self.force_reparse = false;
         self.flush();
