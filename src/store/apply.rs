@@ -58,7 +58,7 @@ impl Store {
     }
 
     /// Publishes the cached metadata of a file unchanged since it was indexed.
-    pub(super) fn apply_cached(&mut self, key: &str, meta: ArticleMeta) -> Outcome {
+    pub(super) fn apply_cached(&mut self, key: &str, meta: Arc<ArticleMeta>) -> Outcome {
         let Some(record) = self.records.get(key).cloned() else {
             return Outcome::Unchanged;
         };
@@ -67,7 +67,7 @@ impl Store {
         self.index.insert(Entry {
             key: key.to_string(),
             record,
-            meta: Arc::new(meta),
+            meta,
         });
         Outcome::Published
     }
@@ -123,9 +123,9 @@ impl Store {
         match parsed {
             Ok(parsed) => {
                 let meta = parsed.meta.clone();
-                match serde_json::to_vec(&meta) {
-                    Ok(json) => self.pending.push(DbOp::PutMeta(key.to_string(), json)),
-                    Err(e) => debug!(file = key, error = %e, "article metadata not cached"),
+                match db::encode_meta(&meta) {
+                    Some(bytes) => self.pending.push(DbOp::PutMeta(key.to_string(), bytes)),
+                    None => debug!(file = key, "article metadata not cached"),
                 }
                 self.bodies.remember(key, hash, Arc::new(parsed));
                 let was_published = self.index.contains(key);

@@ -5,26 +5,37 @@
 //! redb is an embedded, pure-Rust, copy-on-write B-tree store with ACID transactions: a crash
 //! at any point leaves the last committed transaction intact, it needs no C toolchain (unlike
 //! bundled SQLite) and its key-value model is exactly what is stored here (path → record).
+//! Rows are `postcard`-encoded: compact, and read at start-up in one sequential pass per table.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
+use crate::article::ArticleMeta;
 use crate::model::FileRecord;
 
 /// File name of the database inside the state directory.
 pub(crate) const DB_FILE_NAME: &str = "state.redb";
 
-/// path relative to the seeds dir (with `/` separators) → JSON-encoded [`FileRecord`].
-const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
+/// path relative to the seeds dir (with `/` separators) → `postcard`-encoded [`FileRecord`].
+const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files.2");
 
-/// path → JSON-encoded [`crate::article::ArticleMeta`], valid for the record's size and mtime
-/// and the parser fingerprint.
-const ARTICLE_META: TableDefinition<&str, &[u8]> = TableDefinition::new("article_meta");
+/// The same records JSON-encoded, as versions before 0.2 kept them: moved into [`FILES`] on
+/// open (ids and first-seen times must survive the upgrade).
+const JSON_FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
 
-/// The whole parsed articles that versions before 0.2 cached (bodies included, ten times the
-/// size): dropped on open.
-const LEGACY_ARTICLES: TableDefinition<&str, &[u8]> = TableDefinition::new("articles");
+/// path → `postcard`-encoded [`ArticleMeta`], valid for the record's size and mtime and the
+/// parser fingerprint.
+const ARTICLE_META: TableDefinition<&str, &[u8]> = TableDefinition::new("article_meta.2");
+
+/// Tables of earlier versions that only cached what files can give again (JSON metadata,
+/// whole parsed articles): dropped on open.
+const LEGACY_CACHES: [TableDefinition<&str, &[u8]>; 2] = [
+    TableDefinition::new("article_meta"),
+    TableDefinition::new("articles"),
+];
 
 /// Memory redb may use to cache database pages. Its default (1 GiB) would let the cache alone
 /// exceed the daemon's memory budget; rows are read once at start-up and written in batches,
@@ -57,15 +68,16 @@ pub(crate) enum DbError {
         /// What redb said.
         source: redb::Error,
     },
-    /// A record could not be decoded (written by an incompatible version, or damaged).
-    #[error("state database {path}: bad record for {key:?}: {source}")]
+    /// A record could not be encoded or decoded (written by an incompatible version, or
+    /// damaged).
+    #[error("state database {path}: bad record for {key:?}: {reason}")]
     Record {
         /// The database file.
         path: PathBuf,
         /// The record's key.
         key: String,
-        /// The decoding error.
-        source: serde_json::Error,
+        /// What the encoder or decoder said.
+        reason: String,
     },
 }
 
@@ -74,7 +86,7 @@ pub(crate) enum DbError {
 pub(crate) enum DbOp {
     /// Insert or replace the record for a path.
     Put(String, FileRecord),
-    /// Store the article metadata of a path (JSON).
+    /// Store the article metadata of a path (encoded by [`encode_meta`]).
     PutMeta(String, Vec<u8>),
     /// Drop the article metadata of a path (it is no longer published).
     DeleteMeta(String),
@@ -82,21 +94,10 @@ pub(crate) enum DbOp {
     Delete(String),
 }
 
-/// Reads cached article metadata; see [`StateDb::meta_reader`].
-pub(crate) struct MetaReader {
-    table: redb::ReadOnlyTable<&'static str, &'static [u8]>,
-}
-
-impl MetaReader {
-    /// The cached metadata (JSON) of the article at `key`; `None` when there is none or it
-    /// cannot be read (the file is then read and parsed instead).
-    pub(crate) fn get(&self, key: &str) -> Option<Vec<u8>> {
-        self.table
-            .get(key)
-            .ok()
-            .flatten()
-            .map(|v| v.value().to_vec())
-    }
+/// `meta` as the state database keeps it; `None` if it cannot be encoded (it is then not
+/// cached, and the file is read again on the next start).
+pub(crate) fn encode_meta(meta: &ArticleMeta) -> Option<Vec<u8>> {
+    postcard::to_allocvec(meta).ok()
 }
 
 /// The open state database.
@@ -120,17 +121,52 @@ impl StateDb {
             .create(&path)
             .map_err(open_err)?;
         let state = Self { db, path };
-        state.drop_legacy_articles()?;
+        state.upgrade()?;
         // Create the table so that reads of a fresh database find it.
         state.apply(&[])?;
         Ok(state)
     }
 
-    /// Drops the table of whole parsed articles that older versions kept.
-    fn drop_legacy_articles(&self) -> Result<(), DbError> {
+    /// Moves the JSON records of earlier versions into the compact table and drops the caches
+    /// they kept, in one transaction.
+    fn upgrade(&self) -> Result<(), DbError> {
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
-        txn.delete_table(LEGACY_ARTICLES).map_err(|e| self.io(e))?;
+        for legacy in LEGACY_CACHES {
+            txn.delete_table(legacy).map_err(|e| self.io(e))?;
+        }
+        let mut moved = Vec::new();
+        if let Ok(json) = txn.open_table(JSON_FILES) {
+            for row in json.iter().map_err(|e| self.io(e))? {
+                let (key, value) = row.map_err(|e| self.io(e))?;
+                let key = key.value().to_string();
+                let record: FileRecord =
+                    serde_json::from_slice(value.value()).map_err(|e| self.bad_record(&key, e))?;
+                moved.push((key, record));
+            }
+        }
+        if !moved.is_empty() {
+            let mut files = txn.open_table(FILES).map_err(|e| self.io(e))?;
+            for (key, record) in &moved {
+                let bytes = postcard::to_allocvec(record).map_err(|e| self.bad_record(key, e))?;
+                files
+                    .insert(key.as_str(), bytes.as_slice())
+                    .map_err(|e| self.io(e))?;
+            }
+            tracing::info!(
+                records = moved.len(),
+                "state database records moved to the compact form"
+            );
+        }
+        txn.delete_table(JSON_FILES).map_err(|e| self.io(e))?;
         txn.commit().map_err(|e| self.io(e))
+    }
+
+    fn bad_record(&self, key: &str, reason: impl std::fmt::Display) -> DbError {
+        DbError::Record {
+            path: self.path.clone(),
+            key: key.to_string(),
+            reason: reason.to_string(),
+        }
     }
 
     /// Every stored record, decoded as it is read (no copy of the raw rows is held).
@@ -141,26 +177,26 @@ impl StateDb {
         for row in table.iter().map_err(|e| self.io(e))? {
             let (key, value) = row.map_err(|e| self.io(e))?;
             let key = key.value().to_string();
-            match serde_json::from_slice(value.value()) {
-                Ok(record) => records.push((key, record)),
-                Err(source) => {
-                    return Err(DbError::Record {
-                        path: self.path.clone(),
-                        key,
-                        source,
-                    });
-                }
-            }
+            let record =
+                postcard::from_bytes(value.value()).map_err(|e| self.bad_record(&key, e))?;
+            records.push((key, record));
         }
         Ok(records)
     }
 
-    /// A consistent read view of the cached article metadata, for one thread's lookups (so
-    /// that a start does not hold every row in memory at once).
-    pub(crate) fn meta_reader(&self) -> Result<MetaReader, DbError> {
+    /// Every cached article metadata, read in one pass. A row that does not decode is left
+    /// out (its file is read again).
+    pub(crate) fn load_meta(&self) -> Result<HashMap<String, Arc<ArticleMeta>>, DbError> {
         let txn = self.db.begin_read().map_err(|e| self.io(e))?;
         let table = txn.open_table(ARTICLE_META).map_err(|e| self.io(e))?;
-        Ok(MetaReader { table })
+        let mut metas = HashMap::with_capacity(table.len().map_err(|e| self.io(e))? as usize);
+        for row in table.iter().map_err(|e| self.io(e))? {
+            let (key, value) = row.map_err(|e| self.io(e))?;
+            if let Ok(meta) = postcard::from_bytes::<ArticleMeta>(value.value()) {
+                metas.insert(key.value().to_string(), Arc::new(meta));
+            }
+        }
+        Ok(metas)
     }
 
     /// A redb failure on this database.
@@ -209,11 +245,7 @@ impl StateDb {
                 match op {
                     DbOp::Put(key, record) => {
                         let bytes =
-                            serde_json::to_vec(record).map_err(|source| DbError::Record {
-                                path: self.path.clone(),
-                                key: key.clone(),
-                                source,
-                            })?;
+                            postcard::to_allocvec(record).map_err(|e| self.bad_record(key, e))?;
                         table
                             .insert(key.as_str(), bytes.as_slice())
                             .map_err(|e| self.io(e))?;
@@ -253,6 +285,59 @@ mod tests {
         }
     }
 
+    fn meta() -> Vec<u8> {
+        encode_meta(&ArticleMeta {
+            title: "A title".into(),
+            date: None,
+            author: Some("A. Writer".into()),
+            source: None,
+            tags: vec!["tag".into()],
+            language: "en".into(),
+            signature: Some(crate::related::Signature(vec![1, 2, 3])),
+        })
+        .expect("encodes")
+    }
+
+    // Records of earlier versions were JSON in the table "files": an upgrade keeps every id
+    // and first-seen time, and drops the JSON metadata cache (files are read again).
+    #[test]
+    fn json_records_of_earlier_versions_are_moved_to_the_compact_table() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        {
+            let db = Database::create(dir.path().join(DB_FILE_NAME)).expect("create");
+            let txn = db.begin_write().expect("write");
+            {
+                let mut files = txn.open_table(JSON_FILES).expect("files");
+                let json = serde_json::to_vec(&record("kept-id")).expect("json");
+                files.insert("old.txt", json.as_slice()).expect("insert");
+                let mut meta = txn.open_table(LEGACY_CACHES[0]).expect("meta");
+                meta.insert("old.txt", b"{}".as_slice()).expect("insert");
+            }
+            txn.commit().expect("commit");
+        }
+        let db = StateDb::open(dir.path()).expect("open");
+        assert_eq!(
+            db.load_all().expect("load"),
+            vec![("old.txt".to_string(), record("kept-id"))]
+        );
+        assert!(db.load_meta().expect("metadata").is_empty());
+        drop(db);
+        let reopened = StateDb::open(dir.path()).expect("reopen");
+        assert_eq!(reopened.load_all().expect("load").len(), 1);
+    }
+
+    #[test]
+    fn cached_metadata_reads_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = StateDb::open(dir.path()).expect("open");
+        db.apply(&[DbOp::PutMeta("a.txt".into(), meta())])
+            .expect("write");
+        let metas = db.load_meta().expect("metadata");
+        let a = metas.get("a.txt").expect("cached");
+        assert_eq!((a.title.as_str(), a.tags.len()), ("A title", 1));
+        assert_eq!(a.signature, Some(crate::related::Signature(vec![1, 2, 3])));
+    }
+
     #[test]
     fn records_survive_reopening() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -279,20 +364,20 @@ mod tests {
         assert!(!db.keep_meta_if("v1").expect("first fingerprint"));
         db.apply(&[
             DbOp::Put("a.txt".into(), record("1")),
-            DbOp::PutMeta("a.txt".into(), b"{}".to_vec()),
+            DbOp::PutMeta("a.txt".into(), meta()),
         ])
         .expect("write");
         assert!(db.keep_meta_if("v1").expect("same"));
-        let reader = || db.meta_reader().expect("reader");
-        assert_eq!(reader().get("a.txt"), Some(b"{}".to_vec()));
+        let cached = || db.load_meta().expect("metadata").contains_key("a.txt");
+        assert!(cached());
         assert!(!db.keep_meta_if("v2").expect("changed"));
-        assert_eq!(reader().get("a.txt"), None);
+        assert!(!cached());
         // The records themselves stay.
         assert_eq!(db.load_all().expect("records").len(), 1);
-        db.apply(&[DbOp::PutMeta("a.txt".into(), b"{}".to_vec())])
+        db.apply(&[DbOp::PutMeta("a.txt".into(), meta())])
             .expect("write");
         db.apply(&[DbOp::Delete("a.txt".into())]).expect("delete");
-        assert_eq!(reader().get("a.txt"), None);
+        assert!(!cached());
     }
 
     #[test]

@@ -131,10 +131,9 @@ pub(crate) struct Store {
     renames_noted: VecDeque<(Instant, String)>,
     rename_window: Duration,
     busy: HashSet<PathBuf>,
-    /// True while the state database's article metadata may be used: from a start whose
-    /// parser fingerprint matched until the first index is done (later, every file is in
-    /// memory).
-    use_cached_meta: bool,
+    /// The state database's article metadata, read in one pass at open when the parser
+    /// fingerprint matched; emptied once the first index has used it.
+    cached_meta: HashMap<String, Arc<ArticleMeta>>,
     bodies: Arc<Bodies>,
     /// True until the first full index is done: per-file lines are debug-level meanwhile, so
     /// that a start over 100,000 files does not log 100,000 lines.
@@ -152,10 +151,12 @@ impl Store {
         let db = StateDb::open(&settings.state.dir)?;
         let records = db.load_all()?.into_iter().collect();
         let parse_options = ParseOptions::new(settings)?;
-        let use_cached_meta = db.keep_meta_if(&parser_fingerprint(&parse_options))?;
-        if !use_cached_meta {
+        let cached_meta = if db.keep_meta_if(&parser_fingerprint(&parse_options))? {
+            db.load_meta()?
+        } else {
             info!("parser or parse settings changed since the last run; every file is read again");
-        }
+            HashMap::new()
+        };
         let bodies = Bodies::new(
             root,
             settings.seeds.follow_symlinks,
@@ -180,7 +181,7 @@ impl Store {
             renames_noted: VecDeque::new(),
             rename_window: Duration::from_millis(settings.watch.rename_window_ms),
             busy: HashSet::new(),
-            use_cached_meta,
+            cached_meta,
             bodies: Arc::new(bodies),
             first_index: true,
             force_reparse: false,

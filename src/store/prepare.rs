@@ -5,11 +5,15 @@ use super::*;
 
 /// One file examined, before the store is changed: the part of indexing that only reads
 /// (the file, its hash, its parse) and so runs on every core at once.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a batch holds at most PARSE_BATCH of these, and a parsed article moves on by value"
+)]
 pub(super) enum Prepared {
     /// Being written; read when its writer is done.
     Busy,
     /// Same size and mtime as when its metadata was cached: published without reading it.
-    Cached(ArticleMeta),
+    Cached(Arc<ArticleMeta>),
     /// Same size and mtime as its published entry (full scans only): nothing to do.
     Unchanged,
     /// Read (and parsed unless its content is the published one).
@@ -78,18 +82,9 @@ impl Store {
             .map_or(1, std::num::NonZeroUsize::get)
             .min(MAX_PARSE_THREADS);
         let prepare_slice = |slice: &[(String, PathBuf)]| -> Vec<Prepared> {
-            let reader = self
-                .use_cached_meta
-                .then(|| self.db.meta_reader())
-                .and_then(|r| {
-                    r.map_err(
-                        |e| warn!(error = %e, "cached metadata unreadable; reading the files"),
-                    )
-                    .ok()
-                });
             slice
                 .iter()
-                .map(|(key, path)| self.prepare(key, path, trust_stat, reader.as_ref()))
+                .map(|(key, path)| self.prepare(key, path, trust_stat))
                 .collect()
         };
         if threads < 2 || batch.len() < MIN_FILES_PER_THREAD * threads {
@@ -116,15 +111,8 @@ impl Store {
         })
     }
 
-    /// The read-only part of indexing one file; `cached` reads the metadata cached by the
-    /// last run.
-    pub(super) fn prepare(
-        &self,
-        key: &str,
-        path: &Path,
-        trust_stat: bool,
-        cached: Option<&db::MetaReader>,
-    ) -> Prepared {
+    /// The read-only part of indexing one file.
+    pub(super) fn prepare(&self, key: &str, path: &Path, trust_stat: bool) -> Prepared {
         if !self.busy.is_empty() && self.busy.contains(path) {
             return Prepared::Busy;
         }
@@ -135,7 +123,7 @@ impl Store {
         // A racily clean record cannot vouch for the file: it is read again, by content.
         let stat_proves = record.is_some_and(|r| !r.racily_clean);
         let published = self.index.contains(key) && !self.force_reparse;
-        let cached = cached.filter(|_| !published);
+        let cached = self.cached_meta.get(key).filter(|_| !published);
         if let Some(record) =
             record.filter(|_| trust_stat && stat_proves && (published || cached.is_some()))
         {
@@ -145,12 +133,8 @@ impl Store {
             if unchanged && published {
                 return Prepared::Unchanged;
             }
-            if let Some(meta) = cached
-                .filter(|_| unchanged)
-                .and_then(|reader| reader.get(key))
-                .and_then(|json| serde_json::from_slice(&json).ok())
-            {
-                return Prepared::Cached(meta);
+            if let Some(meta) = cached.filter(|_| unchanged) {
+                return Prepared::Cached(Arc::clone(meta));
             }
         }
         let confined = scan::Confined {

@@ -35,7 +35,7 @@ impl Store {
             let signed = self.newest().all(|e| e.meta.signature.is_some());
             self.related_ready = signed;
         }
-        self.use_cached_meta = false;
+        self.cached_meta = HashMap::new();
         self.force_reparse = false;
         self.flush();
         if std::mem::take(&mut self.first_index) {

@@ -360,7 +360,9 @@ pub(crate) fn walk(root: &Path, dir: &Path, filter: &Filter) -> (Vec<PathBuf>, V
         }
     }
     problems.append(&mut left_out);
-    files.sort();
+    // By bytes: a stable order is all that is needed, and comparing paths component by
+    // component cost 5% of a warm start of 100,000 files.
+    files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     (files, problems)
 }
 

@@ -108,8 +108,8 @@ impl Store {
             }
             let mut meta = (*entry.meta).clone();
             meta.signature = Some(signature);
-            if let Ok(json) = serde_json::to_vec(&meta) {
-                self.pending.push(DbOp::PutMeta(key.clone(), json));
+            if let Some(bytes) = db::encode_meta(&meta) {
+                self.pending.push(DbOp::PutMeta(key.clone(), bytes));
             }
             let entry = Entry {
                 key,
