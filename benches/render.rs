@@ -100,7 +100,12 @@ fn catalog(c: &mut Criterion) {
 
 /// One similarity estimate; a page's related links cost one per published article.
 fn related_similarity(c: &mut Criterion) {
-    let a = sample().meta.signature.expect("the sample has a signature");
+    let a = sample()
+        .meta
+        .signature
+        .get()
+        .cloned()
+        .expect("the sample has a signature");
     let mut other = a.clone();
     other.0.reverse();
     c.bench_function("related/similarity", |b| {

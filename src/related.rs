@@ -51,6 +51,42 @@ pub(crate) const MAX_REPEATS: usize = 3;
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Signature(pub Vec<u32>);
 
+/// An article's signature, set once: by the parser, or later by the background signing
+/// thread (`store::signing`) on the entry already published, so that no entry is copied or
+/// replaced for it. Serialized as an optional [`Signature`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignatureCell(std::sync::OnceLock<Signature>);
+
+impl SignatureCell {
+    /// A cell holding `signature`.
+    pub fn with(signature: Signature) -> Self {
+        Self(std::sync::OnceLock::from(signature))
+    }
+
+    /// The signature, once computed.
+    pub fn get(&self) -> Option<&Signature> {
+        self.0.get()
+    }
+
+    /// Sets the signature; false (and unchanged) when it was already set.
+    pub(crate) fn set(&self, signature: Signature) -> bool {
+        self.0.set(signature).is_ok()
+    }
+}
+
+impl serde::Serialize for SignatureCell {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.get().serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SignatureCell {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let signature = Option::<Signature>::deserialize(deserializer)?;
+        Ok(signature.map_or_else(Self::default, Self::with))
+    }
+}
+
 /// Normalized word tokens: lowercase, accents stripped, split on anything not alphanumeric.
 pub(crate) fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     // Combining marks are kept inside tokens so already-decomposed input does not split words;

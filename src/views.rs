@@ -311,7 +311,7 @@ pub(crate) fn related_entries<'a>(
     if !catalog.related_ready {
         return Vec::new();
     }
-    let Some(signature) = entry.meta.signature.as_ref().filter(|s| !s.0.is_empty()) else {
+    let Some(signature) = entry.meta.signature.get().filter(|s| !s.0.is_empty()) else {
         return Vec::new();
     };
     if settings.threshold <= 0.0 || settings.max_links == 0 {
@@ -321,7 +321,7 @@ pub(crate) fn related_entries<'a>(
         .published()
         .filter(|other| other.key != entry.key)
         .filter_map(|other| {
-            let similarity = related::similarity(signature, other.meta.signature.as_ref()?);
+            let similarity = related::similarity(signature, other.meta.signature.get()?);
             (similarity >= settings.threshold).then_some((similarity, &**other))
         })
         .collect();

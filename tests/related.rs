@@ -42,7 +42,12 @@ fn signatures() -> Vec<(String, Signature)> {
         .map(|name| {
             let bytes = std::fs::read(fixtures().join(&name)).expect("read");
             let parsed = article::parse(&bytes, Markup::Text, &options).expect("parses");
-            let signature = parsed.meta.signature.expect("long enough for a signature");
+            let signature = parsed
+                .meta
+                .signature
+                .get()
+                .cloned()
+                .expect("long enough for a signature");
             (name, signature)
         })
         .collect()

@@ -293,7 +293,7 @@ pub struct ArticleMeta {
     /// MinHash of the title's and body's words, to find related articles: `None` while not
     /// computed yet, empty for a text too short to compare.
     #[serde(default)]
-    pub signature: Option<crate::related::Signature>,
+    pub signature: crate::related::SignatureCell,
 }
 
 /// What parsing needs from the configuration.
@@ -445,7 +445,7 @@ pub fn parse(
         let body: Vec<&str> = article.blocks.iter().map(Block::text).collect();
         let signature =
             crate::related::signature(&article.meta.title, &body, &article.meta.language);
-        article.meta.signature = Some(signature.unwrap_or_default());
+        article.meta.signature = crate::related::SignatureCell::with(signature.unwrap_or_default());
     }
     if article.meta.date.is_none() {
         let dateline = article
@@ -533,7 +533,7 @@ fn article(title: String, mut blocks: Vec<Block>) -> ParsedArticle {
             source: None,
             tags: Vec::new(),
             language: String::new(),
-            signature: None,
+            signature: crate::related::SignatureCell::default(),
         },
         encoding: String::new(),
         blocks,

@@ -159,10 +159,8 @@ impl Bodies {
         if xxhash_rust::xxh3::xxh3_64(&bytes) != hash {
             return None;
         }
-        parse_guarded(&bytes, key, &source.options)
-            .ok()?
-            .meta
-            .signature
+        let parsed = parse_guarded(&bytes, key, &source.options).ok()?;
+        parsed.meta.signature.get().cloned()
     }
 
     /// The body's text (paragraphs, headings, list items), for word search: what the

@@ -293,7 +293,9 @@ mod tests {
             source: None,
             tags: vec!["tag".into()],
             language: "en".into(),
-            signature: Some(crate::related::Signature(vec![1, 2, 3])),
+            signature: crate::related::SignatureCell::with(crate::related::Signature(vec![
+                1, 2, 3,
+            ])),
         })
         .expect("encodes")
     }
@@ -335,7 +337,10 @@ mod tests {
         let metas = db.load_meta().expect("metadata");
         let a = metas.get("a.txt").expect("cached");
         assert_eq!((a.title.as_str(), a.tags.len()), ("A title", 1));
-        assert_eq!(a.signature, Some(crate::related::Signature(vec![1, 2, 3])));
+        assert_eq!(
+            a.signature.get(),
+            Some(&crate::related::Signature(vec![1, 2, 3]))
+        );
     }
 
     #[test]

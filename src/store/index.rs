@@ -325,7 +325,7 @@ mod tests {
                 source: None,
                 tags: Vec::new(),
                 language: "en".into(),
-                signature: None,
+                signature: crate::related::SignatureCell::default(),
             }),
         }
     }

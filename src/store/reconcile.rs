@@ -32,7 +32,7 @@ impl Store {
         self.forget_missing(missing, &problems, &mut changes);
         self.ingest_all(&found, true, &mut changes);
         if self.first_index || self.force_reparse {
-            let signed = self.newest().all(|e| e.meta.signature.is_some());
+            let signed = self.newest().all(|e| e.meta.signature.get().is_some());
             self.related_ready = signed;
         }
         self.cached_meta = HashMap::new();

@@ -86,7 +86,7 @@ impl Store {
     /// The published articles without a signature, newest first.
     pub(crate) fn unsigned(&self) -> Vec<Unsigned> {
         self.newest()
-            .filter(|e| e.meta.signature.is_none())
+            .filter(|e| e.meta.signature.get().is_none())
             .filter_map(|e| {
                 Some(Unsigned {
                     key: e.key.clone(),
@@ -97,26 +97,19 @@ impl Store {
     }
 
     /// Takes a batch of signatures: each article still indexed with the same content gets
-    /// its signature, kept in memory and in the state database (one transaction).
+    /// its signature, set in place on the published entry (nothing is copied) and saved in
+    /// the state database (one transaction).
     pub(crate) fn apply_signatures(&mut self, batch: Vec<(String, u64, Signature)>) {
         for (key, hash, signature) in batch {
             let Some(entry) = self.index.get(&key) else {
                 continue;
             };
-            if entry.record.hash != Some(hash) || entry.meta.signature.is_some() {
+            if entry.record.hash != Some(hash) || !entry.meta.signature.set(signature) {
                 continue;
             }
-            let mut meta = (*entry.meta).clone();
-            meta.signature = Some(signature);
-            if let Some(bytes) = db::encode_meta(&meta) {
-                self.pending.push(DbOp::PutMeta(key.clone(), bytes));
+            if let Some(bytes) = db::encode_meta(&entry.meta) {
+                self.pending.push(DbOp::PutMeta(key, bytes));
             }
-            let entry = Entry {
-                key,
-                record: entry.record.clone(),
-                meta: Arc::new(meta),
-            };
-            self.index.insert(entry);
         }
         self.flush();
     }
