@@ -1,4 +1,15 @@
 //! Language identification with `whatlang`, reported as the BCP 47 tag feeds use.
+//!
+//! whatlang compares the sample's trigrams with each candidate language's profile: its cost
+//! grows with the number of candidates, and over twenty languages written in the Latin script
+//! it was a quarter of a parse. So a Latin-script sample first goes through a cheap count of
+//! function words (`lexicon/function_words.toml`): when they point clearly to a few
+//! languages, whatlang chooses among those only; otherwise among every allowed language.
+
+use std::sync::OnceLock;
+
+use foldhash::HashMap;
+use whatlang::{Lang, Script};
 
 /// How much text (in bytes, cut at a character boundary) is given to the detector: more only
 /// costs time (its cost grows with the sample, and it is the largest part of a parse). On the
@@ -6,21 +17,116 @@
 /// bytes all give every file its language.
 pub(crate) const DETECT_SAMPLE_BYTES: usize = 200;
 
+/// Fewest function words of one language in a sample for them to narrow the candidates.
+pub(crate) const MIN_FUNCTION_WORDS: u16 = 4;
+
+/// Most candidates the function words may leave; more means they point nowhere in particular
+/// and every allowed language is compared.
+pub(crate) const MAX_NARROWED_CANDIDATES: usize = 4;
+
+/// The function words of the Latin-script languages, as data.
+const FUNCTION_WORDS: &str = include_str!("lexicon/function_words.toml");
+
+/// The language detector of one configuration: whatlang limited to `feed.detect_languages`.
+#[derive(Debug, Clone)]
+pub(crate) struct Detector {
+    full: whatlang::Detector,
+    /// The languages allowed; `None`: every language whatlang knows.
+    allowed: Option<Vec<Lang>>,
+}
+
 /// A detector choosing among the languages `tags` (BCP 47, as [`detect`] reports them), or
 /// among every language it knows when `tags` is empty; the first unknown tag is the error.
-pub(crate) fn detector(tags: &[String]) -> Result<whatlang::Detector, String> {
+pub(crate) fn detector(tags: &[String]) -> Result<Detector, String> {
     if tags.is_empty() {
-        return Ok(whatlang::Detector::new());
+        return Ok(every_language());
     }
     let mut allowed = Vec::with_capacity(tags.len());
     for tag in tags {
-        let lang = whatlang::Lang::all()
-            .iter()
-            .find(|lang| bcp47(**lang).is_some_and(|t| t.eq_ignore_ascii_case(tag)))
-            .ok_or_else(|| tag.clone())?;
-        allowed.push(*lang);
+        allowed.push(lang_of(tag).ok_or_else(|| tag.clone())?);
     }
-    Ok(whatlang::Detector::with_allowlist(allowed))
+    Ok(Detector {
+        full: whatlang::Detector::with_allowlist(allowed.clone()),
+        allowed: Some(allowed),
+    })
+}
+
+/// A detector choosing among every language whatlang knows.
+pub(crate) fn every_language() -> Detector {
+    Detector {
+        full: whatlang::Detector::new(),
+        allowed: None,
+    }
+}
+
+/// The whatlang language whose BCP 47 tag is `tag`.
+fn lang_of(tag: &str) -> Option<Lang> {
+    Lang::all()
+        .iter()
+        .find(|lang| bcp47(**lang).is_some_and(|t| t.eq_ignore_ascii_case(tag)))
+        .copied()
+}
+
+/// Function words, each with the languages it belongs to (a bit per language of `langs`).
+struct FunctionWords {
+    langs: Vec<Lang>,
+    words: HashMap<&'static str, u32>,
+}
+
+fn function_words() -> &'static FunctionWords {
+    static WORDS: OnceLock<FunctionWords> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut langs = Vec::new();
+        let mut words: HashMap<&'static str, u32> = HashMap::default();
+        // The file is `tag = "words"` lines under `[words]`; it is checked by a test.
+        for line in FUNCTION_WORDS.lines() {
+            let Some((tag, list)) = line.split_once(" = ") else {
+                continue;
+            };
+            let Some(lang) = lang_of(tag.trim()) else {
+                continue;
+            };
+            if langs.len() == u32::BITS as usize {
+                break;
+            }
+            let bit = 1u32 << langs.len();
+            langs.push(lang);
+            for word in list.trim().trim_matches('"').split_whitespace() {
+                *words.entry(word).or_default() |= bit;
+            }
+        }
+        FunctionWords { langs, words }
+    })
+}
+
+/// The few allowed languages the function words of a Latin-script `sample` point to: each
+/// with at least half the hits of the best, which has at least [`MIN_FUNCTION_WORDS`];
+/// `None` when they point to none or to too many.
+fn narrowed(sample: &str, allowed: Option<&[Lang]>) -> Option<Vec<Lang>> {
+    let table = function_words();
+    let mut hits = [0u16; u32::BITS as usize];
+    for word in sample.split(|c: char| !c.is_alphanumeric()) {
+        if word.is_empty() || word.len() > 16 {
+            continue;
+        }
+        if let Some(&mask) = table.words.get(crate::text::lowercase(word).as_ref()) {
+            for (i, hit) in hits.iter_mut().enumerate().take(table.langs.len()) {
+                *hit += u16::from(mask & (1 << i) != 0);
+            }
+        }
+    }
+    let best = hits.iter().copied().max().unwrap_or(0);
+    if best < MIN_FUNCTION_WORDS {
+        return None;
+    }
+    let candidates: Vec<Lang> = table
+        .langs
+        .iter()
+        .zip(hits)
+        .filter(|(lang, hit)| hit * 2 >= best && allowed.is_none_or(|a| a.contains(lang)))
+        .map(|(lang, _)| *lang)
+        .collect();
+    (!candidates.is_empty() && candidates.len() <= MAX_NARROWED_CANDIDATES).then_some(candidates)
 }
 
 /// Least confidence of an unsure guess that is still taken over the fallback language.
@@ -30,18 +136,25 @@ pub(crate) const MIN_GUESS_SAMPLE_BYTES: usize = 200;
 
 /// The article's language as a BCP 47 primary tag (`fr`), when the detector is confident, or
 /// fairly confident on a sample long enough, or the script is not Latin.
-pub(crate) fn detect(detector: &whatlang::Detector, text: &str) -> Option<&'static str> {
+pub(crate) fn detect(detector: &Detector, text: &str) -> Option<&'static str> {
     let mut end = text.len().min(DETECT_SAMPLE_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let info = detector.detect(&text[..end])?;
+    let sample = &text[..end];
+    let narrowed = (whatlang::detect_script(sample) == Some(Script::Latin))
+        .then(|| narrowed(sample, detector.allowed.as_deref()))
+        .flatten();
+    let info = match narrowed {
+        Some(candidates) => whatlang::Detector::with_allowlist(candidates).detect(sample)?,
+        None => detector.full.detect(sample)?,
+    };
     // An unsure guess between close languages (Russian or Ukrainian, Danish or Norwegian) is
     // still far nearer than the configured fallback, unless the sample is too short or the
     // guess too weak to say anything (`MIN_GUESS_CONFIDENCE`).
     let sure_enough = info.is_reliable()
         || (info.confidence() >= MIN_GUESS_CONFIDENCE && end >= MIN_GUESS_SAMPLE_BYTES)
-        || info.script() != whatlang::Script::Latin;
+        || info.script() != Script::Latin;
     if !sure_enough {
         return None;
     }
@@ -131,7 +244,41 @@ mod tests {
     use super::*;
 
     fn detect(text: &str) -> Option<&'static str> {
-        super::detect(&whatlang::Detector::new(), text)
+        super::detect(&detector(&[]).expect("every language"), text)
+    }
+
+    #[test]
+    fn every_function_word_list_names_a_language_the_detector_knows() {
+        let tags: Vec<&str> = FUNCTION_WORDS
+            .lines()
+            .filter_map(|line| line.split_once(" = "))
+            .map(|(tag, _)| tag.trim())
+            .collect();
+        assert!(tags.len() >= 19, "{tags:?}");
+        assert!(tags.len() <= u32::BITS as usize);
+        for tag in &tags {
+            assert!(lang_of(tag).is_some(), "{tag} is not a whatlang language");
+        }
+        assert_eq!(function_words().langs.len(), tags.len());
+    }
+
+    #[test]
+    fn function_words_narrow_the_candidates_to_the_languages_they_point_to() {
+        let narrowed = |text| super::narrowed(text, None);
+        assert_eq!(
+            narrowed("the mayor said that the city will have a new library by the spring"),
+            Some(vec![Lang::Eng])
+        );
+        // Danish and Norwegian share most of theirs: both stay, whatlang chooses.
+        let danish = narrowed("og det er ikke så let at sige om det var en god idé eller ej");
+        assert!(
+            danish.as_ref().is_some_and(|c| c.contains(&Lang::Dan)),
+            "{danish:?}"
+        );
+        // Too few to say anything, and the allowlist is respected.
+        assert_eq!(narrowed("Stadtrat Haushalt Schulen"), None);
+        let only_french = super::narrowed("the city and the mayor of the town", Some(&[Lang::Fra]));
+        assert_eq!(only_french, None);
     }
 
     #[test]

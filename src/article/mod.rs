@@ -33,6 +33,7 @@ pub(crate) const LEXICONS: &[&str] = &[
     include_str!("lexicon/months.tsv"),
     include_str!("lexicon/weekdays.txt"),
     include_str!("lexicon/zones.tsv"),
+    include_str!("lexicon/function_words.toml"),
 ];
 
 /// A hash of every lexicon's text.
@@ -302,7 +303,7 @@ pub struct ParseOptions {
     /// Language used when detection is not confident.
     pub(crate) default_language: String,
     /// The language detector, limited to `feed.detect_languages`.
-    pub(crate) detector: whatlang::Detector,
+    pub(crate) detector: lang::Detector,
     /// How zoneless, timeless and slashed dates are read.
     pub(crate) dates: DateRules,
     /// Languages whose slashed dates are month first whatever `dates.day_first` says.
@@ -323,7 +324,7 @@ impl Default for ParseOptions {
     /// valid: see `the_default_settings_give_parse_options`.)
     fn default() -> Self {
         Self::new(&Settings::default())
-            .unwrap_or_else(|_| Self::from_parts(&Settings::default(), whatlang::Detector::new()))
+            .unwrap_or_else(|_| Self::from_parts(&Settings::default(), lang::every_language()))
     }
 }
 
@@ -342,7 +343,7 @@ impl ParseOptions {
         Ok(Self::from_parts(settings, detector))
     }
 
-    fn from_parts(settings: &Settings, detector: whatlang::Detector) -> Self {
+    fn from_parts(settings: &Settings, detector: lang::Detector) -> Self {
         let b = &settings.boilerplate;
         let boilerplate = clean::Boilerplate::new(&b.lines, &b.prefixes, &b.phrases);
         let language_boilerplate = b
@@ -498,7 +499,7 @@ fn split_long_lines(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// The language of a title and the first few hundred bytes of text after it.
 fn detect_language<'a>(
-    detector: &whatlang::Detector,
+    detector: &lang::Detector,
     title: &str,
     texts: impl Iterator<Item = &'a str>,
 ) -> Option<String> {
