@@ -266,6 +266,62 @@ fn sighup_reloads_the_configuration_and_keeps_it_when_the_file_is_broken() {
     assert!(status.success(), "exit status {status:?}");
 }
 
+// Issue 17: after a reload every file is parsed again, chunk by chunk; a change made
+// meanwhile is published before the reparse is done, not after it.
+#[test]
+fn changes_are_published_while_a_reload_parses_every_file_again() {
+    let ws = Workspace::empty();
+    const FILES: usize = 1500;
+    for i in 0..FILES {
+        std::fs::write(
+            ws.seeds().join(format!("{i:04}.txt")),
+            format!(
+                "Article number {i} of the batch\n2025-01-02\nThe body of article {i} \
+                 says something about the city council and its budget for the year.\n"
+            ),
+        )
+        .expect("write");
+    }
+    let config = ws.dir.path().join("seedfeed.toml");
+    std::fs::write(&config, "[feed]\ntitle = \"Title A\"\n").expect("write config");
+    let config_arg = config.display().to_string();
+    let daemon = ws.serve(&["--config", &config_arg]);
+    std::fs::write(&config, "[feed]\ntitle = \"Title B\"\n").expect("rewrite config");
+    daemon.signal("HUP");
+    daemon.wait_for(
+        |d| channel_title(&d.get("/feed.rss").text()) == "Title B",
+        "the reloaded title, at once",
+    );
+    std::fs::write(
+        ws.seeds().join("late.txt"),
+        "Written during the reparse\n2026-01-01\nThis one arrives while the reload parses.\n",
+    )
+    .expect("write late.txt");
+    daemon.wait_for(
+        |d| {
+            rss_item_titles(&d.get("/feed.rss").text())
+                .contains(&"Written during the reparse".to_string())
+        },
+        "the file written during the reparse",
+    );
+    daemon.wait_for(
+        |d| d.log().contains("every file parsed again"),
+        "the end of the reparse",
+    );
+    let log = daemon.log();
+    let published = log
+        .find("Written during the reparse")
+        .expect("publication logged");
+    let reparsed = log.find("every file parsed again").expect("end logged");
+    assert!(
+        published < reparsed,
+        "the change waited for the whole reparse:\n{log}"
+    );
+    assert_eq!(rss_item_titles(&daemon.get("/feed.rss").text()).len(), 50);
+    let status = daemon.terminate();
+    assert!(status.success(), "exit status {status:?}");
+}
+
 /// Execs the binary with stdin moved to fd 3 and `LISTEN_PID` = its own pid, as systemd does
 /// for a socket unit: `$$` is the shell's pid, which `exec` keeps.
 const SOCKET_ACTIVATE: &str = r#"exec 3<&0 0</dev/null; LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@""#;

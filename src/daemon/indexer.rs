@@ -54,6 +54,7 @@ pub(super) async fn index_loop(
     loop {
         let follow_up = events.folder.follow_up_at();
         let work = tokio::select! {
+            biased;
             work = events.receiver.next_work() => work,
             _ = tokio::time::sleep_until(follow_up.unwrap_or_else(tokio::time::Instant::now)), if follow_up.is_some() => {
                 debug!("polling: comparing the folder again after a rescan found files");
@@ -72,7 +73,8 @@ pub(super) async fn index_loop(
             Some(()) = control.reloads.next() => {
                 let busy = events.receiver.being_written();
                 (store, ctx) = control.reload(store, ctx, &cell, busy).await?;
-                signing = start_signing(&store);
+                // Signatures wait for the files parsed again under the new rules.
+                signing = (!store.reparsing()).then(|| start_signing(&store)).flatten();
                 continue;
             }
             signed = next_signed(&mut signing), if signing.is_some() => {
@@ -97,6 +99,18 @@ pub(super) async fn index_loop(
             }
             // The guard `wait_for` returns is not `Send`; dropped here, before arms that await.
             () = async { let _ = stop.wait_for(|stop| *stop).await; } => break,
+            // Last (the select is biased): a chunk of the files parsed again after a reload
+            // runs only when nothing else is ready, so changes keep being published meanwhile.
+            () = std::future::ready(()), if store.reparsing() => {
+                let busy = events.receiver.being_written();
+                (store, _) = index_step(store, Step::ReparseNext, busy, &ctx, &cell, &control.hooks).await?;
+                if !store.reparsing() {
+                    info!(articles = store.entries().len(), "every file parsed again under the reloaded settings");
+                    signing = start_signing(&store);
+                    control.status(&cell);
+                }
+                continue;
+            }
         };
         events.folder.retry_unwatched(&work);
         match &work {
@@ -305,9 +319,13 @@ fn status_line(cell: &SnapshotCell) -> String {
 enum Step {
     /// Changes from the watcher, a timer or the folder check.
     Work(Work),
-    /// Reloaded settings: applied to the store, then every file is parsed again. The feeds
-    /// are rendered even when no article changed, since the feed metadata may have.
+    /// Reloaded settings: applied to the store, the folder walked again under its rules, and
+    /// the files queued to be parsed again ([`Step::ReparseNext`]). The feeds are rendered
+    /// even when no article changed, since the feed metadata may have.
     Reconfigure(Box<Settings>),
+    /// The next chunk of the files queued by a reload, parsed again; rendered when the last
+    /// one is done (changes published meanwhile render the chunks already parsed).
+    ReparseNext,
     /// Related-stories signatures from the signing thread: kept, not published yet.
     Signatures(Vec<(String, u64, Signature)>),
     /// Every signature is in: published, so that pages list related stories from now on.
@@ -327,7 +345,8 @@ async fn index_step(
     let (ctx, cell, hooks) = (Arc::clone(ctx), Arc::clone(cell), hooks.clone());
     tokio::task::spawn_blocking(move || {
         store.set_busy(&busy);
-        let republish = matches!(step, Step::Reconfigure(_) | Step::SigningDone);
+        let always = matches!(step, Step::Reconfigure(_) | Step::SigningDone);
+        let chunk = matches!(step, Step::ReparseNext);
         let changes = match step {
             Step::Work(Work::Rescan) => store.reconcile_all(),
             Step::Work(Work::Paths { paths, renames }) => store.reconcile_paths(&paths, &renames),
@@ -339,8 +358,9 @@ async fn index_step(
                         "file and parse settings not applied"
                     );
                 }
-                store.reconcile_all()
+                store.begin_reparse()
             }
+            Step::ReparseNext => store.reparse_next(),
             Step::Signatures(batch) => {
                 store.apply_signatures(batch);
                 Changes::default()
@@ -350,7 +370,13 @@ async fn index_step(
                 Changes::default()
             }
         };
-        if changes.any() || republish || cell.load().is_none() {
+        // A reparse renders once, after its last chunk.
+        let due = if chunk {
+            !store.reparsing()
+        } else {
+            always || changes.any()
+        };
+        if due || cell.load().is_none() {
             publish(&store, &ctx, &cell, &hooks);
         }
         (store, changes)

@@ -138,8 +138,11 @@ pub(crate) struct Store {
     /// True until the first full index is done: per-file lines are debug-level meanwhile, so
     /// that a start over 100,000 files does not log 100,000 lines.
     first_index: bool,
-    /// Set by a reload: the next full scan parses every file, whatever its size and mtime.
+    /// Set by a reload: every file is parsed again, whatever its size and mtime, by the next
+    /// full scan or chunk by chunk from `reparse_queue`.
     force_reparse: bool,
+    /// Files a reload queued to be parsed again ([`Store::begin_reparse`]).
+    reparse_queue: VecDeque<(String, PathBuf)>,
     /// True when every published article's signature is computed (or could not be): related
     /// stories are shown only then, so that a page never lists a partial, wrong set.
     related_ready: bool,
@@ -185,6 +188,7 @@ impl Store {
             bodies: Arc::new(bodies),
             first_index: true,
             force_reparse: false,
+            reparse_queue: VecDeque::new(),
             related_ready: false,
         })
     }

@@ -2,6 +2,10 @@
 //! folders; nothing is forgotten while the seeds folder or a subfolder cannot be read.
 
 use super::tombstones::{MAX_TOMBSTONES, Tombstone};
+
+/// Files parsed again per step after a reload: small enough that a change waits for at most
+/// one chunk (some 40 ms) before the indexer publishes it.
+pub(crate) const REPARSE_CHUNK: usize = 256;
 use super::*;
 
 impl Store {
@@ -36,6 +40,10 @@ impl Store {
             self.related_ready = signed;
         }
         self.cached_meta = HashMap::new();
+        if self.force_reparse {
+            // Every file was just parsed again: a reparse under way has nothing left to do.
+            self.reparse_queue.clear();
+        }
         self.force_reparse = false;
         self.flush();
         if std::mem::take(&mut self.first_index) {
@@ -47,6 +55,55 @@ impl Store {
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "seeds folder indexed"
             );
+        }
+        changes
+    }
+
+    /// Starts parsing every file again after a reload: the folder is walked now under the new
+    /// rules (files it no longer holds, or that the rules now leave out, leave at once), and
+    /// the files found are queued for [`Store::reparse_next`], chunk by chunk, between which
+    /// the indexer publishes other changes. Entries stay published until parsed again.
+    pub(crate) fn begin_reparse(&mut self) -> Changes {
+        let mut changes = Changes::default();
+        self.reparse_queue.clear();
+        if !self.root_is_there() {
+            return changes;
+        }
+        self.expire_tombstones();
+        let (files, problems) = scan::walk(&self.root, &self.root, &self.filter);
+        self.note_left_out("", &problems, &mut changes);
+        let found: VecDeque<(String, PathBuf)> = files
+            .into_iter()
+            .filter_map(|path| Some((scan::store_key(&self.root, &path)?, path)))
+            .collect();
+        let seen: HashSet<&str> = found.iter().map(|(key, _)| key.as_str()).collect();
+        let known = self.records.keys().cloned();
+        let missing: Vec<String> = known.filter(|k| !seen.contains(k.as_str())).collect();
+        drop(seen);
+        self.forget_missing(missing, &problems, &mut changes);
+        self.flush();
+        self.related_ready = false;
+        self.reparse_queue = found;
+        changes
+    }
+
+    /// True while files queued by [`Store::begin_reparse`] wait to be parsed again.
+    pub(crate) fn reparsing(&self) -> bool {
+        !self.reparse_queue.is_empty()
+    }
+
+    /// Parses the next [`REPARSE_CHUNK`] queued files again (one transaction); after the
+    /// last, the reload is complete.
+    pub(crate) fn reparse_next(&mut self) -> Changes {
+        let mut changes = Changes::default();
+        let n = self.reparse_queue.len().min(REPARSE_CHUNK);
+        let chunk: Vec<(String, PathBuf)> = self.reparse_queue.drain(..n).collect();
+        self.ingest_all(&chunk, true, &mut changes);
+        self.flush();
+        if self.reparse_queue.is_empty() {
+            self.force_reparse = false;
+            let signed = self.newest().all(|e| e.meta.signature.get().is_some());
+            self.related_ready = signed;
         }
         changes
     }
