@@ -7,7 +7,7 @@
 //! bundled SQLite) and its key-value model is exactly what is stored here (path → record).
 //! Rows are `postcard`-encoded: compact, and read at start-up in one sequential pass per table.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

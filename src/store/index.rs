@@ -4,7 +4,9 @@
 //! content hash), so one changed file never walks the whole folder again.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::sync::{Arc, RwLock};
 
 use crate::model::{Entry, Facets};
@@ -51,9 +53,30 @@ fn id_number(entry: &Entry) -> u128 {
 }
 
 /// An entry in feed order: newest publication date first, then latest first-seen time, then
-/// path.
+/// path. The times are taken out once, so that the comparisons of an insertion (some twenty in
+/// a tree of 100,000) compare integers before they compare paths.
 #[derive(Debug, Clone)]
-pub(crate) struct Newest(Arc<Entry>);
+pub(crate) struct Newest {
+    published_ms: i64,
+    entry: Arc<Entry>,
+}
+
+impl Newest {
+    fn of(entry: &Arc<Entry>) -> Self {
+        Self {
+            published_ms: entry.published().0.timestamp_millis(),
+            entry: Arc::clone(entry),
+        }
+    }
+
+    fn sort_key(&self) -> (Reverse<i64>, Reverse<i64>, &str) {
+        (
+            Reverse(self.published_ms),
+            Reverse(self.entry.record.first_seen_ms),
+            &self.entry.key,
+        )
+    }
+}
 
 /// The published entries in feed order, newest first: a persistent tree whose clones share
 /// their nodes, so each snapshot keeps the order of its moment for the cost of a pointer.
@@ -61,18 +84,7 @@ pub(crate) type Published = rpds::RedBlackTreeSetSync<Newest>;
 
 /// `published` in feed order, newest first.
 pub(crate) fn newest_first(published: &Published) -> impl Iterator<Item = &Arc<Entry>> {
-    published.iter().map(|n| &n.0)
-}
-
-impl Newest {
-    fn sort_key(&self) -> (Reverse<chrono::DateTime<chrono::Utc>>, Reverse<i64>, &str) {
-        let e = &self.0;
-        (
-            Reverse(e.published().0),
-            Reverse(e.record.first_seen_ms),
-            &e.key,
-        )
-    }
+    published.iter().map(|n| &n.entry)
 }
 
 impl PartialEq for Newest {
@@ -256,9 +268,9 @@ impl Index {
 
     fn publish(&mut self, entry: Arc<Entry>, ids: &mut IdMap) {
         ids.insert(id_number(&entry), Arc::clone(&entry));
-        let newest = Newest(Arc::clone(&entry));
-        if !self.newest.contains(&newest) {
-            self.newest.insert_mut(newest);
+        let before = self.newest.size();
+        self.newest.insert_mut(Newest::of(&entry));
+        if self.newest.size() > before {
             self.count_facets(&entry, true);
         }
     }
@@ -268,7 +280,7 @@ impl Index {
         if ids.get(&id).is_some_and(|e| Arc::ptr_eq(e, entry)) {
             ids.remove(&id);
         }
-        if self.newest.remove_mut(&Newest(Arc::clone(entry))) {
+        if self.newest.remove_mut(&Newest::of(entry)) {
             self.count_facets(entry, false);
         }
     }
@@ -276,23 +288,28 @@ impl Index {
     /// Counts a newly published entry in its source and tags, or uncounts an unpublished one.
     fn count_facets(&mut self, entry: &Entry, published: bool) {
         if let Some(source) = entry.source_folder() {
-            count(&mut self.facets.sources, source.to_string(), published);
+            count(&mut self.facets.sources, source, published);
         }
         for tag in entry.tag_keys() {
-            count(&mut self.facets.tags, tag, published);
+            count(&mut self.facets.tags, &tag, published);
         }
     }
 }
 
 /// Adds one to `key`'s count, or takes one away (dropping it at zero).
-fn count(counts: &mut BTreeMap<String, usize>, key: String, add: bool) {
-    if add {
-        *counts.entry(key).or_insert(0) += 1;
-    } else if let Some(n) = counts.get_mut(&key) {
-        *n = n.saturating_sub(1);
-        if *n == 0 {
-            counts.remove(&key);
+fn count(counts: &mut BTreeMap<String, usize>, key: &str, add: bool) {
+    match counts.get_mut(key) {
+        Some(n) if add => *n += 1,
+        Some(n) => {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(key);
+            }
         }
+        None if add => {
+            counts.insert(key.to_string(), 1);
+        }
+        None => {}
     }
 }
 

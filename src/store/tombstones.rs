@@ -78,7 +78,7 @@ impl Store {
     /// left no tombstone, so `old`'s is found next.
     pub(super) fn renamed_tombstone(&self, key: &str) -> Option<usize> {
         let mut queue = VecDeque::from([key]);
-        let mut visited = HashSet::from([key]);
+        let mut visited: HashSet<&str> = std::iter::once(key).collect();
         while let Some(to) = queue.pop_front() {
             for from in self.renamed_from.get(to).into_iter().flatten().rev() {
                 if !visited.insert(from.as_str()) {
