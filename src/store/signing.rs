@@ -42,6 +42,10 @@ pub(crate) enum Signed {
 pub(crate) fn spawn(unsigned: Vec<Unsigned>, bodies: Arc<Bodies>) -> mpsc::Receiver<Signed> {
     let (tx, rx) = mpsc::channel(SIGNING_QUEUE);
     let count = unsigned.len();
+    info!(
+        articles = count,
+        "computing related-stories signatures in the background"
+    );
     let work = move || {
         let started = std::time::Instant::now();
         for chunk in unsigned.chunks(SIGNING_BATCH) {
