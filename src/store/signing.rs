@@ -108,6 +108,9 @@ impl Store {
             let Some(entry) = self.index.get(&key) else {
                 continue;
             };
+            // A copy made here: the signing thread's parses leave its allocator's pages
+            // fragmented, and signatures kept there would keep those pages resident.
+            let signature = Signature(signature.0.as_slice().to_vec());
             if entry.record.hash != Some(hash) || !entry.meta.signature.set(signature) {
                 continue;
             }
