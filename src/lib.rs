@@ -15,13 +15,16 @@
 //!    similarity signature), its word lists data in `article/lexicon/`.
 //! 4. [`model`]: the value types the later stages share (file records, published entries,
 //!    feed items, source and tag counts).
-//! 5. [`store`]: the index of published articles and the `redb` state database behind it.
+//! 5. [`store`]: the index of published articles and the `redb` state database behind it;
+//!    the related-stories signatures the bulk passes leave out, computed on a thread of
+//!    their own once the feeds are served (`store::signing`).
 //! 6. [`feed`]: the articles rendered to RSS, Atom, JSON Feed, OPML and HTML, each feed checked
 //!    against its format's rules before it is used.
 //! 7. `resource`: a rendered document as bytes, pre-compressed, with its validators; then
 //!    [`views`], documents rendered on first request into a cache bounded by entries and bytes
 //!    (article pages with related stories, per-source, per-tag, filtered and archive feeds),
-//!    and `snapshot`, the documents rendered on every change behind an atomic swap.
+//!    and `snapshot`, the documents rendered on every change behind an atomic swap (served
+//!    as soon as rendered, gzipped right after).
 //! 8. [`http`]: hyper handlers that only read the current snapshot and the view cache.
 //! 9. `daemon` ([`run`]): the wiring of the stages, and shutdown; it tells the WebSub hub
 //!    (`websub`) about changed feeds and keeps the metrics (`metrics`).
