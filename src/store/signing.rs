@@ -47,6 +47,7 @@ pub(crate) fn spawn(unsigned: Vec<Unsigned>, bodies: Arc<Bodies>) -> mpsc::Recei
         "computing related-stories signatures in the background"
     );
     let work = move || {
+        lowest_priority();
         let started = std::time::Instant::now();
         for chunk in unsigned.chunks(SIGNING_BATCH) {
             let batch = sign(chunk, &bodies);
@@ -70,6 +71,20 @@ pub(crate) fn spawn(unsigned: Vec<Unsigned>, bodies: Arc<Bodies>) -> mpsc::Recei
         warn!(error = %e, "cannot start the related-stories thread");
     }
     rx
+}
+
+/// Puts the calling thread in the idle scheduling class (`SCHED_IDLE`, the lowest niceness):
+/// it runs only on a core that the indexer, the HTTP server and other programs leave idle.
+/// Without it (a system that refuses), the thread runs at normal priority.
+fn lowest_priority() {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+        set_thread_priority_and_policy, thread_native_id,
+    };
+    let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+    if let Err(e) = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle) {
+        debug!(error = ?e, "the related-stories thread keeps the normal priority");
+    }
 }
 
 /// The signatures of `articles` whose files still hold the content they were indexed with.
