@@ -53,8 +53,17 @@ pub(super) async fn index_loop(
         .rescanned(changes.published + changes.updated > 0);
     loop {
         let follow_up = events.folder.follow_up_at();
+        // Biased, in this order: stopping and the watchdog first (a steady stream of events
+        // must not starve them), then events, timers and reloads, and a reparse chunk last.
         let work = tokio::select! {
             biased;
+            // The guard `wait_for` returns is not `Send`; dropped here, before arms that await.
+            () = async { let _ = stop.wait_for(|stop| *stop).await; } => break,
+            // Pinged from here, not from a timer task: see `systemd::Watchdog`.
+            () = control.watchdog.tick() => {
+                control.notifier.watchdog();
+                continue;
+            }
             work = events.receiver.next_work() => work,
             _ = tokio::time::sleep_until(follow_up.unwrap_or_else(tokio::time::Instant::now)), if follow_up.is_some() => {
                 debug!("polling: comparing the folder again after a rescan found files");
@@ -92,15 +101,8 @@ pub(super) async fn index_loop(
                 (store, _) = index_step(store, step, Vec::new(), &ctx, &cell, &control.hooks).await?;
                 continue;
             }
-            // Pinged from here, not from a timer task: see `systemd::Watchdog`.
-            () = control.watchdog.tick() => {
-                control.notifier.watchdog();
-                continue;
-            }
-            // The guard `wait_for` returns is not `Send`; dropped here, before arms that await.
-            () = async { let _ = stop.wait_for(|stop| *stop).await; } => break,
-            // Last (the select is biased): a chunk of the files parsed again after a reload
-            // runs only when nothing else is ready, so changes keep being published meanwhile.
+            // Last: a chunk of the files parsed again after a reload runs only when nothing
+            // else is ready, so changes keep being published meanwhile.
             () = std::future::ready(()), if store.reparsing() => {
                 let busy = events.receiver.being_written();
                 (store, _) = index_step(store, Step::ReparseNext, busy, &ctx, &cell, &control.hooks).await?;
