@@ -46,6 +46,8 @@ pub(crate) struct Metrics {
     registry: Registry,
     articles: Gauge,
     skipped: Family<SkipLabels, Gauge>,
+    /// The skip reasons `skipped` has a gauge for, so that a reason gone is removed alone.
+    skip_reasons: std::sync::Mutex<Vec<&'static str>>,
     renders: Counter,
     render_failures: Counter,
     render_seconds: Counter<f64, AtomicU64>,
@@ -62,6 +64,7 @@ impl Default for Metrics {
             registry: Registry::with_prefix("seedfeed"),
             articles: Gauge::default(),
             skipped: Family::default(),
+            skip_reasons: std::sync::Mutex::default(),
             renders: Counter::default(),
             render_failures: Counter::default(),
             render_seconds: Counter::default(),
@@ -120,12 +123,21 @@ impl Metrics {
     pub(crate) fn published(&self, articles: usize, skipped: BTreeMap<&'static str, u64>) {
         self.articles
             .set(i64::try_from(articles).unwrap_or(i64::MAX));
-        self.skipped.clear();
-        for (reason, files) in skipped {
+        // Each gauge is set in place and only reasons gone are removed: clearing the family
+        // first let a scrape in between see no skipped files at all.
+        let mut shown = self
+            .skip_reasons
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for reason in shown.iter().filter(|r| !skipped.contains_key(*r)) {
+            self.skipped.remove(&SkipLabels { reason });
+        }
+        for (reason, files) in &skipped {
             self.skipped
                 .get_or_create(&SkipLabels { reason })
-                .set(i64::try_from(files).unwrap_or(i64::MAX));
+                .set(i64::try_from(*files).unwrap_or(i64::MAX));
         }
+        *shown = skipped.into_keys().collect();
     }
 
     /// Records one render of the feeds and the time it took.
@@ -201,6 +213,20 @@ impl Collector for PingerCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_skip_reason_gone_leaves_and_the_others_stay() {
+        let m = Metrics::default();
+        m.published(3, BTreeMap::from([("binary", 2), ("empty", 1)]));
+        m.published(3, BTreeMap::from([("empty", 4)]));
+        let text = m.render();
+        assert!(
+            text.lines()
+                .any(|l| l == "seedfeed_skipped_files{reason=\"empty\"} 4"),
+            "{text}"
+        );
+        assert!(!text.contains("reason=\"binary\""), "{text}");
+    }
 
     #[test]
     fn counts_appear_in_the_text_format() {
