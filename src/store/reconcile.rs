@@ -17,23 +17,9 @@ impl Store {
     pub(crate) fn reconcile_all(&mut self) -> Changes {
         let started = Instant::now();
         let mut changes = Changes::default();
-        if !self.root_is_there() {
+        let Some(found) = self.walk_and_forget(&mut changes) else {
             return changes;
-        }
-        self.expire_tombstones();
-        let (files, problems) = scan::walk(&self.root, &self.root, &self.filter);
-        self.note_left_out("", &problems, &mut changes);
-        // The walk lists names that are not UTF-8 as problems, not as files.
-        let found: Vec<(String, PathBuf)> = files
-            .into_iter()
-            .filter_map(|path| Some((scan::store_key(&self.root, &path)?, path)))
-            .collect();
-        // Vanished files first: their tombstones let renamed ones keep their ids.
-        let seen: HashSet<&str> = found.iter().map(|(key, _)| key.as_str()).collect();
-        let known = self.records.keys().cloned();
-        let missing: Vec<String> = known.filter(|k| !seen.contains(k.as_str())).collect();
-        drop(seen);
-        self.forget_missing(missing, &problems, &mut changes);
+        };
         self.ingest_all(&found, true, &mut changes);
         if self.first_index || self.force_reparse {
             let signed = self.newest().all(|e| e.meta.signature.get().is_some());
@@ -66,13 +52,28 @@ impl Store {
     pub(crate) fn begin_reparse(&mut self) -> Changes {
         let mut changes = Changes::default();
         self.reparse_queue.clear();
-        if !self.root_is_there() {
+        let Some(found) = self.walk_and_forget(&mut changes) else {
             return changes;
+        };
+        self.flush();
+        self.related_ready = false;
+        self.reparse_queue = found.into();
+        changes
+    }
+
+    /// The first half of a full comparison: the whole folder walked, what it could not take
+    /// in noted, and the known files it no longer holds forgotten (first, so that their
+    /// tombstones let renamed ones keep their ids). Returns the files found (key, path), or
+    /// `None` when the seeds folder is not there (then nothing is forgotten).
+    fn walk_and_forget(&mut self, changes: &mut Changes) -> Option<Vec<(String, PathBuf)>> {
+        if !self.root_is_there() {
+            return None;
         }
         self.expire_tombstones();
         let (files, problems) = scan::walk(&self.root, &self.root, &self.filter);
-        self.note_left_out("", &problems, &mut changes);
-        let found: VecDeque<(String, PathBuf)> = files
+        self.note_left_out("", &problems, changes);
+        // The walk lists names that are not UTF-8 as problems, not as files.
+        let found: Vec<(String, PathBuf)> = files
             .into_iter()
             .filter_map(|path| Some((scan::store_key(&self.root, &path)?, path)))
             .collect();
@@ -80,11 +81,8 @@ impl Store {
         let known = self.records.keys().cloned();
         let missing: Vec<String> = known.filter(|k| !seen.contains(k.as_str())).collect();
         drop(seen);
-        self.forget_missing(missing, &problems, &mut changes);
-        self.flush();
-        self.related_ready = false;
-        self.reparse_queue = found;
-        changes
+        self.forget_missing(missing, &problems, changes);
+        Some(found)
     }
 
     /// True while files queued by [`Store::begin_reparse`] wait to be parsed again.
