@@ -24,6 +24,10 @@ pub(crate) const MIN_FUNCTION_WORDS: u16 = 4;
 /// and every allowed language is compared.
 pub(crate) const MAX_NARROWED_CANDIDATES: usize = 4;
 
+/// Longest word, in bytes, looked up among the function words: the longest listed is shorter,
+/// and a longer token needs no lowercasing or lookup.
+const MAX_FUNCTION_WORD_BYTES: usize = 16;
+
 /// The function words of the Latin-script languages, as data.
 const FUNCTION_WORDS: &str = include_str!("lexicon/function_words.toml");
 
@@ -106,7 +110,7 @@ fn narrowed(sample: &str, allowed: Option<&[Lang]>) -> Option<Vec<Lang>> {
     let table = function_words();
     let mut hits = [0u16; u32::BITS as usize];
     for word in sample.split(|c: char| !c.is_alphanumeric()) {
-        if word.is_empty() || word.len() > 16 {
+        if word.is_empty() || word.len() > MAX_FUNCTION_WORD_BYTES {
             continue;
         }
         if let Some(&mask) = table.words.get(crate::text::lowercase(word).as_ref()) {
@@ -260,6 +264,12 @@ mod tests {
             assert!(lang_of(tag).is_some(), "{tag} is not a whatlang language");
         }
         assert_eq!(function_words().langs.len(), tags.len());
+        assert!(
+            function_words()
+                .words
+                .keys()
+                .all(|w| w.len() <= MAX_FUNCTION_WORD_BYTES)
+        );
     }
 
     #[test]

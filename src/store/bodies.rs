@@ -110,19 +110,9 @@ impl Bodies {
         if let Some(article) = self.lock_cache().get(&cache_key) {
             return Ok(Arc::clone(article));
         }
-        let source = Arc::clone(
-            &self
-                .source
-                .read()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        );
-        let path = source.root.join(&entry.key);
-        let confined = scan::Confined {
-            root: &source.root,
-            follow_symlinks: source.follow_symlinks,
-        };
-        let bytes = match scan::read_article(&path, Some(confined), source.max_file_bytes) {
-            Ok((bytes, _)) => bytes,
+        let (source, path, read) = self.read(&entry.key);
+        let bytes = match read {
+            Ok(bytes) => bytes,
             Err(reason) => {
                 self.evidence(&path);
                 return Err(reason);
@@ -144,23 +134,32 @@ impl Bodies {
     /// that hashes to `hash` (else the indexer will read it again anyway). Not cached: the
     /// signing thread reads every article once, and must not push the feeds' bodies out.
     pub(crate) fn signature(&self, key: &str, hash: u64) -> Option<crate::related::Signature> {
+        let (source, _, read) = self.read(key);
+        let bytes = read.ok()?;
+        if xxhash_rust::xxh3::xxh3_64(&bytes) != hash {
+            return None;
+        }
+        let parsed = parse_guarded(&bytes, key, &source.options).ok()?;
+        parsed.meta.signature.get().cloned()
+    }
+
+    /// The file at `key` read as the settings in force say (confined to the seeds folder, at
+    /// most `max_file_bytes`), with those settings and its path.
+    fn read(&self, key: &str) -> (Arc<Source>, PathBuf, Result<Vec<u8>, SkipReason>) {
         let source = Arc::clone(
             &self
                 .source
                 .read()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
         );
+        let path = source.root.join(key);
         let confined = scan::Confined {
             root: &source.root,
             follow_symlinks: source.follow_symlinks,
         };
-        let path = source.root.join(key);
-        let (bytes, _) = scan::read_article(&path, Some(confined), source.max_file_bytes).ok()?;
-        if xxhash_rust::xxh3::xxh3_64(&bytes) != hash {
-            return None;
-        }
-        let parsed = parse_guarded(&bytes, key, &source.options).ok()?;
-        parsed.meta.signature.get().cloned()
+        let read = scan::read_article(&path, Some(confined), source.max_file_bytes)
+            .map(|(bytes, _)| bytes);
+        (source, path, read)
     }
 
     /// The body's text (paragraphs, headings, list items), for word search: what the

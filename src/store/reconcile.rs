@@ -22,8 +22,7 @@ impl Store {
         };
         self.ingest_all(&found, true, &mut changes);
         if self.first_index || self.force_reparse {
-            let signed = self.newest().all(|e| e.meta.signature.get().is_some());
-            self.related_ready = signed;
+            self.related_ready = self.all_signed();
         }
         self.cached_meta = HashMap::new();
         if self.force_reparse {
@@ -100,8 +99,7 @@ impl Store {
         self.flush();
         if self.reparse_queue.is_empty() {
             self.force_reparse = false;
-            let signed = self.newest().all(|e| e.meta.signature.get().is_some());
-            self.related_ready = signed;
+            self.related_ready = self.all_signed();
         }
         changes
     }

@@ -102,6 +102,11 @@ impl Store {
         self.related_ready
     }
 
+    /// True when every published article has its signature.
+    pub(super) fn all_signed(&self) -> bool {
+        self.newest().all(|e| e.meta.signature.get().is_some())
+    }
+
     /// The published articles without a signature, newest first.
     pub(crate) fn unsigned(&self) -> Vec<Unsigned> {
         self.newest()
