@@ -1,10 +1,16 @@
 //! Language identification with `whatlang`, reported as the BCP 47 tag feeds use.
 //!
-//! whatlang compares the sample's trigrams with each candidate language's profile: its cost
-//! grows with the number of candidates, and over twenty languages written in the Latin script
-//! it was a quarter of a parse. So a Latin-script sample first goes through a cheap count of
-//! function words (`lexicon/function_words.toml`): when they point clearly to a few
-//! languages, whatlang chooses among those only; otherwise among every allowed language.
+//! whatlang compares the sample's trigrams with each candidate language's profile, looking up
+//! every one of the profile's 300 trigrams: its cost grows with the number of candidates, and
+//! over the 37 languages written in the Latin script it was a quarter of a parse. So a
+//! Latin-script sample is first narrowed to a few candidates, and whatlang chooses among
+//! those only:
+//! 1. by a count of function words (`lexicon/function_words.toml`), when they point clearly
+//!    to a few languages;
+//! 2. else by whatlang's own trigram distance, computed from the sample's side through an
+//!    inverted copy of its profiles (`lexicon/latin_trigrams.txt`, [`TrigramIndex`]): a
+//!    lookup per sample trigram instead of 300 per language. The [`TRIGRAM_CANDIDATES`]
+//!    nearest stay.
 
 use std::sync::OnceLock;
 
@@ -133,6 +139,122 @@ fn narrowed(sample: &str, allowed: Option<&[Lang]>) -> Option<Vec<Lang>> {
     (!candidates.is_empty() && candidates.len() <= MAX_NARROWED_CANDIDATES).then_some(candidates)
 }
 
+/// How many Latin-script languages the trigram pre-ranking leaves whatlang to choose among
+/// (more on a tie at the last place). The test `the_nearest_profiles_hold_whatlangs_choice`
+/// compares the result with whatlang over every language.
+pub(crate) const TRIGRAM_CANDIDATES: usize = 5;
+
+/// whatlang's Latin-script trigram profiles, as data (made by `lexicon/latin_trigrams.py`).
+const LATIN_TRIGRAMS: &str = include_str!("lexicon/latin_trigrams.txt");
+
+/// Trigrams in a whatlang profile; a trigram of one missing from the sample counts this much
+/// distance (whatlang's `MAX_TRIGRAM_DISTANCE`).
+const PROFILE_TRIGRAMS: i32 = 300;
+
+/// Most of the sample's trigrams that whatlang ranks (its `TEXT_TRIGRAMS_SIZE`).
+const SAMPLE_TRIGRAMS: usize = 600;
+
+/// Three characters, lowercase, a space for any digit, punctuation or white space.
+type Trigram = [char; 3];
+
+/// whatlang's Latin-script profiles inside out: for each trigram, the languages whose profile
+/// has it (an index into `langs`), each with the trigram's rank in that profile.
+struct TrigramIndex {
+    langs: Vec<Lang>,
+    postings: HashMap<Trigram, Vec<(u8, u16)>>,
+}
+
+fn trigram_index() -> &'static TrigramIndex {
+    static INDEX: OnceLock<TrigramIndex> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut langs = Vec::new();
+        let mut postings: HashMap<Trigram, Vec<(u8, u16)>> = HashMap::default();
+        // `code<TAB>trigrams` lines; the file is checked by a test.
+        for line in LATIN_TRIGRAMS.lines().filter(|l| !l.starts_with('#')) {
+            let Some((code, grams)) = line.split_once('\t') else {
+                continue;
+            };
+            let (Some(lang), Ok(at)) = (Lang::from_code(code), u8::try_from(langs.len())) else {
+                continue;
+            };
+            langs.push(lang);
+            let chars: Vec<char> = grams.chars().collect();
+            for (rank, gram) in (0u16..).zip(chars.chunks_exact(3)) {
+                let trigram = [gram[0], gram[1], gram[2]];
+                postings.entry(trigram).or_default().push((at, rank));
+            }
+        }
+        TrigramIndex { langs, postings }
+    })
+}
+
+/// The sample's trigrams in whatlang's order: lowercased, with a space for every digit,
+/// punctuation and white space, by count and then by trigram, both descending.
+fn sample_trigrams(sample: &str) -> Vec<Trigram> {
+    // whatlang's `is_stop_char`.
+    let stop = |c: char| matches!(c, '\0'..='@' | '['..='`' | '{'..='~');
+    let lower = sample.to_lowercase();
+    let mut chars = lower
+        .chars()
+        .map(|c| if stop(c) { ' ' } else { c })
+        .chain(Some(' '));
+    let mut all: Vec<Trigram> = Vec::with_capacity(sample.len());
+    let (mut c1, mut c2) = (' ', chars.next().unwrap_or(' '));
+    for c3 in chars {
+        // A space between two others, or after one, starts no trigram.
+        if !(c2 == ' ' && (c1 == ' ' || c3 == ' ')) {
+            all.push([c1, c2, c3]);
+        }
+        (c1, c2) = (c2, c3);
+    }
+    // Counted by sorting: a sample is a few hundred trigrams, cheaper sorted than hashed.
+    all.sort_unstable();
+    let mut ranked: Vec<(u32, Trigram)> = Vec::with_capacity(all.len());
+    for trigram in all {
+        match ranked.last_mut() {
+            Some((count, last)) if *last == trigram => *count += 1,
+            _ => ranked.push((1, trigram)),
+        }
+    }
+    ranked.sort_unstable_by(|a, b| b.cmp(a));
+    ranked
+        .into_iter()
+        .take(SAMPLE_TRIGRAMS)
+        .map(|(_, t)| t)
+        .collect()
+}
+
+/// The allowed Latin-script languages nearest to `sample` by whatlang's trigram distance: the
+/// [`TRIGRAM_CANDIDATES`] nearest, and any tied with the last of them.
+fn nearest_by_trigrams(sample: &str, allowed: Option<&[Lang]>) -> Vec<Lang> {
+    let index = trigram_index();
+    // whatlang's distance to a profile sums, over its trigrams, the difference of the
+    // trigram's ranks in the sample and in the profile, or `PROFILE_TRIGRAMS` when the
+    // sample lacks it; the rest of its formula is the same for every language. So the
+    // nearest have the largest sum of `PROFILE_TRIGRAMS - difference` over the trigrams
+    // the sample shares with them: one lookup per sample trigram.
+    let mut closeness = vec![0i32; index.langs.len()];
+    for (at, trigram) in (0i32..).zip(sample_trigrams(sample)) {
+        for &(lang, rank) in index.postings.get(&trigram).into_iter().flatten() {
+            closeness[usize::from(lang)] += PROFILE_TRIGRAMS - (at - i32::from(rank)).abs();
+        }
+    }
+    let mut ranked: Vec<(i32, Lang)> = closeness
+        .into_iter()
+        .zip(index.langs.iter().copied())
+        .filter(|(_, lang)| allowed.is_none_or(|a| a.contains(lang)))
+        .collect();
+    ranked.sort_unstable_by_key(|(closeness, _)| std::cmp::Reverse(*closeness));
+    let last = ranked
+        .get(TRIGRAM_CANDIDATES - 1)
+        .map_or(i32::MIN, |(closeness, _)| *closeness);
+    ranked
+        .into_iter()
+        .take_while(|(closeness, _)| *closeness >= last)
+        .map(|(_, lang)| lang)
+        .collect()
+}
+
 /// Least confidence of an unsure guess that is still taken over the fallback language.
 pub(crate) const MIN_GUESS_CONFIDENCE: f64 = 0.3;
 /// Shortest sample, in bytes, on which an unsure guess is taken.
@@ -146,10 +268,11 @@ pub(crate) fn detect(detector: &Detector, text: &str) -> Option<&'static str> {
         end -= 1;
     }
     let sample = &text[..end];
-    let narrowed = (whatlang::detect_script(sample) == Some(Script::Latin))
-        .then(|| narrowed(sample, detector.allowed.as_deref()))
-        .flatten();
-    let info = match narrowed {
+    let allowed = detector.allowed.as_deref();
+    let candidates = (whatlang::detect_script(sample) == Some(Script::Latin))
+        .then(|| narrowed(sample, allowed).unwrap_or_else(|| nearest_by_trigrams(sample, allowed)))
+        .filter(|candidates| !candidates.is_empty());
+    let info = match candidates {
         Some(candidates) => whatlang::Detector::with_allowlist(candidates).detect(sample)?,
         None => detector.full.detect(sample)?,
     };
@@ -289,6 +412,85 @@ mod tests {
         assert_eq!(narrowed("Stadtrat Haushalt Schulen"), None);
         let only_french = super::narrowed("the city and the mayor of the town", Some(&[Lang::Fra]));
         assert_eq!(only_french, None);
+    }
+
+    #[test]
+    fn the_trigram_profiles_are_whatlangs_latin_languages() {
+        let index = trigram_index();
+        assert_eq!(index.langs.len(), 37, "{:?}", index.langs);
+        for lang in &index.langs {
+            let at = index.langs.iter().position(|l| l == lang).expect("listed");
+            let ranks: Vec<u16> = (index.postings.values().flatten())
+                .filter(|(l, _)| usize::from(*l) == at)
+                .map(|(_, rank)| *rank)
+                .collect();
+            assert_eq!(ranks.len(), PROFILE_TRIGRAMS as usize, "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn sample_trigrams_are_ranked_as_whatlang_ranks_them() {
+        // "aa aa b": " aa" and "aa " twice each (the larger trigram first on a tie), then
+        // " b " once; a space between spaces or after one starts none.
+        assert_eq!(
+            sample_trigrams("AA, aa 7 b"),
+            vec![['a', 'a', ' '], [' ', 'a', 'a'], [' ', 'b', ' ']]
+        );
+        assert!(sample_trigrams("").is_empty());
+    }
+
+    /// 200-byte windows of every labelled article in UTF-8, as many as fit, up to five per file.
+    fn labelled_samples() -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/articles");
+        let mut samples = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("fixtures") {
+            // Some are in legacy encodings, for the decoder's tests.
+            let Ok(text) = std::fs::read_to_string(entry.expect("entry").path()) else {
+                continue;
+            };
+            let mut rest = text.as_str();
+            for _ in 0..5 {
+                let mut end = rest.len().min(DETECT_SAMPLE_BYTES);
+                while !rest.is_char_boundary(end) {
+                    end -= 1;
+                }
+                if end < DETECT_SAMPLE_BYTES / 2 {
+                    break;
+                }
+                samples.push(rest[..end].to_string());
+                rest = &rest[end..];
+            }
+        }
+        samples
+    }
+
+    #[test]
+    fn the_nearest_profiles_hold_whatlangs_choice() {
+        let full = whatlang::Detector::new();
+        let mut compared = 0;
+        for sample in labelled_samples() {
+            if whatlang::detect_script(&sample) != Some(Script::Latin) {
+                continue;
+            }
+            let Some(chosen) = full.detect_lang(&sample) else {
+                continue;
+            };
+            let nearest = nearest_by_trigrams(&sample, None);
+            assert!(
+                nearest.len() >= TRIGRAM_CANDIDATES && nearest.contains(&chosen),
+                "whatlang chose {chosen:?}, the nearest are {nearest:?}, for {sample:?}"
+            );
+            // Among those, whatlang makes the same choice, as sure of it.
+            let narrowed = whatlang::Detector::with_allowlist(nearest).detect(&sample);
+            let everywhere = full.detect(&sample).map(|i| (i.lang(), i.is_reliable()));
+            assert_eq!(
+                narrowed.map(|i| (i.lang(), i.is_reliable())),
+                everywhere,
+                "{sample:?}"
+            );
+            compared += 1;
+        }
+        assert!(compared > 300, "only {compared} Latin-script samples");
     }
 
     #[test]
