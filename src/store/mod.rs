@@ -197,6 +197,12 @@ impl Store {
         })
     }
 
+    /// Whether the first index will read every file: the state database holds no metadata
+    /// to vouch for any (a first start, or a parser or parse settings that changed).
+    pub(crate) fn first_index_reads_every_file(&self) -> bool {
+        self.first_index && self.cached_meta.is_empty()
+    }
+
     /// Computes every signature while indexing, bulk passes included (`seedfeed build`, which
     /// has no "after").
     pub(crate) fn sign_while_indexing(&mut self) {
