@@ -114,10 +114,10 @@ pub(crate) const RACY_MARGIN: Duration = Duration::from_secs(2);
 pub(crate) struct Store {
     root: PathBuf,
     filter: Filter,
-    parse_options: ParseOptions,
+    parse_options: Arc<ParseOptions>,
     /// The options of the bulk passes (the first index, a reparse after a reload): without
     /// the related-stories signature, which [`signing`] computes after the feeds are served.
-    bulk_options: ParseOptions,
+    bulk_options: Arc<ParseOptions>,
     max_file_bytes: u64,
     db: StateDb,
     records: HashMap<String, FileRecord>,
@@ -174,8 +174,8 @@ impl Store {
         Ok(Self {
             root: root.to_path_buf(),
             filter: Filter::new(settings)?,
-            bulk_options: parse_options.without_signatures(),
-            parse_options,
+            bulk_options: Arc::new(parse_options.without_signatures()),
+            parse_options: Arc::new(parse_options),
             max_file_bytes: settings.seeds.max_file_bytes,
             db,
             records,
@@ -206,7 +206,7 @@ impl Store {
     /// Computes every signature while indexing, bulk passes included (`seedfeed build`, which
     /// has no "after").
     pub(crate) fn sign_while_indexing(&mut self) {
-        self.bulk_options = self.parse_options.clone();
+        self.bulk_options = Arc::clone(&self.parse_options);
     }
 
     /// Takes the reloadable `[seeds]`, `[dates]` and `[boilerplate]` settings (and the default
@@ -225,8 +225,8 @@ impl Store {
         );
         let parse_options = ParseOptions::new(settings)?;
         self.filter = Filter::new(settings)?;
-        self.bulk_options = parse_options.without_signatures();
-        self.parse_options = parse_options;
+        self.bulk_options = Arc::new(parse_options.without_signatures());
+        self.parse_options = Arc::new(parse_options);
         // Cached metadata made under other parse settings must not be used by the next start.
         self.db
             .keep_meta_if(&parser_fingerprint(&self.parse_options))?;
@@ -234,7 +234,7 @@ impl Store {
         self.rename_window = Duration::from_millis(settings.watch.rename_window_ms);
         self.bodies.reconfigure(
             settings.seeds.follow_symlinks,
-            self.parse_options.clone(),
+            ParseOptions::clone(&self.parse_options),
             self.max_file_bytes,
             settings.feed.items + BODY_CACHE_EXTRA,
         );
@@ -760,6 +760,55 @@ mod tests {
             .map(|(a, b)| (a.as_str(), b.as_str()))
             .collect();
         assert_eq!(duplicates, [("a.txt", "b.txt")]);
+    }
+
+    // Issue 17: each batch is applied while the next is read and parsed. Over three
+    // batches, every file is taken once, in order (a duplicate in the third batch folds into
+    // the first batch's file), skips are kept, and the state makes a restart read nothing.
+    #[test]
+    fn batches_applied_while_the_next_is_read_take_every_file_in_order() {
+        let fx = Fixture::new();
+        let total = 2 * prepare::PARSE_BATCH + 7;
+        let (original, copy) = (3, 2 * prepare::PARSE_BATCH + 2);
+        let empty = [100, prepare::PARSE_BATCH + 5];
+        for i in 0..total {
+            let text = match i {
+                i if i == copy => format!("Article {original}\nBody of {original}.\n"),
+                i if empty.contains(&i) => String::new(),
+                i => format!("Article {i}\nBody of {i}.\n"),
+            };
+            std::fs::write(fx.seeds().join(format!("{i:05}.txt")), text).expect("write");
+        }
+        let mut store = fx.open();
+        store.reconcile_all();
+        assert_eq!(store.published_len(), total - 3);
+        let skipped: Vec<&str> = store.skipped().keys().map(String::as_str).collect();
+        assert_eq!(skipped, ["00100.txt", "01029.txt"]);
+        let duplicates: Vec<(&str, &str)> = store
+            .duplicates()
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        assert_eq!(duplicates, [("02050.txt", "00003.txt")]);
+        let titles = |store: &Store| -> Vec<(String, String)> {
+            let mut titles: Vec<_> = store
+                .entries()
+                .map(|e| (e.key.clone(), e.meta.title.clone()))
+                .collect();
+            titles.sort();
+            titles
+        };
+        let before = titles(&store);
+        for (key, title) in &before {
+            let number: usize = key[..5].parse().expect("numbered");
+            let expected = if number == copy { original } else { number };
+            assert_eq!(title, &format!("Article {expected}"), "{key}");
+        }
+        drop(store);
+        let mut store = fx.open();
+        let changes = store.reconcile_all();
+        assert_eq!(titles(&store), before);
+        assert_eq!(changes.updated, 0);
     }
 
     #[test]

@@ -31,9 +31,10 @@ pub(super) enum Prepared {
     Gone,
 }
 
-/// Files examined per parallel batch, and written to the state database per transaction:
-/// bounds the parsed articles and pending writes held at once.
-pub(crate) const PARSE_BATCH: usize = 2048;
+/// Files examined per parallel batch, and written to the state database per transaction.
+/// While one batch is applied the next is examined, so at most two batches of parsed
+/// articles are held at once.
+pub(crate) const PARSE_BATCH: usize = 1024;
 /// Most threads parsing at once (the machine's cores, up to this).
 pub(crate) const MAX_PARSE_THREADS: usize = 8;
 /// Fewer files than this per thread are examined on the calling thread: starting threads
@@ -48,55 +49,126 @@ pub(super) fn mtime_ns(md: &std::fs::Metadata) -> i64 {
         .saturating_add(md.mtime_nsec())
 }
 
+/// What the store knows of one file before it is examined, taken on the indexer's thread so
+/// that the examination (stat, read, hash, parse) needs nothing of the store and can run on
+/// other threads while the indexer applies the previous batch.
+struct Plan {
+    /// Being written: read when its writer is done.
+    busy: bool,
+    /// The size and mtime that prove the file unchanged, when a stat may vouch for it.
+    vouched: Option<(u64, i64)>,
+    /// Published, and not to be parsed again whatever it holds.
+    published: bool,
+    /// The metadata cached for it (unpublished files only).
+    cached: Option<Arc<ArticleMeta>>,
+    /// The hash of its published content: a file read with this content is not parsed.
+    published_hash: Option<u64>,
+}
+
+/// What examining files needs: owned, so that the threads examining a batch borrow nothing
+/// of the store.
+struct Examiner {
+    root: PathBuf,
+    follow_symlinks: bool,
+    max_file_bytes: u64,
+    options: Arc<ParseOptions>,
+}
+
 impl Store {
     /// Indexes `files` (key, path): read, hashed and parsed in parallel batches, then applied
-    /// to the store in order. `trust_stat` (full scans) skips reading files whose size and
-    /// modification time are the ones last indexed; events always read the file.
+    /// to the store in order, each batch applied while the next is examined. `trust_stat`
+    /// (full scans) skips reading files whose size and modification time are the ones last
+    /// indexed; events always read the file.
     pub(super) fn ingest_all(
         &mut self,
         files: &[(String, PathBuf)],
         trust_stat: bool,
         changes: &mut Changes,
     ) {
-        for batch in files.chunks(PARSE_BATCH) {
-            let prepared = self.prepare_batch(batch, trust_stat);
-            for ((key, _), prepared) in batch.iter().zip(prepared) {
-                self.apply(key, prepared, changes);
+        let examiner = self.examiner();
+        let mut batches = files.chunks(PARSE_BATCH);
+        std::thread::scope(|scope| {
+            let start = |store: &Store, batch| {
+                let plans = store.plans(batch, trust_stat);
+                examine_batch(scope, &examiner, batch, plans)
+            };
+            let mut current = batches.next().map(|batch| (batch, start(self, batch)));
+            while let Some((batch, examining)) = current.take() {
+                // Planned before this batch is applied: its files are other files, whose
+                // records and index entries applying this batch does not touch.
+                current = batches.next().map(|next| (next, start(self, next)));
+                for ((key, _), prepared) in batch.iter().zip(examining.results()) {
+                    self.apply(key, prepared, changes);
+                }
+                // Over several batches, one transaction per batch bounds the pending writes
+                // (a first index of 100,000 files would otherwise hold all their metadata
+                // twice until the end); a single batch is written by the caller with the rest
+                // of its changes.
+                if files.len() > PARSE_BATCH {
+                    self.flush();
+                }
             }
-            // Over several batches, one transaction per batch bounds the pending writes (a
-            // first index of 100,000 files would otherwise hold all their metadata twice until
-            // the end); a single batch is written by the caller with the rest of its changes.
-            if files.len() > PARSE_BATCH {
-                self.flush();
-            }
+        });
+    }
+
+    /// What examining files needs now: the bulk passes' options on the first index and
+    /// after a reload, the full ones otherwise.
+    fn examiner(&self) -> Examiner {
+        let bulk = self.first_index || self.force_reparse;
+        Examiner {
+            root: self.root.clone(),
+            follow_symlinks: self.filter.follows_symlinks(),
+            max_file_bytes: self.max_file_bytes,
+            options: Arc::clone(if bulk {
+                &self.bulk_options
+            } else {
+                &self.parse_options
+            }),
         }
     }
 
-    /// Examines a batch of files on up to [`MAX_PARSE_THREADS`] threads; results in order.
-    pub(super) fn prepare_batch(
-        &self,
-        batch: &[(String, PathBuf)],
-        trust_stat: bool,
-    ) -> Vec<Prepared> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZeroUsize::get)
-            .min(MAX_PARSE_THREADS);
-        let prepare_slice = |slice: &[(String, PathBuf)]| -> Vec<Prepared> {
-            slice
-                .iter()
-                .map(|(key, path)| self.prepare(key, path, trust_stat))
-                .collect()
-        };
-        if threads < 2 || batch.len() < MIN_FILES_PER_THREAD * threads {
-            return prepare_slice(batch);
+    /// What the store knows of each file of `batch` (see [`Plan`]).
+    fn plans(&self, batch: &[(String, PathBuf)], trust_stat: bool) -> Vec<Plan> {
+        batch
+            .iter()
+            .map(|(key, path)| self.plan(key, path, trust_stat))
+            .collect()
+    }
+
+    /// What the store knows of one file before it is examined (see [`Plan`]).
+    fn plan(&self, key: &str, path: &Path, trust_stat: bool) -> Plan {
+        let record = self
+            .records
+            .get(key)
+            .filter(|r| r.hash.is_some() && r.size <= self.max_file_bytes);
+        // A racily clean record cannot vouch for the file: it is read again, by content.
+        let stat_proves = record.is_some_and(|r| !r.racily_clean);
+        let published = self.index.contains(key) && !self.force_reparse;
+        let cached = self.cached_meta.get(key).filter(|_| !published).cloned();
+        Plan {
+            busy: !self.busy.is_empty() && self.busy.contains(path),
+            vouched: record
+                .filter(|_| trust_stat && stat_proves && (published || cached.is_some()))
+                .map(|r| (r.size, r.mtime_ns)),
+            published,
+            cached,
+            published_hash: record.filter(|_| published).and_then(|r| r.hash),
         }
-        let per_thread = batch.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = batch
-                .chunks(per_thread)
-                .map(|slice| (slice.len(), scope.spawn(move || prepare_slice(slice))))
-                .collect();
-            workers
+    }
+}
+
+/// A batch being examined: on threads of the scope, or already done on the calling thread.
+enum Examining<'scope> {
+    Done(Vec<Prepared>),
+    Threads(Vec<(usize, std::thread::ScopedJoinHandle<'scope, Vec<Prepared>>)>),
+}
+
+impl Examining<'_> {
+    /// The batch's results, in order.
+    fn results(self) -> Vec<Prepared> {
+        match self {
+            Examining::Done(prepared) => prepared,
+            Examining::Threads(workers) => workers
                 .into_iter()
                 .flat_map(|(len, worker)| {
                     // Parser panics are caught per file; this is any other bug in a worker.
@@ -107,45 +179,70 @@ impl Store {
                             .collect()
                     })
                 })
-                .collect()
-        })
+                .collect(),
+        }
     }
+}
 
+/// Starts examining a batch of files on up to [`MAX_PARSE_THREADS`] threads of `scope`; a
+/// small batch is examined at once on the calling thread.
+fn examine_batch<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    examiner: &'scope Examiner,
+    batch: &'scope [(String, PathBuf)],
+    plans: Vec<Plan>,
+) -> Examining<'scope> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(MAX_PARSE_THREADS);
+    let examine = |slice: &[(String, PathBuf)], plans: Vec<Plan>| -> Vec<Prepared> {
+        slice
+            .iter()
+            .zip(plans)
+            .map(|((key, path), plan)| examiner.examine(key, path, plan))
+            .collect()
+    };
+    if threads < 2 || batch.len() < MIN_FILES_PER_THREAD * threads {
+        return Examining::Done(examine(batch, plans));
+    }
+    let per_thread = batch.len().div_ceil(threads);
+    let mut plans = plans.into_iter();
+    Examining::Threads(
+        batch
+            .chunks(per_thread)
+            .map(|slice| {
+                let mine: Vec<Plan> = plans.by_ref().take(slice.len()).collect();
+                (slice.len(), scope.spawn(move || examine(slice, mine)))
+            })
+            .collect(),
+    )
+}
+
+impl Examiner {
     /// The read-only part of indexing one file.
-    pub(super) fn prepare(&self, key: &str, path: &Path, trust_stat: bool) -> Prepared {
-        if !self.busy.is_empty() && self.busy.contains(path) {
+    fn examine(&self, key: &str, path: &Path, plan: Plan) -> Prepared {
+        if plan.busy {
             return Prepared::Busy;
         }
-        let record = self
-            .records
-            .get(key)
-            .filter(|r| r.hash.is_some() && r.size <= self.max_file_bytes);
-        // A racily clean record cannot vouch for the file: it is read again, by content.
-        let stat_proves = record.is_some_and(|r| !r.racily_clean);
-        let published = self.index.contains(key) && !self.force_reparse;
-        let cached = self.cached_meta.get(key).filter(|_| !published);
-        if let Some(record) =
-            record.filter(|_| trust_stat && stat_proves && (published || cached.is_some()))
-        {
-            let unchanged = std::fs::symlink_metadata(path).is_ok_and(|md| {
-                md.is_file() && md.len() == record.size && mtime_ns(&md) == record.mtime_ns
-            });
-            if unchanged && published {
+        if let Some((size, mtime)) = plan.vouched {
+            let unchanged = std::fs::symlink_metadata(path)
+                .is_ok_and(|md| md.is_file() && md.len() == size && mtime_ns(&md) == mtime);
+            if unchanged && plan.published {
                 return Prepared::Unchanged;
             }
-            if let Some(meta) = cached.filter(|_| unchanged) {
-                return Prepared::Cached(Arc::clone(meta));
+            if let Some(meta) = plan.cached.filter(|_| unchanged) {
+                return Prepared::Cached(meta);
             }
         }
         let confined = scan::Confined {
             root: &self.root,
-            follow_symlinks: self.filter.follows_symlinks(),
+            follow_symlinks: self.follow_symlinks,
         };
         match scan::read_article(path, Some(confined), self.max_file_bytes) {
             Ok((bytes, md)) => {
                 let read_at = std::time::SystemTime::now();
                 let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
-                let same_content = published && record.is_some_and(|r| r.hash == Some(hash));
+                let same_content = plan.published_hash == Some(hash);
                 let racily_clean = md.modified().map_or(true, |mtime| {
                     read_at
                         .duration_since(mtime)
@@ -156,15 +253,8 @@ impl Store {
                     size: md.len(),
                     mtime_ns: mtime_ns(&md),
                     racily_clean,
-                    parsed: (!same_content).then(|| {
-                        let bulk = self.first_index || self.force_reparse;
-                        let options = if bulk {
-                            &self.bulk_options
-                        } else {
-                            &self.parse_options
-                        };
-                        bodies::parse_guarded(&bytes, key, options)
-                    }),
+                    parsed: (!same_content)
+                        .then(|| bodies::parse_guarded(&bytes, key, &self.options)),
                 }
             }
             Err(_)
