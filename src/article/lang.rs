@@ -273,6 +273,8 @@ pub(crate) fn detect(detector: &Detector, text: &str) -> Option<&'static str> {
         .then(|| narrowed(sample, allowed).unwrap_or_else(|| nearest_by_trigrams(sample, allowed)))
         .filter(|candidates| !candidates.is_empty());
     let info = match candidates {
+        // With one candidate whatlang has nothing to compare: it reports that one, sure of it.
+        Some(candidates) if candidates.len() == 1 => return bcp47(candidates[0]),
         Some(candidates) => whatlang::Detector::with_allowlist(candidates).detect(sample)?,
         None => detector.full.detect(sample)?,
     };
@@ -480,7 +482,13 @@ mod tests {
                 nearest.len() >= TRIGRAM_CANDIDATES && nearest.contains(&chosen),
                 "whatlang chose {chosen:?}, the nearest are {nearest:?}, for {sample:?}"
             );
-            // Among those, whatlang makes the same choice, as sure of it.
+            // Among those, whatlang makes the same choice, as sure of it; and given only
+            // its choice, it reports it, sure of it (so `detect` skips it then).
+            let alone = whatlang::Detector::with_allowlist(vec![chosen]).detect(&sample);
+            assert_eq!(
+                alone.map(|i| (i.lang(), i.is_reliable())),
+                Some((chosen, true))
+            );
             let narrowed = whatlang::Detector::with_allowlist(nearest).detect(&sample);
             let everywhere = full.detect(&sample).map(|i| (i.lang(), i.is_reliable()));
             assert_eq!(
