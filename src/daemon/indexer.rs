@@ -154,12 +154,11 @@ async fn first_index(
     // few) it is armed on another thread meanwhile. Nothing is served before it is armed,
     // so a file a client writes once the feeds answer is always seen being written. Files
     // changed before the arming are caught by one more comparison after the feeds are served
-    // (a stat per file; changed files only are read; a file read while being written has a
-    // recent mtime, so its size and mtime do not vouch for it and it is read again).
+    // (a stat per file; changed files only are read). No file is known to be being written
+    // before the watcher is armed: one read half-written meanwhile has a recent mtime, so its
+    // size and mtime do not vouch for it, and that comparison reads it again.
     let mut folder = events.folder;
-    let busy = events.receiver.being_written();
-    let index = move |mut store: Store| {
-        store.set_busy(&busy);
+    let index = |mut store: Store| {
         store.reconcile_all();
         store
     };
