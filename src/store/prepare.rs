@@ -7,7 +7,7 @@ use super::*;
 /// (the file, its hash, its parse) and so runs on every core at once.
 #[expect(
     clippy::large_enum_variant,
-    reason = "a batch holds at most PARSE_BATCH of these, and a parsed article moves on by value"
+    reason = "two batches of at most PARSE_BATCH are held at once, and a parsed article moves on by value"
 )]
 pub(super) enum Prepared {
     /// Being written; read when its writer is done.
@@ -57,7 +57,7 @@ struct Plan {
     busy: bool,
     /// The size and mtime that prove the file unchanged, when a stat may vouch for it.
     vouched: Option<(u64, i64)>,
-    /// Published, and not to be parsed again whatever it holds.
+    /// Published, and not marked by a reload to be parsed again: unchanged, it needs nothing.
     published: bool,
     /// The metadata cached for it (unpublished files only).
     cached: Option<Arc<ArticleMeta>>,
