@@ -6,7 +6,7 @@
 //! Latin-script sample is first narrowed to a few candidates, and whatlang chooses among
 //! those only:
 //! 1. by a count of function words (`lexicon/function_words.toml`), when they point clearly
-//!    to a few languages;
+//!    to a few languages (to one, it is taken: whatlang would report that one);
 //! 2. else by whatlang's own trigram distance, computed from the sample's side through an
 //!    inverted copy of its profiles (`lexicon/latin_trigrams.txt`, [`TrigramIndex`]): a
 //!    lookup per sample trigram instead of 300 per language. The [`TRIGRAM_CANDIDATES`]
