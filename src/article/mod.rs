@@ -34,6 +34,7 @@ pub(crate) const LEXICONS: &[&str] = &[
     include_str!("lexicon/weekdays.txt"),
     include_str!("lexicon/zones.tsv"),
     include_str!("lexicon/function_words.toml"),
+    include_str!("lexicon/latin_trigrams.txt"),
 ];
 
 /// A hash of every lexicon's text.
@@ -660,6 +661,28 @@ mod tests {
         let text = "A title\n\nVon der Leyen said on Tuesday that talks would resume.\n";
         let a = parse(text.as_bytes(), Markup::Text, &ParseOptions::default()).expect("parses");
         assert_eq!(a.meta.author, None);
+    }
+
+    #[test]
+    fn every_lexicon_file_is_in_the_parser_fingerprint() {
+        // A data file left out of `LEXICONS` could change what the parser reads while cached
+        // articles are kept: `latin_trigrams.txt` once was.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/article/lexicon");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).expect("lexicon folder") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "py") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("utf-8");
+            assert!(
+                LEXICONS.contains(&text.as_str()),
+                "{} is not in LEXICONS",
+                path.display()
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, LEXICONS.len());
     }
 
     #[test]

@@ -768,7 +768,7 @@ mod tests {
 
     // Issue 17: each batch is applied while the next is read and parsed. Over three
     // batches, every file is taken once, in order (a duplicate in the third batch folds into
-    // the first batch's file), skips are kept, and the state makes a restart read nothing.
+    // the first batch's file), skips are kept, and a restart on that state changes nothing.
     #[test]
     fn batches_applied_while_the_next_is_read_take_every_file_in_order() {
         let fx = Fixture::new();
@@ -786,9 +786,14 @@ mod tests {
         let mut store = fx.open();
         store.reconcile_all();
         assert_eq!(store.published_len(), total - 3);
+        let [empty_a, empty_b, copy_name, original_name] =
+            [empty[0], empty[1], copy, original].map(|i| format!("{i:05}.txt"));
         let skipped: Vec<&str> = store.skipped().keys().map(String::as_str).collect();
-        assert_eq!(skipped, ["00100.txt", "01029.txt"]);
-        assert_eq!(folded(&store), [("02050.txt", "00003.txt")]);
+        assert_eq!(skipped, [empty_a.as_str(), empty_b.as_str()]);
+        assert_eq!(
+            folded(&store),
+            [(copy_name.as_str(), original_name.as_str())]
+        );
         let titles = |store: &Store| -> Vec<(String, String)> {
             let mut titles: Vec<_> = store
                 .entries()

@@ -41,6 +41,18 @@ pub(crate) const MAX_PARSE_THREADS: usize = 8;
 /// would cost more than it saves (a watcher event is usually one file).
 pub(crate) const MIN_FILES_PER_THREAD: usize = 4;
 
+/// Threads that examine a batch: the cores this process may use, up to [`MAX_PARSE_THREADS`].
+/// Asked once: the answer comes from the kernel's affinity mask and cgroup files, and every
+/// watcher event goes through here.
+fn parse_threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(MAX_PARSE_THREADS)
+    })
+}
+
 /// A file's modification time in Unix nanoseconds; saturating, so that a file dated
 /// centuries away cannot overflow.
 pub(super) fn mtime_ns(md: &std::fs::Metadata) -> i64 {
@@ -192,9 +204,7 @@ fn examine_batch<'scope>(
     batch: &'scope [(String, PathBuf)],
     plans: Vec<Plan>,
 ) -> Examining<'scope> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(MAX_PARSE_THREADS);
+    let threads = parse_threads();
     let examine = |slice: &[(String, PathBuf)], plans: Vec<Plan>| -> Vec<Prepared> {
         slice
             .iter()

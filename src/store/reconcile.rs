@@ -2,11 +2,11 @@
 //! folders; nothing is forgotten while the seeds folder or a subfolder cannot be read.
 
 use super::tombstones::{MAX_TOMBSTONES, Tombstone};
+use super::*;
 
 /// Files parsed again per step after a reload: small enough that a change waits for at most
 /// one chunk (some 40 ms) before the indexer publishes it.
 pub(crate) const REPARSE_CHUNK: usize = 256;
-use super::*;
 
 impl Store {
     /// Reads the whole folder: new and changed files are (re)parsed, vanished ones removed.
