@@ -81,7 +81,10 @@ fn inspect(path: &Path, settings: &Settings, options: &ParseOptions, filter: &Fi
         _ => None,
     }
     .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()));
-    let id = key.as_deref().map(article_id).unwrap_or_default();
+    let id = key
+        .as_deref()
+        .map(|key| article_id(key).to_string())
+        .unwrap_or_default();
     let mut report = Report {
         path: path.to_path_buf(),
         id,

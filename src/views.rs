@@ -170,7 +170,7 @@ impl Views {
         catalog: &Catalog,
         generation: u64,
     ) -> Result<Arc<Resource>, ViewError> {
-        let (_, entry) = self.ids.get(id).ok_or(ViewError::NotFound)?;
+        let entry = self.ids.get(id).ok_or(ViewError::NotFound)?;
         let article = self.bodies.get(&entry).map_err(ViewError::Unreadable)?;
         let related = related_entries(&entry, catalog, &self.ctx);
         let html = html::article_page(&entry, &article, &related, &self.ctx);

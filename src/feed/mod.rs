@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::config::Settings;
-use crate::model::{Entry, Facets, FeedItem};
+use crate::model::{ArticleId, Entry, Facets, FeedItem};
 use target::{Format, Page, Scope, Target};
 
 /// Path of the OPML list of every feed.
@@ -35,7 +35,7 @@ pub(crate) const GENERATOR: &str = "seedfeed";
 pub(crate) const FEED_HISTORY_NS: &str = "http://purl.org/syndication/history/1.0";
 
 /// Path of an article's HTML page.
-pub(crate) fn article_path(id: &str) -> String {
+pub(crate) fn article_path(id: &ArticleId) -> String {
     format!("/articles/{id}.html")
 }
 

@@ -191,9 +191,8 @@ impl Store {
     /// The id of a new article at `key`: [`article_id`], unless a published article already
     /// has it (the file that was at `key` moved away and kept its id): then one derived from
     /// the path and a counter, so that no two published articles ever share an id.
-    pub(super) fn new_id(&self, key: &str) -> String {
-        let published = self.index.published_ids();
-        let taken = |id: &str| published.get(id).is_some_and(|(_, entry)| entry.key != key);
+    pub(super) fn new_id(&self, key: &str) -> ArticleId {
+        let taken = |id: &ArticleId| self.index.id_taken(id, key);
         let id = article_id(key);
         if !taken(&id) {
             return id;

@@ -276,7 +276,7 @@ mod tests {
 
     fn record(id: &str) -> FileRecord {
         FileRecord {
-            id: id.into(),
+            id: crate::model::article_id(id),
             first_seen_ms: 1_700_000_000_000,
             changed_ms: None,
             hash: Some(42),

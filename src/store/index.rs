@@ -10,31 +10,24 @@ use foldhash::{HashMap, HashMapExt};
 use smallvec::SmallVec;
 use std::sync::{Arc, RwLock};
 
-use crate::model::{Entry, Facets};
+use crate::model::{ArticleId, Entry, Facets};
 
-/// Published entries by the number of their id.
-type IdMap = HashMap<u128, Arc<Entry>>;
+/// Published entries by id.
+type IdMap = HashMap<ArticleId, Arc<Entry>>;
 
 /// Published entries by article id, shared with the HTTP handlers that serve article pages.
 #[derive(Debug, Default)]
 pub(crate) struct PublishedIds(RwLock<IdMap>);
 
 impl PublishedIds {
-    /// The published entry with this id (the UUID in its page path), with the id's number.
-    pub(crate) fn get(&self, id: &str) -> Option<(u128, Arc<Entry>)> {
-        // Only the form ids are written in (lowercase, hyphenated), so that each page has
-        // one URL; `parse_str` alone also takes uppercase, braced and unhyphenated forms.
-        let canonical = id.len() == uuid::fmt::Hyphenated::LENGTH
-            && !id.bytes().any(|b| b.is_ascii_uppercase());
-        if !canonical {
-            return None;
-        }
-        let number = uuid::Uuid::parse_str(id).ok()?.as_u128();
+    /// The published entry whose id is written `id` (the UUID in its page path).
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<Entry>> {
+        let id = ArticleId::parse(id)?;
         let map = self
             .0
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.get(&number).map(|entry| (number, Arc::clone(entry)))
+        map.get(&id).map(Arc::clone)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, IdMap> {
@@ -42,15 +35,6 @@ impl PublishedIds {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-}
-
-/// The numeric form of an entry's id (ids are UUIDs; a malformed one maps to its hash, which
-/// no page path can name).
-fn id_number(entry: &Entry) -> u128 {
-    uuid::Uuid::parse_str(&entry.record.id).map_or_else(
-        |_| u128::from(xxhash_rust::xxh3::xxh3_64(entry.record.id.as_bytes())),
-        |id| id.as_u128(),
-    )
 }
 
 /// An entry in feed order: newest publication date first, then latest first-seen time, then
@@ -216,6 +200,16 @@ impl Index {
         }
     }
 
+    /// True when a published article other than the one at `key` has the id `id`.
+    pub(crate) fn id_taken(&self, id: &ArticleId, key: &str) -> bool {
+        let ids = self
+            .ids
+            .0
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        ids.get(id).is_some_and(|entry| entry.key != key)
+    }
+
     /// Removes the entry at `key`, returning it.
     pub fn remove(&mut self, key: &str) -> Option<Arc<Entry>> {
         let ids = Arc::clone(&self.ids);
@@ -269,7 +263,7 @@ impl Index {
     }
 
     fn publish(&mut self, entry: Arc<Entry>, ids: &mut IdMap) {
-        ids.insert(id_number(&entry), Arc::clone(&entry));
+        ids.insert(entry.record.id, Arc::clone(&entry));
         let before = self.newest.size();
         self.newest.insert_mut(Newest::of(&entry));
         if self.newest.size() > before {
@@ -278,7 +272,7 @@ impl Index {
     }
 
     fn unpublish(&mut self, entry: &Arc<Entry>, ids: &mut IdMap) {
-        let id = id_number(entry);
+        let id = entry.record.id;
         if ids.get(&id).is_some_and(|e| Arc::ptr_eq(e, entry)) {
             ids.remove(&id);
         }
@@ -380,17 +374,18 @@ mod tests {
             Some("early.txt")
         );
         let ids = index.published_ids();
-        assert!(ids.get(&article_id("early.txt")).is_some());
-        let upper = article_id("early.txt").to_uppercase();
+        let written = |key: &str| article_id(key).to_string();
+        assert!(ids.get(&written("early.txt")).is_some());
+        let upper = written("early.txt").to_uppercase();
         assert!(ids.get(&upper).is_none(), "one URL per page");
-        let simple = article_id("early.txt").replace('-', "");
+        let simple = written("early.txt").replace('-', "");
         assert!(ids.get(&simple).is_none(), "one URL per page");
-        assert!(ids.get(&article_id("late.txt")).is_none());
+        assert!(ids.get(&written("late.txt")).is_none());
 
         index.remove("early.txt");
         assert_eq!(newest_keys(&index), ["late.txt"]);
         assert!(index.duplicates().is_empty());
-        assert!(ids.get(&article_id("late.txt")).is_some());
+        assert!(ids.get(&written("late.txt")).is_some());
 
         // A changed copy leaves the group and is published on its own.
         index.insert(entry("early.txt", Some(1), 10, 7));
