@@ -31,7 +31,7 @@ pub struct BuildReport {
 /// into `out`. (Per-source, per-tag and archive feeds are served by the daemon only.)
 pub fn build(settings: &Settings, out: &Path) -> anyhow::Result<BuildReport> {
     let root = seeds_root(settings)?;
-    let mut store = Store::open(settings, &root).with_context(|| {
+    let mut store = Store::open_walking(settings, &root).with_context(|| {
         format!(
             "opening the state in {} (state.dir)",
             settings.state.dir.display()

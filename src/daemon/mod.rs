@@ -72,7 +72,7 @@ pub async fn run(
         Duration::from_millis(settings.watch.debounce_ms),
         Duration::from_millis(settings.watch.write_settle_ms),
     );
-    let mut store = Store::open(&settings, &root).with_context(|| {
+    let mut store = Store::open_walking(&settings, &root).with_context(|| {
         format!(
             "opening the state in {} (state.dir)",
             settings.state.dir.display()

@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use chrono::Utc;
 use tracing::{debug, error, info, warn};
 
@@ -147,6 +148,9 @@ pub(crate) struct Store {
     force_reparse: bool,
     /// Files a reload queued to be parsed again ([`Store::begin_reparse`]).
     reparse_queue: VecDeque<(String, PathBuf)>,
+    /// The first walk of the seeds folder, started by [`Store::open_walking`] before the
+    /// state database is read, so that the two overlap.
+    walked_ahead: Option<std::thread::JoinHandle<scan::Walk>>,
     /// True when every published article's signature is computed (or could not be): related
     /// stories are shown only then, so that a page never lists a partial, wrong set.
     related_ready: bool,
@@ -194,7 +198,24 @@ impl Store {
             force_reparse: false,
             reparse_queue: VecDeque::new(),
             related_ready: false,
+            walked_ahead: None,
         })
+    }
+
+    /// [`Store::open`], with the seeds folder walked meanwhile on another thread for the
+    /// first [`Store::reconcile_all`] (reading the database and walking 100,000 files take
+    /// about 0.2 s each). What changes in the folder after the walk is what changes after
+    /// any walk: the watcher or the next comparison sees it.
+    pub(crate) fn open_walking(settings: &Settings, root: &Path) -> anyhow::Result<Self> {
+        let filter = Filter::new(settings)?;
+        let walk_root = root.to_path_buf();
+        let walking = std::thread::Builder::new()
+            .name("seedfeed-walk".into())
+            .spawn(move || scan::walk(&walk_root, &walk_root, &filter))
+            .context("starting the thread that walks the seeds folder")?;
+        let mut store = Self::open(settings, root)?;
+        store.walked_ahead = Some(walking);
+        Ok(store)
     }
 
     /// Whether the first index will read every file: the state database holds no metadata
@@ -225,6 +246,8 @@ impl Store {
         );
         let parse_options = ParseOptions::new(settings)?;
         self.filter = Filter::new(settings)?;
+        // Walked under the old rules.
+        self.walked_ahead = None;
         self.bulk_options = Arc::new(parse_options.without_signatures());
         self.parse_options = Arc::new(parse_options);
         // Cached metadata made under other parse settings must not be used by the next start.
@@ -603,6 +626,59 @@ mod tests {
         std::fs::rename(fx.dir.path().join("unmounted"), fx.seeds()).expect("move back");
         store.reconcile_all();
         assert_eq!(only_entry(&store).record, before.record);
+    }
+
+    #[test]
+    fn a_walk_ahead_of_the_database_finds_what_a_walk_finds() {
+        let fx = Fixture::new();
+        std::fs::create_dir_all(fx.seeds().join("wire/deep")).expect("mkdir");
+        for name in [
+            "a.txt",
+            "wire/b.txt",
+            "wire/deep/c.md",
+            "notes.jpg",
+            ".hidden.txt",
+        ] {
+            std::fs::write(fx.seeds().join(name), "Title\nBody.\n").expect("write");
+        }
+        std::os::unix::fs::symlink(fx.seeds().join("a.txt"), fx.seeds().join("link.txt"))
+            .expect("symlink");
+        let listing = |store: &Store| {
+            let keys: Vec<String> = store.entries().map(|e| e.key.clone()).collect();
+            (keys, store.left_out().clone())
+        };
+        let mut walking = Store::open_walking(&fx.settings, &fx.seeds()).expect("open");
+        walking.reconcile_all();
+        let mut settings = fx.settings.clone();
+        settings.state.dir = fx.dir.path().join("other-state");
+        let mut walked_after = Store::open(&settings, &fx.seeds()).expect("open");
+        walked_after.reconcile_all();
+        assert_eq!(listing(&walking), listing(&walked_after));
+        assert_eq!(
+            listing(&walking).0,
+            ["a.txt", "wire/b.txt", "wire/deep/c.md"]
+        );
+    }
+
+    #[test]
+    fn a_walk_ahead_that_could_not_read_the_folder_is_done_again() {
+        let fx = Fixture::new();
+        std::fs::write(fx.seeds().join("a.txt"), "Title\nBody.\n").expect("write");
+        let before = only_entry(&fx.indexed(&[]));
+        let away = fx.dir.path().join("unmounted");
+        std::fs::rename(fx.seeds(), &away).expect("move away");
+        let mut store = Store::open_walking(&fx.settings, &fx.seeds()).expect("open");
+        // Let the walk find nothing before the folder is back.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::fs::rename(&away, fx.seeds()).expect("move back");
+        std::fs::write(fx.seeds().join("b.txt"), "Second\nBody two.\n").expect("write");
+        store.reconcile_all();
+        let keys: Vec<&str> = store.entries().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["a.txt", "b.txt"]);
+        assert_eq!(
+            store.index.get("a.txt").expect("kept").record,
+            before.record
+        );
     }
 
     // Regression: a modification time centuries away overflowed the nanosecond arithmetic.

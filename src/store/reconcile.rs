@@ -69,7 +69,14 @@ impl Store {
             return None;
         }
         self.expire_tombstones();
-        let (files, problems) = scan::walk(&self.root, &self.root, &self.filter);
+        // A walk ahead that could not read the folder itself is not trusted: the folder may
+        // have appeared since, and its listing would forget every article.
+        let (files, problems) = self
+            .walked_ahead
+            .take()
+            .and_then(|walking| walking.join().ok())
+            .filter(|(_, problems)| !problems.iter().any(|p| p.path == self.root))
+            .unwrap_or_else(|| scan::walk(&self.root, &self.root, &self.filter));
         self.note_left_out("", &problems, changes);
         // The walk lists names that are not UTF-8 as problems, not as files.
         let found: Vec<(String, PathBuf)> = files

@@ -287,6 +287,9 @@ fn describe_link(path: &Path) -> String {
     )
 }
 
+/// What a walk found: the article files, sorted, and the problems it met.
+pub(crate) type Walk = (Vec<PathBuf>, Vec<WalkProblem>);
+
 /// A problem met while walking that does not stop the walk.
 #[derive(Debug)]
 pub(crate) struct WalkProblem {
@@ -324,7 +327,7 @@ pub(crate) fn link_target(
 /// only with `seeds.follow_symlinks`, and only to targets inside the seeds folder; a folder
 /// reached twice (through a link, or a link loop) is walked once; folders deeper than
 /// [`MAX_DEPTH`] are not read.
-pub(crate) fn walk(root: &Path, dir: &Path, filter: &Filter) -> (Vec<PathBuf>, Vec<WalkProblem>) {
+pub(crate) fn walk(root: &Path, dir: &Path, filter: &Filter) -> Walk {
     let base_depth = dir.strip_prefix(root).map_or(0, |r| r.components().count());
     let mut files = Vec::new();
     let mut problems = Vec::new();
