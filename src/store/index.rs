@@ -37,6 +37,12 @@ impl PublishedIds {
     }
 }
 
+/// An entry's key among those set aside while loading in bulk: its address, which cannot be
+/// reused while the entry it names is held there.
+fn bulk_key(entry: &Arc<Entry>) -> usize {
+    Arc::as_ptr(entry) as usize
+}
+
 /// An entry in feed order: newest publication date first, then latest first-seen time, then
 /// path. The times are taken out once, so that the comparisons of an insertion (some twenty in
 /// a tree of 100,000) compare integers before they compare paths.
@@ -106,6 +112,9 @@ pub struct Index {
     ids: Arc<PublishedIds>,
     /// Published entries per source folder and per tag.
     facets: Facets,
+    /// While loading in bulk ([`Index::begin_bulk`]): the entries published meanwhile, by
+    /// address, put in feed order at once by [`Index::end_bulk`].
+    bulk: Option<HashMap<usize, Newest>>,
 }
 
 impl Index {
@@ -119,6 +128,7 @@ impl Index {
             fold_duplicates,
             ids: Arc::new(PublishedIds::default()),
             facets: Facets::default(),
+            bulk: None,
         }
     }
 
@@ -136,6 +146,9 @@ impl Index {
         self.fold_duplicates = fold_duplicates;
         self.ids.write().clear();
         self.facets = Facets::default();
+        if let Some(bulk) = &mut self.bulk {
+            bulk.clear();
+        }
     }
 
     /// True when identical copies are folded into one.
@@ -264,10 +277,42 @@ impl Index {
 
     fn publish(&mut self, entry: Arc<Entry>, ids: &mut IdMap) {
         ids.insert(entry.record.id, Arc::clone(&entry));
-        let before = self.newest.size();
-        self.newest.insert_mut(Newest::of(&entry));
-        if self.newest.size() > before {
+        let new = match &mut self.bulk {
+            // Already in feed order when it was published before the bulk began.
+            Some(bulk) => {
+                let newest = Newest::of(&entry);
+                !self.newest.contains(&newest) && bulk.insert(bulk_key(&entry), newest).is_none()
+            }
+            None => {
+                let before = self.newest.size();
+                self.newest.insert_mut(Newest::of(&entry));
+                self.newest.size() > before
+            }
+        };
+        if new {
             self.count_facets(&entry, true);
+        }
+    }
+
+    /// Starts loading in bulk: until [`Index::end_bulk`], published entries are set aside
+    /// rather than put in feed order one by one. The tree of feed order is persistent, so
+    /// each insertion copies a path of nodes; in order they are the path just copied, in
+    /// file order they are all over memory (100,000 entries in file order took about 0.2 s
+    /// of a warm start, in feed order a third of that). Meanwhile the feed order (`newest`,
+    /// `published`) lacks them; lookups by path and id do not.
+    pub(crate) fn begin_bulk(&mut self) {
+        self.bulk.get_or_insert_with(HashMap::new);
+    }
+
+    /// Puts the entries published since [`Index::begin_bulk`] in feed order.
+    pub(crate) fn end_bulk(&mut self) {
+        let Some(bulk) = self.bulk.take() else {
+            return;
+        };
+        let mut newest: Vec<Newest> = bulk.into_values().collect();
+        newest.sort_unstable();
+        for entry in newest {
+            self.newest.insert_mut(entry);
         }
     }
 
@@ -276,7 +321,11 @@ impl Index {
         if ids.get(&id).is_some_and(|e| Arc::ptr_eq(e, entry)) {
             ids.remove(&id);
         }
-        if self.newest.remove_mut(&Newest::of(entry)) {
+        let set_aside = self
+            .bulk
+            .as_mut()
+            .is_some_and(|bulk| bulk.remove(&bulk_key(entry)).is_some());
+        if set_aside || self.newest.remove_mut(&Newest::of(entry)) {
             self.count_facets(entry, false);
         }
     }
@@ -345,6 +394,53 @@ mod tests {
 
     fn newest_keys(index: &Index) -> Vec<&str> {
         index.newest().map(|e| e.key.as_str()).collect()
+    }
+
+    #[test]
+    fn loading_in_bulk_ends_as_one_by_one() {
+        // Random inserts (some with the content of another file, some dated the same day),
+        // changes and removals, applied to an index one by one and to one loading in bulk
+        // (with some entries published before the bulk began).
+        for seed in 1..=40u64 {
+            let mut state = seed;
+            let mut next = |n: u64| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state % n
+            };
+            let ops: Vec<(u64, u64, u64, u64)> = (0..120)
+                .map(|_| (next(40), next(5), next(8), next(12)))
+                .collect();
+            let apply = |index: &mut Index, ops: &[(u64, u64, u64, u64)]| {
+                for &(file, kind, day, hash) in ops {
+                    let key = format!("{file:02}.txt");
+                    if kind == 0 {
+                        index.remove(&key);
+                    } else {
+                        let day = u32::try_from(day).ok().filter(|&d| d > 0);
+                        let seen = i64::try_from(file % 3).unwrap_or_default();
+                        index.insert(entry(&key, day, seen, hash));
+                    }
+                }
+            };
+            let (before, during) = ops.split_at(30);
+            let mut one_by_one = Index::new(true);
+            apply(&mut one_by_one, &ops);
+            let mut bulk = Index::new(true);
+            apply(&mut bulk, before);
+            bulk.begin_bulk();
+            apply(&mut bulk, during);
+            bulk.end_bulk();
+            assert_eq!(newest_keys(&bulk), newest_keys(&one_by_one), "seed {seed}");
+            assert_eq!(bulk.facets(), one_by_one.facets(), "seed {seed}");
+            assert_eq!(bulk.duplicates(), one_by_one.duplicates(), "seed {seed}");
+            assert_eq!(
+                bulk.published_len(),
+                one_by_one.published_len(),
+                "seed {seed}"
+            );
+        }
     }
 
     #[test]

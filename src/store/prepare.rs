@@ -99,6 +99,11 @@ impl Store {
     ) {
         let examiner = self.examiner();
         let mut batches = files.chunks(PARSE_BATCH);
+        // Over several batches, the entries are put in feed order at the end, all at once.
+        let bulk = files.len() > PARSE_BATCH;
+        if bulk {
+            self.index.begin_bulk();
+        }
         std::thread::scope(|scope| {
             let start = |store: &Store, batch| {
                 let plans = store.plans(batch, trust_stat);
@@ -116,11 +121,12 @@ impl Store {
                 // (a first index of 100,000 files would otherwise hold all their metadata
                 // twice until the end); a single batch is written by the caller with the rest
                 // of its changes.
-                if files.len() > PARSE_BATCH {
+                if bulk {
                     self.flush();
                 }
             }
         });
+        self.index.end_bulk();
     }
 
     /// What examining files needs now: the bulk passes' options on the first index and
