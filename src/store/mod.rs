@@ -211,7 +211,7 @@ impl Store {
         let walk_root = root.to_path_buf();
         let walking = std::thread::Builder::new()
             .name("seedfeed-walk".into())
-            .spawn(move || scan::walk(&walk_root, &walk_root, &filter))
+            .spawn(move || scan::walk_all(&walk_root, &filter))
             .context("starting the thread that walks the seeds folder")?;
         let mut store = Self::open(settings, root)?;
         store.walked_ahead = Some(walking);

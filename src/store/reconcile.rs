@@ -71,21 +71,18 @@ impl Store {
         self.expire_tombstones();
         // A walk ahead that could not read the folder itself is not trusted: the folder may
         // have appeared since, and its listing would forget every article.
-        let (files, problems) = self
+        let (found, problems) = self
             .walked_ahead
             .take()
             .and_then(|walking| walking.join().ok())
             .filter(|(_, problems)| !problems.iter().any(|p| p.path == self.root))
-            .unwrap_or_else(|| scan::walk(&self.root, &self.root, &self.filter));
+            .unwrap_or_else(|| scan::walk_all(&self.root, &self.filter));
         self.note_left_out("", &problems, changes);
-        // The walk lists names that are not UTF-8 as problems, not as files.
-        let found: Vec<(String, PathBuf)> = files
-            .into_iter()
-            .filter_map(|path| Some((scan::store_key(&self.root, &path)?, path)))
-            .collect();
         let seen: HashSet<&str> = found.iter().map(|(key, _)| key.as_str()).collect();
-        let known = self.records.keys().cloned();
-        let missing: Vec<String> = known.filter(|k| !seen.contains(k.as_str())).collect();
+        let missing: Vec<String> = (self.records.keys())
+            .filter(|k| !seen.contains(k.as_str()))
+            .cloned()
+            .collect();
         drop(seen);
         self.forget_missing(missing, &problems, changes);
         Some(found)

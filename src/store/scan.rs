@@ -287,8 +287,20 @@ fn describe_link(path: &Path) -> String {
     )
 }
 
-/// What a walk found: the article files, sorted, and the problems it met.
-pub(crate) type Walk = (Vec<PathBuf>, Vec<WalkProblem>);
+/// What a walk of the whole seeds folder found: the article files (key, path), in key order,
+/// and the problems it met.
+pub(crate) type Walk = (Vec<(String, PathBuf)>, Vec<WalkProblem>);
+
+/// Walks the whole seeds folder at `root` ([`walk`]), each file with its key. Names that are
+/// not UTF-8 are listed by the walk as problems, not as files.
+pub(crate) fn walk_all(root: &Path, filter: &Filter) -> Walk {
+    let (files, problems) = walk(root, root, filter);
+    let found = files
+        .into_iter()
+        .filter_map(|path| Some((store_key(root, &path)?, path)))
+        .collect();
+    (found, problems)
+}
 
 /// A problem met while walking that does not stop the walk.
 #[derive(Debug)]
@@ -327,7 +339,7 @@ pub(crate) fn link_target(
 /// only with `seeds.follow_symlinks`, and only to targets inside the seeds folder; a folder
 /// reached twice (through a link, or a link loop) is walked once; folders deeper than
 /// [`MAX_DEPTH`] are not read.
-pub(crate) fn walk(root: &Path, dir: &Path, filter: &Filter) -> Walk {
+pub(crate) fn walk(root: &Path, dir: &Path, filter: &Filter) -> (Vec<PathBuf>, Vec<WalkProblem>) {
     let base_depth = dir.strip_prefix(root).map_or(0, |r| r.components().count());
     let mut files = Vec::new();
     let mut problems = Vec::new();
