@@ -16,7 +16,8 @@
 //! 4. [`model`]: the value types the later stages share (file records, published entries,
 //!    feed items, source and tag counts).
 //! 5. [`store`]: the index of published articles and the `redb` state database behind it;
-//!    files read and parsed in batches on every core while the batch before is applied;
+//!    the folder walked while the database is read; files read and parsed in batches on
+//!    every core while the batch before is applied;
 //!    the related-stories signatures the bulk passes leave out, computed on a thread of
 //!    their own once the feeds are served (`store::signing`).
 //! 6. [`feed`]: the articles rendered to RSS, Atom, JSON Feed, OPML and HTML, each feed checked
