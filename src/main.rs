@@ -80,11 +80,13 @@ impl ConfigArgs {
     }
 }
 
-/// jemalloc rather than glibc's malloc: the threads that parse files (and the one that signs
-/// articles after start-up) each left freed memory in glibc arenas of their own that other
-/// threads could not reuse. At 100,000 articles, VmRSS after the related-stories signatures
-/// went from 162 to 142 MiB and after serving from 167 to 139 MiB, start-up and req/s the
-/// same within noise (mimalloc, tried earlier, held more).
+/// jemalloc rather than glibc's malloc: what the threads that parse files (and the one that
+/// signs articles after start-up) freed stayed in glibc's arenas of those threads, while
+/// jemalloc gives unused pages back to the system after a few seconds. At 100,000 articles,
+/// VmRSS after the related-stories signatures went from 162 to 142 MiB and after serving
+/// from 167 to 139 MiB, start-up and req/s the same within noise (mimalloc, tried earlier,
+/// held more). The `jemalloc` feature (on by default) turns it off.
+#[cfg(feature = "jemalloc")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

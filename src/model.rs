@@ -134,12 +134,17 @@ impl Serialize for ArticleId {
 }
 
 impl<'de> Deserialize<'de> for ArticleId {
-    /// Reads the hyphenated form; any other text (a hand-edited state database) is taken
-    /// as a name and given the name-based UUID of that text, the same at every start.
+    /// Reads a UUID (every id seedfeed writes is one, lowercase and hyphenated); any other
+    /// text, which only a hand-edited state database holds, is given a name-based UUID of
+    /// its own namespace, the same at every start and never the id of a path.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
         Ok(Uuid::parse_str(&text).map_or_else(
-            |_| ArticleId(Uuid::new_v5(&article_namespace(), text.as_bytes())),
+            |_| {
+                let namespace =
+                    Uuid::new_v5(&Uuid::NAMESPACE_URL, b"https://seedfeed.invalid/stored-id");
+                ArticleId(Uuid::new_v5(&namespace, text.as_bytes()))
+            },
             ArticleId,
         ))
     }
@@ -176,11 +181,12 @@ mod tests {
 
     #[test]
     fn a_stored_id_that_is_no_uuid_reads_as_the_same_id_every_time() {
-        let stored = postcard::to_allocvec("kept-id").expect("encode");
+        let stored = postcard::to_allocvec("kept.txt").expect("encode");
         let first: ArticleId = postcard::from_bytes(&stored).expect("decode");
         let second: ArticleId = postcard::from_bytes(&stored).expect("decode");
         assert_eq!(first, second);
-        assert_ne!(first, article_id("kept"));
+        // Not the id of the file that such text names.
+        assert_ne!(first, article_id("kept.txt"));
     }
 
     #[test]

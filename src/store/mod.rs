@@ -211,7 +211,7 @@ impl Store {
         let walk_root = root.to_path_buf();
         let walking = std::thread::Builder::new()
             .name("seedfeed-walk".into())
-            .spawn(move || scan::walk_all(&walk_root, &filter))
+            .spawn(move || scan::walk_keyed(&walk_root, &walk_root, &filter))
             .context("starting the thread that walks the seeds folder")?;
         let mut store = Self::open(settings, root)?;
         store.walked_ahead = Some(walking);
@@ -668,8 +668,10 @@ mod tests {
         let away = fx.dir.path().join("unmounted");
         std::fs::rename(fx.seeds(), &away).expect("move away");
         let mut store = Store::open_walking(&fx.settings, &fx.seeds()).expect("open");
-        // Let the walk find nothing before the folder is back.
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        // The walk is over (and found no folder) before the folder is back.
+        while !store.walked_ahead.as_ref().is_some_and(|w| w.is_finished()) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         std::fs::rename(&away, fx.seeds()).expect("move back");
         std::fs::write(fx.seeds().join("b.txt"), "Second\nBody two.\n").expect("write");
         store.reconcile_all();
@@ -679,6 +681,26 @@ mod tests {
             store.index.get("a.txt").expect("kept").record,
             before.record
         );
+    }
+
+    #[test]
+    fn a_walk_ahead_serves_only_the_first_comparison() {
+        let fx = Fixture::new();
+        std::fs::write(fx.seeds().join("a.txt"), "Title\nBody.\n").expect("write");
+        let mut store = Store::open_walking(&fx.settings, &fx.seeds()).expect("open");
+        while !store.walked_ahead.as_ref().is_some_and(|w| w.is_finished()) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // The first comparison finds no folder and compares nothing; the next one, once the
+        // folder is back, walks it again rather than use the walk made at start-up.
+        let away = fx.dir.path().join("unmounted");
+        std::fs::rename(fx.seeds(), &away).expect("move away");
+        assert_eq!(store.reconcile_all(), Changes::default());
+        std::fs::rename(&away, fx.seeds()).expect("move back");
+        std::fs::write(fx.seeds().join("b.txt"), "Second\nBody two.\n").expect("write");
+        store.reconcile_all();
+        let keys: Vec<&str> = store.entries().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["a.txt", "b.txt"]);
     }
 
     // Regression: a modification time centuries away overflowed the nanosecond arithmetic.

@@ -126,7 +126,9 @@ impl Store {
                 }
             }
         });
-        self.index.end_bulk();
+        if bulk {
+            self.index.end_bulk();
+        }
     }
 
     /// What examining files needs now: the bulk passes' options on the first index and

@@ -65,18 +65,19 @@ impl Store {
     /// tombstones let renamed ones keep their ids). Returns the files found (key, path), or
     /// `None` when the seeds folder is not there (then nothing is forgotten).
     fn walk_and_forget(&mut self, changes: &mut Changes) -> Option<Vec<(String, PathBuf)>> {
+        // The walk ahead is for this comparison only: taken now, even when the folder is
+        // gone and nothing is compared, so that no later comparison uses an old listing.
+        let walked_ahead = self.walked_ahead.take();
         if !self.root_is_there() {
             return None;
         }
         self.expire_tombstones();
         // A walk ahead that could not read the folder itself is not trusted: the folder may
         // have appeared since, and its listing would forget every article.
-        let (found, problems) = self
-            .walked_ahead
-            .take()
+        let (found, problems) = walked_ahead
             .and_then(|walking| walking.join().ok())
             .filter(|(_, problems)| !problems.iter().any(|p| p.path == self.root))
-            .unwrap_or_else(|| scan::walk_all(&self.root, &self.filter));
+            .unwrap_or_else(|| scan::walk_keyed(&self.root, &self.root, &self.filter));
         self.note_left_out("", &problems, changes);
         let seen: HashSet<&str> = found.iter().map(|(key, _)| key.as_str()).collect();
         let missing: Vec<String> = (self.records.keys())
@@ -252,16 +253,12 @@ impl Store {
         };
         match metadata {
             Ok(md) if md.is_dir() => {
-                let (files, problems) = if self.filter.is_visible(Path::new(key)) {
-                    scan::walk(&self.root, path, &self.filter)
+                let (found, problems) = if self.filter.is_visible(Path::new(key)) {
+                    scan::walk_keyed(&self.root, path, &self.filter)
                 } else {
                     (Vec::new(), Vec::new())
                 };
                 self.note_left_out(key, &problems, changes);
-                let found: Vec<(String, PathBuf)> = files
-                    .into_iter()
-                    .filter_map(|f| Some((scan::store_key(&self.root, &f)?, f)))
-                    .collect();
                 let known = self.keys_under(key);
                 let present: HashSet<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
                 let missing: Vec<String> = known

@@ -287,14 +287,13 @@ fn describe_link(path: &Path) -> String {
     )
 }
 
-/// What a walk of the whole seeds folder found: the article files (key, path), in key order,
-/// and the problems it met.
+/// What a walk found: the article files (key, path), in key order, and the problems it met.
 pub(crate) type Walk = (Vec<(String, PathBuf)>, Vec<WalkProblem>);
 
-/// Walks the whole seeds folder at `root` ([`walk`]), each file with its key. Names that are
-/// not UTF-8 are listed by the walk as problems, not as files.
-pub(crate) fn walk_all(root: &Path, filter: &Filter) -> Walk {
-    let (files, problems) = walk(root, root, filter);
+/// Walks `dir` inside the seeds folder at `root` ([`walk`]), each file with its key. Names
+/// that are not UTF-8 are listed by the walk as problems, not as files.
+pub(crate) fn walk_keyed(root: &Path, dir: &Path, filter: &Filter) -> Walk {
+    let (files, problems) = walk(root, dir, filter);
     let found = files
         .into_iter()
         .filter_map(|path| Some((store_key(root, &path)?, path)))
