@@ -628,6 +628,13 @@ mod tests {
         assert_eq!(only_entry(&store).record, before.record);
     }
 
+    /// Waits until the walk [`Store::open_walking`] started is over.
+    fn walk_ahead_done(store: &Store) {
+        while !store.walked_ahead.as_ref().is_some_and(|w| w.is_finished()) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
     #[test]
     fn a_walk_ahead_of_the_database_finds_what_a_walk_finds() {
         let fx = Fixture::new();
@@ -669,9 +676,7 @@ mod tests {
         std::fs::rename(fx.seeds(), &away).expect("move away");
         let mut store = Store::open_walking(&fx.settings, &fx.seeds()).expect("open");
         // The walk is over (and found no folder) before the folder is back.
-        while !store.walked_ahead.as_ref().is_some_and(|w| w.is_finished()) {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        walk_ahead_done(&store);
         std::fs::rename(&away, fx.seeds()).expect("move back");
         std::fs::write(fx.seeds().join("b.txt"), "Second\nBody two.\n").expect("write");
         store.reconcile_all();
@@ -688,9 +693,7 @@ mod tests {
         let fx = Fixture::new();
         std::fs::write(fx.seeds().join("a.txt"), "Title\nBody.\n").expect("write");
         let mut store = Store::open_walking(&fx.settings, &fx.seeds()).expect("open");
-        while !store.walked_ahead.as_ref().is_some_and(|w| w.is_finished()) {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        walk_ahead_done(&store);
         // The first comparison finds no folder and compares nothing; the next one, once the
         // folder is back, walks it again rather than use the walk made at start-up.
         let away = fx.dir.path().join("unmounted");
