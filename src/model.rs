@@ -95,11 +95,10 @@ pub type FeedItem = (Arc<Entry>, Arc<ParsedArticle>);
 /// The stable id of the article at `key`: a name-based UUID (v5) of its path, so that the same
 /// path always gets the same id, on any machine.
 pub fn article_id(key: &str) -> ArticleId {
-    ArticleId(Uuid::new_v5(&article_namespace(), key.as_bytes()))
-}
-
-fn article_namespace() -> Uuid {
-    Uuid::new_v5(&Uuid::NAMESPACE_URL, b"https://seedfeed.invalid/article")
+    static NAMESPACE: std::sync::LazyLock<Uuid> = std::sync::LazyLock::new(|| {
+        Uuid::new_v5(&Uuid::NAMESPACE_URL, b"https://seedfeed.invalid/article")
+    });
+    ArticleId(Uuid::new_v5(&NAMESPACE, key.as_bytes()))
 }
 
 /// An article's id, a UUID: held as its 128 bits (as a string it cost two heap blocks per

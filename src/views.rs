@@ -15,7 +15,7 @@ use crate::cache::BoundedCache;
 use crate::feed::filter::{FilterError, Filters};
 use crate::feed::target::{Page, Scope, Target};
 use crate::feed::{self, FeedContext, FeedDoc, RenderError, html};
-use crate::model::{Entry, Facets};
+use crate::model::{ArticleId, Entry, Facets};
 use crate::related;
 use crate::resource::{FEED_GZIP, HTML_CONTENT_TYPE, PAGE_GZIP, Resource};
 use crate::store::bodies::Bodies;
@@ -61,9 +61,11 @@ pub(crate) enum ViewError {
     Busy,
 }
 
-/// The article id named by a page path (`/articles/{id}.html`).
-pub fn page_id(path: &str) -> Option<&str> {
-    path.strip_prefix(PAGE_PREFIX)?.strip_suffix(PAGE_SUFFIX)
+/// The article id named by a page path (`/articles/{id}.html`), parsed once here at the edge;
+/// `None` unless the id is written in the one form ids are written in ([`ArticleId::parse`]),
+/// so that each page has one URL.
+pub fn page_id(path: &str) -> Option<ArticleId> {
+    ArticleId::parse(path.strip_prefix(PAGE_PREFIX)?.strip_suffix(PAGE_SUFFIX)?)
 }
 
 /// What one snapshot publishes, for documents rendered on request: the published entries
@@ -157,7 +159,7 @@ impl Views {
     }
 
     /// True when article `id` is published (a cheap check before rendering its page).
-    pub(crate) fn is_published(&self, id: &str) -> bool {
+    pub(crate) fn is_published(&self, id: ArticleId) -> bool {
         self.ids.get(id).is_some()
     }
 
@@ -166,7 +168,7 @@ impl Views {
     pub(crate) fn page(
         &self,
         path: &str,
-        id: &str,
+        id: ArticleId,
         catalog: &Catalog,
         generation: u64,
     ) -> Result<Arc<Resource>, ViewError> {
@@ -341,8 +343,15 @@ mod tests {
 
     #[test]
     fn page_paths_name_ids() {
-        assert_eq!(page_id("/articles/abc.html"), Some("abc"));
-        assert_eq!(page_id("/articles/abc.htm"), None);
+        let id = crate::model::article_id("a.txt");
+        assert_eq!(page_id(&format!("/articles/{id}.html")), Some(id));
+        assert_eq!(page_id(&format!("/articles/{id}.htm")), None);
+        // One URL per page: no other way of writing the same id.
+        let upper = id.to_string().to_uppercase();
+        assert_eq!(page_id(&format!("/articles/{upper}.html")), None);
+        let simple = id.to_string().replace('-', "");
+        assert_eq!(page_id(&format!("/articles/{simple}.html")), None);
+        assert_eq!(page_id("/articles/abc.html"), None);
         assert_eq!(page_id("/feed.rss"), None);
     }
 }

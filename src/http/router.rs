@@ -267,13 +267,13 @@ async fn article_page(
     if let Some(cached) = snapshot.views.cached(path, snapshot.generation) {
         return Ok(cached);
     }
-    let (snap, owned_path, id) = (Arc::clone(snapshot), path.to_string(), id.to_string());
+    let (snap, owned_path) = (Arc::clone(snapshot), path.to_string());
     render_blocking(renders, path, move || {
         if let Some(cached) = snap.views.cached(&owned_path, snap.generation) {
             return Ok(cached);
         }
         snap.views
-            .page(&owned_path, &id, &snap.catalog, snap.generation)
+            .page(&owned_path, id, &snap.catalog, snap.generation)
     })
     .await
     .map_err(|e| view_error(path, e))
