@@ -305,6 +305,31 @@ fn folder_changes_show_up_in_the_feeds() {
     std::fs::rename(ws.seeds().join("sub"), ws.dir.path().join("elsewhere")).expect("move out");
     daemon.wait_for(|d| titles(d).is_empty(), "folder moved out");
     daemon.wait_for(|d| d.log().contains("removed"), "the removal's log line");
+
+    // Moved back in under another name, a folder inside it: its articles are back, and an
+    // edit deep inside it afterwards is seen (each folder is watched on its own, from the
+    // moment the indexer takes the event that names it).
+    let elsewhere = ws.dir.path().join("elsewhere");
+    std::fs::create_dir(elsewhere.join("deeper")).expect("mkdir");
+    std::fs::write(elsewhere.join("deeper/inner.txt"), "Inner\nBody.\n").expect("write");
+    std::fs::rename(&elsewhere, ws.seeds().join("back")).expect("move in");
+    daemon.wait_for(
+        |d| {
+            ["Sentinel", "Inner"]
+                .iter()
+                .all(|t| titles(d).contains(&t.to_string()))
+        },
+        "folder moved in",
+    );
+    std::fs::write(
+        ws.seeds().join("back/deeper/inner.txt"),
+        "Inner edited\nBody.\n",
+    )
+    .expect("edit");
+    daemon.wait_for(
+        |d| titles(d).contains(&"Inner edited".to_string()),
+        "an edit in a folder moved in",
+    );
 }
 
 #[test]

@@ -114,7 +114,15 @@ pub(super) async fn index_loop(
                 continue;
             }
         };
-        events.folder.retry_unwatched(&work);
+        // Off the runtime's threads: a whole comparison walks the tree's folders first.
+        let mut folder = events.folder;
+        let (folder, work) = tokio::task::spawn_blocking(move || {
+            folder.watch_named(&work);
+            (folder, work)
+        })
+        .await
+        .context("watching the folders an event names")?;
+        events.folder = folder;
         match &work {
             Work::Paths { paths, .. } | Work::Folders(paths) => {
                 control.hooks.metrics.watcher_paths(paths.len());

@@ -96,13 +96,14 @@ impl FolderWatch {
         self.follow_up
     }
 
-    /// Tries again to watch the folders left out that `work` concerns. Reaching the watch
-    /// limit there drops the watcher, which is then armed again with a backoff.
-    pub(crate) fn retry_unwatched(&mut self, work: &Work) {
+    /// Watches the folders `work` names before the indexer compares them (see
+    /// [`super::Watcher::watch_named`]). Reaching the watch limit there drops the watcher,
+    /// which is then armed again with a backoff.
+    pub(crate) fn watch_named(&mut self, work: &Work) {
         let Some(watcher) = &mut self.watcher else {
             return;
         };
-        if let Err(e) = watcher.retry_unwatched(work) {
+        if let Err(e) = watcher.watch_named(work) {
             warn!(path = %self.root.display(), error = %e, "cannot watch the seeds folder; retrying with a backoff, up to every 5 minutes");
             self.watcher = None;
             self.armed_on = None;
