@@ -411,17 +411,17 @@ impl Watcher {
     /// Watches `folder` and every folder below it: with inotify, each folder on its own; when
     /// polling, `folder` recursively (notify's recursive watch stops at the first folder it
     /// cannot watch, so when one fails below `folder`, each child is watched on its own, down
-    /// to the folder that failed). A folder that fails is noted in `unwatched`. Links are
-    /// followed, as notify's own recursive watch does.
+    /// to the folder that failed). A folder that fails is noted in `unwatched`. Links are not
+    /// followed: a link to `/` would have the whole disk watched (a linked folder inside the
+    /// seeds folder is watched where it is).
     fn cover(&mut self, folder: &Path) -> notify::Result<()> {
         let (recursive, each) = match self.mode {
             Mode::Native => (RecursiveMode::NonRecursive, true),
             Mode::Poll(_) => (RecursiveMode::Recursive, false),
         };
-        let mut walk = walkdir::WalkDir::new(folder).follow_links(true).into_iter();
+        let mut walk = walkdir::WalkDir::new(folder).into_iter();
         while let Some(entry) = walk.next() {
-            // A folder whose entries cannot be listed was already tried as an entry itself;
-            // a link loop leads to a folder watched already.
+            // A folder whose entries cannot be listed was already tried as an entry itself.
             let Ok(entry) = entry else { continue };
             if !entry.file_type().is_dir() {
                 continue;
@@ -481,7 +481,10 @@ impl Watcher {
                 Work::Paths { paths, .. } | Work::Folders(paths) => named.extend(
                     paths
                         .iter()
-                        .filter(|p| p.starts_with(&self.root) && p.is_dir())
+                        .filter(|p| {
+                            p.starts_with(&self.root)
+                                && std::fs::symlink_metadata(p).is_ok_and(|md| md.is_dir())
+                        })
                         .cloned(),
                 ),
             }
@@ -863,6 +866,29 @@ mod tests {
         let seen = paths_seen(&mut rx, quiet).await;
         assert!(seen.contains(&root.join("renamed/deep/d.txt")), "{seen:?}");
         assert!(watcher.unwatched.is_empty(), "{:?}", watcher.unwatched);
+    }
+
+    // A link to a folder elsewhere (to `/`, say) is not walked into: only the seeds folder's
+    // own folders are watched, at start and when an event names the link.
+    #[tokio::test]
+    async fn a_link_to_a_folder_elsewhere_is_not_watched() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        let outside = tempfile::tempdir().expect("temp dir");
+        std::os::unix::fs::symlink(outside.path(), root.join("link")).expect("symlink");
+        let (mut watcher, mut rx) = watched(&root).await;
+        let quiet = Duration::from_millis(300);
+        std::os::unix::fs::symlink(outside.path(), root.join("new link")).expect("symlink");
+        let named = vec![root.join("new link")];
+        watcher
+            .watch_named(&Work::Paths {
+                paths: named,
+                renames: Vec::new(),
+            })
+            .expect("watch");
+        paths_seen(&mut rx, quiet).await;
+        std::fs::write(outside.path().join("x.txt"), "X\nBody.\n").expect("write");
+        assert_eq!(paths_seen(&mut rx, quiet).await, BTreeSet::new());
     }
 
     #[tokio::test]
