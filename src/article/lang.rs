@@ -155,7 +155,14 @@ const PROFILE_TRIGRAMS: i32 = 300;
 const SAMPLE_TRIGRAMS: usize = 600;
 
 /// Three characters, lowercase, a space for any digit, punctuation or white space.
-type Trigram = [char; 3];
+/// Packed into one number, the first character highest, so that trigrams sort and hash as
+/// integers, in the same order (sorting them as `[char; 3]` was 5% of a first start).
+type Trigram = u64;
+
+/// The trigram of three characters (each below 2²¹).
+fn trigram(c1: char, c2: char, c3: char) -> Trigram {
+    (u64::from(c1) << 42) | (u64::from(c2) << 21) | u64::from(c3)
+}
 
 /// whatlang's Latin-script profiles inside out: for each trigram, the languages whose profile
 /// has it (an index into `langs`), each with the trigram's rank in that profile.
@@ -180,8 +187,8 @@ fn trigram_index() -> &'static TrigramIndex {
             langs.push(lang);
             let chars: Vec<char> = grams.chars().collect();
             for (rank, gram) in (0u16..).zip(chars.chunks_exact(3)) {
-                let trigram = [gram[0], gram[1], gram[2]];
-                postings.entry(trigram).or_default().push((at, rank));
+                let packed = trigram(gram[0], gram[1], gram[2]);
+                postings.entry(packed).or_default().push((at, rank));
             }
         }
         TrigramIndex { langs, postings }
@@ -203,7 +210,7 @@ fn sample_trigrams(sample: &str) -> Vec<Trigram> {
     for c3 in chars {
         // A trigram centred on a space that touches another space is not counted.
         if !(c2 == ' ' && (c1 == ' ' || c3 == ' ')) {
-            all.push([c1, c2, c3]);
+            all.push(trigram(c1, c2, c3));
         }
         (c1, c2) = (c2, c3);
     }
@@ -436,7 +443,11 @@ mod tests {
         // " b " once; a space between spaces or after one starts none.
         assert_eq!(
             sample_trigrams("AA, aa 7 b"),
-            vec![['a', 'a', ' '], [' ', 'a', 'a'], [' ', 'b', ' ']]
+            vec![
+                trigram('a', 'a', ' '),
+                trigram(' ', 'a', 'a'),
+                trigram(' ', 'b', ' ')
+            ]
         );
         assert!(sample_trigrams("").is_empty());
     }

@@ -842,7 +842,11 @@ fn after_label(rest: &str) -> &str {
 /// not metadata (a part that gives no field and is more than a short label makes it text).
 fn metadata_line(line: &str) -> Option<(Metadata, &'static str)> {
     let line = line.trim();
-    if line.is_empty() || line.len() > MAX_METADATA_CHARS * 4 {
+    // Length first: most lines of the head zone are paragraphs, which their length lets go
+    // without reading their words.
+    let too_long = line.len() > MAX_METADATA_CHARS * 4
+        || line.len() > MAX_METADATA_CHARS && line.chars().count() > MAX_METADATA_CHARS;
+    if line.is_empty() || too_long {
         return None;
     }
     // A line of many words with no digit, no colon and no separator can only be a byline
@@ -851,7 +855,7 @@ fn metadata_line(line: &str) -> Option<(Metadata, &'static str)> {
     let marked = line.contains(|c: char| {
         c.is_numeric() || matches!(c, ':' | '：' | '·' | '|' | '•' | '—' | '–' | '@')
     });
-    if words > MAX_AUTHOR_WORDS + 2 && !marked || line.chars().count() > MAX_METADATA_CHARS {
+    if words > MAX_AUTHOR_WORDS + 2 && !marked {
         return None;
     }
     if let Some(found) = segment(line) {
