@@ -35,8 +35,9 @@ pub(crate) struct Decoded {
 /// Decodes a file's bytes. A byte-order mark decides the encoding; otherwise valid UTF-8 is
 /// UTF-8, and anything else is given to `chardetng` to recognise a legacy encoding.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, SkipReason> {
-    let (encoding, body) = match Encoding::for_bom(bytes) {
-        Some((encoding, bom_len)) => (encoding, &bytes[bom_len..]),
+    // The text when it was read as UTF-8 already, so that it is not validated twice.
+    let (encoding, body, utf8) = match Encoding::for_bom(bytes) {
+        Some((encoding, bom_len)) => (encoding, &bytes[bom_len..], None),
         None => {
             if let Some((_, what)) = BINARY_SIGNATURES
                 .iter()
@@ -48,7 +49,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, SkipReason> {
             if sniff.contains(&0) {
                 return Err(SkipReason::Binary("contains NUL bytes".into()));
             }
-            let encoding = if std::str::from_utf8(bytes).is_ok() {
+            let utf8 = std::str::from_utf8(bytes).ok();
+            let encoding = if utf8.is_some() {
                 UTF_8
             } else {
                 // Valid UTF-8 was taken above, and ISO-2022-JP is escape-sequence text that
@@ -61,20 +63,23 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, SkipReason> {
                     guess => guess,
                 }
             };
-            (encoding, bytes)
+            (encoding, bytes, utf8)
         }
     };
-    let (text, had_errors) = encoding.decode_without_bom_handling(body);
-    if had_errors {
-        return Err(SkipReason::Undecodable {
-            encoding: encoding.name(),
-        });
-    }
-    let text = clean_text(&text);
-    let text = match is_nfc_quick(text.chars()) {
-        IsNormalized::Yes => text,
-        _ => text.nfc().collect(),
+    let text = match utf8 {
+        Some(text) => std::borrow::Cow::Borrowed(text),
+        None => match encoding.decode_without_bom_handling(body) {
+            (_, true) => {
+                return Err(SkipReason::Undecodable {
+                    encoding: encoding.name(),
+                });
+            }
+            (text, false) => text,
+        },
     };
+    let text = clean_text(&text);
+    let nfc = text.is_ascii() || is_nfc_quick(text.chars()) == IsNormalized::Yes;
+    let text = if nfc { text } else { text.nfc().collect() };
     Ok(Decoded {
         text,
         encoding: encoding.name(),
@@ -119,6 +124,15 @@ pub(crate) fn clean_text(text: &str) -> String {
 /// True when UTF-8 `bytes` hold a `\r` or a character [`is_xml_unsafe`] rejects: C0 controls
 /// and DEL are single bytes, C1 controls are `C2 80`..`C2 9F`, U+FFFE/U+FFFF are `EF BF BE/BF`.
 fn needs_cleaning(bytes: &[u8]) -> bool {
+    // Most texts have none of the bytes that can start one: a scan the compiler vectorises.
+    // (`any` would stop at each byte to ask; a fold over a block does not.)
+    let suspect = |b: u8| b < 0x20 && b != b'\t' && b != b'\n' || matches!(b, 0x7f | 0xc2 | 0xef);
+    let any_suspect = bytes
+        .chunks(64)
+        .any(|block| block.iter().fold(false, |found, &b| found | suspect(b)));
+    if !any_suspect {
+        return false;
+    }
     bytes.iter().enumerate().any(|(i, &b)| match b {
         b'\t' | b'\n' => false,
         0..=0x1f | 0x7f => true,
@@ -183,6 +197,14 @@ mod tests {
         for text in samples {
             let by_chars = text.chars().any(|c| c == '\r' || is_xml_unsafe(c));
             assert_eq!(needs_cleaning(text.as_bytes()), by_chars, "{text:?}");
+        }
+        // Wherever it stands in a longer text (the bytes are scanned by blocks).
+        for at in 0..200 {
+            for odd in ["\r", "\u{1}", "\u{9f}", "\u{ffff}", "\u{a0}", "\u{feff}"] {
+                let text = format!("{}{odd}{}", "a".repeat(at), "b".repeat(200 - at));
+                let by_chars = text.chars().any(|c| c == '\r' || is_xml_unsafe(c));
+                assert_eq!(needs_cleaning(text.as_bytes()), by_chars, "{odd:?} at {at}");
+            }
         }
     }
 
