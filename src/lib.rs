@@ -8,8 +8,9 @@
 //!
 //! 1. [`config`]: layered settings (defaults, file, environment, flags), parsed once into
 //!    typed values and checked at start-up, each error naming its key.
-//! 2. `watch`: every path that a `notify` event names, gathered into one bounded set of
-//!    pending paths (with the kernel's rename pairs), and rechecks asked for by readers.
+//! 2. `watch`: every path that a `notify` event names (each folder watched on its own, and
+//!    a folder an event names watched before it is compared), gathered into one bounded set
+//!    of pending paths (with the kernel's rename pairs), and rechecks asked for by readers.
 //! 3. [`article`]: one file's bytes to an article (decode; the head's lines read as title,
 //!    metadata or site chrome; body, chrome removed by role; language; and a [`related`]
 //!    similarity signature), its word lists data in `article/lexicon/`.
