@@ -124,8 +124,8 @@ pub(crate) fn clean_text(text: &str) -> String {
 /// True when UTF-8 `bytes` hold a `\r` or a character [`is_xml_unsafe`] rejects: C0 controls
 /// and DEL are single bytes, C1 controls are `C2 80`..`C2 9F`, U+FFFE/U+FFFF are `EF BF BE/BF`.
 fn needs_cleaning(bytes: &[u8]) -> bool {
-    // Most texts have none of the bytes that can start one: a scan the compiler vectorises.
-    // (`any` would stop at each byte to ask; a fold over a block does not.)
+    // Most texts have none of the bytes that can start one: scanned by blocks, with no
+    // branch per byte (`any` alone would stop at each byte to ask).
     let suspect = |b: u8| b < 0x20 && b != b'\t' && b != b'\n' || matches!(b, 0x7f | 0xc2 | 0xef);
     let any_suspect = bytes
         .chunks(64)

@@ -217,10 +217,10 @@ fn sample_trigrams(sample: &str) -> Vec<Trigram> {
     // Counted by sorting: a sample is a few hundred trigrams, cheaper sorted than hashed.
     all.sort_unstable();
     let mut ranked: Vec<(u32, Trigram)> = Vec::with_capacity(all.len());
-    for trigram in all {
+    for gram in all {
         match ranked.last_mut() {
-            Some((count, last)) if *last == trigram => *count += 1,
-            _ => ranked.push((1, trigram)),
+            Some((count, last)) if *last == gram => *count += 1,
+            _ => ranked.push((1, gram)),
         }
     }
     ranked.sort_unstable_by(|a, b| b.cmp(a));
@@ -241,8 +241,8 @@ fn nearest_by_trigrams(sample: &str, allowed: Option<&[Lang]>) -> Vec<Lang> {
     // nearest have the largest sum of `PROFILE_TRIGRAMS - difference` over the trigrams
     // the sample shares with them: one lookup per sample trigram.
     let mut closeness = vec![0i32; index.langs.len()];
-    for (at, trigram) in (0i32..).zip(sample_trigrams(sample)) {
-        for &(lang, rank) in index.postings.get(&trigram).into_iter().flatten() {
+    for (at, gram) in (0i32..).zip(sample_trigrams(sample)) {
+        for &(lang, rank) in index.postings.get(&gram).into_iter().flatten() {
             closeness[usize::from(lang)] += PROFILE_TRIGRAMS - (at - i32::from(rank)).abs();
         }
     }

@@ -577,7 +577,7 @@ fn parse_markdown(text: &str, options: &ParseOptions) -> Result<Read, SkipReason
 /// Collapses runs of white space to one space and trims.
 pub(crate) fn collapse_whitespace(s: &str) -> String {
     // This runs on every line and paragraph of every file, and most need nothing: copied
-    // whole (reading them word by word was 8% of a first start).
+    // whole (reading them word by word was 8% of a first start's CPU).
     if is_collapsed(s) {
         return s.to_string();
     }
@@ -593,7 +593,7 @@ pub(crate) fn collapse_whitespace(s: &str) -> String {
 }
 
 /// True when `s` has no white space but single spaces between words, so collapsing it changes
-/// nothing. Its bytes are checked by blocks (a fold the compiler vectorises); only a text with
+/// nothing. Its bytes are checked by blocks, with no branch per byte; only a text with
 /// a byte that may start another white space character (`\u{a0}`, `\u{2009}`, `\u{3000}`, ...)
 /// is read character by character.
 fn is_collapsed(s: &str) -> bool {
