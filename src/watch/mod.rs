@@ -419,7 +419,9 @@ impl Watcher {
             Mode::Native => (RecursiveMode::NonRecursive, true),
             Mode::Poll(_) => (RecursiveMode::Recursive, false),
         };
-        let mut walk = walkdir::WalkDir::new(folder).into_iter();
+        let mut walk = walkdir::WalkDir::new(folder)
+            .follow_root_links(false)
+            .into_iter();
         while let Some(entry) = walk.next() {
             // A folder whose entries cannot be listed was already tried as an entry itself.
             let Ok(entry) = entry else { continue };
@@ -481,10 +483,7 @@ impl Watcher {
                 Work::Paths { paths, .. } | Work::Folders(paths) => named.extend(
                     paths
                         .iter()
-                        .filter(|p| {
-                            p.starts_with(&self.root)
-                                && std::fs::symlink_metadata(p).is_ok_and(|md| md.is_dir())
-                        })
+                        .filter(|p| p.starts_with(&self.root) && is_folder(p))
                         .cloned(),
                 ),
             }
@@ -492,7 +491,7 @@ impl Watcher {
         named.sort();
         named.dedup();
         for folder in named {
-            if folder.is_dir() {
+            if is_folder(&folder) {
                 self.cover(&folder)?;
             } else {
                 self.unwatched.remove(&folder);
@@ -500,6 +499,12 @@ impl Watcher {
         }
         Ok(())
     }
+}
+
+/// True when `path` is a folder itself, not a link to one: a link named by an event (one to
+/// `/`, say) is never walked into.
+fn is_folder(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|md| md.is_dir())
 }
 
 /// True for the kernel's limit on watches (`fs.inotify.max_user_watches`): every further
@@ -800,6 +805,15 @@ mod tests {
         }
     }
 
+    fn watch_paths(watcher: &mut Watcher, paths: impl IntoIterator<Item = PathBuf>) {
+        let paths = paths.into_iter().collect();
+        let work = Work::Paths {
+            paths,
+            renames: Vec::new(),
+        };
+        watcher.watch_named(&work).expect("watch");
+    }
+
     /// The paths of the rounds that come within `within`, together.
     async fn paths_seen(rx: &mut EventReceiver, within: Duration) -> BTreeSet<PathBuf> {
         let mut seen = BTreeSet::new();
@@ -840,12 +854,7 @@ mod tests {
             named.contains(&root.join("new")) && named.contains(&root.join("moved")),
             "{named:?}"
         );
-        watcher
-            .watch_named(&Work::Paths {
-                paths: named.into_iter().collect(),
-                renames: Vec::new(),
-            })
-            .expect("watch");
+        watch_paths(&mut watcher, named);
         std::fs::write(root.join("new/deeper/b.txt"), "B\nBody.\n").expect("write");
         std::fs::write(root.join("moved/below/c.txt"), "C\nBody.\n").expect("write");
         let seen = paths_seen(&mut rx, quiet).await;
@@ -856,12 +865,7 @@ mod tests {
         // A folder renamed inside the tree: its events name the new path once it is taken.
         std::fs::rename(root.join("old"), root.join("renamed")).expect("rename");
         let named = paths_seen(&mut rx, quiet).await;
-        watcher
-            .watch_named(&Work::Paths {
-                paths: named.into_iter().collect(),
-                renames: Vec::new(),
-            })
-            .expect("watch");
+        watch_paths(&mut watcher, named);
         std::fs::write(root.join("renamed/deep/d.txt"), "D\nBody.\n").expect("write");
         let seen = paths_seen(&mut rx, quiet).await;
         assert!(seen.contains(&root.join("renamed/deep/d.txt")), "{seen:?}");
@@ -879,13 +883,11 @@ mod tests {
         let (mut watcher, mut rx) = watched(&root).await;
         let quiet = Duration::from_millis(300);
         std::os::unix::fs::symlink(outside.path(), root.join("new link")).expect("symlink");
-        let named = vec![root.join("new link")];
-        watcher
-            .watch_named(&Work::Paths {
-                paths: named,
-                renames: Vec::new(),
-            })
-            .expect("watch");
+        // Also when the link took the place of a folder that could not be watched.
+        let noted = "a folder left out before".to_string();
+        watcher.unwatched.insert(root.join("new link"), noted);
+        watch_paths(&mut watcher, [root.join("new link")]);
+        assert!(watcher.unwatched.is_empty(), "{:?}", watcher.unwatched);
         paths_seen(&mut rx, quiet).await;
         std::fs::write(outside.path().join("x.txt"), "X\nBody.\n").expect("write");
         assert_eq!(paths_seen(&mut rx, quiet).await, BTreeSet::new());
