@@ -419,9 +419,9 @@ impl Watcher {
             Mode::Native => (RecursiveMode::NonRecursive, true),
             Mode::Poll(_) => (RecursiveMode::Recursive, false),
         };
-        let mut walk = walkdir::WalkDir::new(folder)
-            .follow_root_links(false)
-            .into_iter();
+        // The seeds folder itself may be a link (it is canonical only if it existed at start);
+        // the folders events name are checked to be no links before they get here.
+        let mut walk = walkdir::WalkDir::new(folder).into_iter();
         while let Some(entry) = walk.next() {
             // A folder whose entries cannot be listed was already tried as an entry itself.
             let Ok(entry) = entry else { continue };
