@@ -491,7 +491,9 @@ impl Watcher {
         named.sort();
         named.dedup();
         for folder in named {
-            if is_folder(&folder) {
+            // The seeds folder itself may be a link (see `cover`).
+            let seeds_folder = folder == self.root && folder.is_dir();
+            if seeds_folder || is_folder(&folder) {
                 self.cover(&folder)?;
             } else {
                 self.unwatched.remove(&folder);
