@@ -171,6 +171,34 @@ fn missing_seeds_folder_is_waited_for_and_a_recreated_one_is_watched_again() {
     daemon.wait_for(|d| items(d).len() == 2, "an event in the re-created folder");
 }
 
+// The seeds folder is made canonical at start only when it exists: one that appears later
+// as a link (to a disk mounted elsewhere) is watched through it, a subfolder made in it
+// afterwards too (each folder is watched on its own).
+#[test]
+fn a_seeds_folder_that_appears_as_a_link_is_watched_through_it() {
+    let ws = Workspace::empty();
+    std::fs::remove_dir(ws.seeds()).expect("rmdir");
+    let daemon = ws.serve_with(&[], &[ALL_ITEMS]);
+    daemon.wait_for(
+        |d| d.log().contains("does not exist"),
+        "the missing folder's log line",
+    );
+    let elsewhere = ws.dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).expect("mkdir");
+    std::fs::write(elsewhere.join("one.txt"), article("Linked folder")).expect("write");
+    std::os::unix::fs::symlink(&elsewhere, ws.seeds()).expect("symlink");
+    daemon.wait_for(
+        |d| items(d).contains_key("Linked folder"),
+        "the linked folder's article",
+    );
+    std::fs::create_dir(ws.seeds().join("sub")).expect("mkdir");
+    std::fs::write(ws.seeds().join("sub/two.txt"), article("In a subfolder")).expect("write");
+    daemon.wait_for(
+        |d| items(d).contains_key("In a subfolder"),
+        "an event in a new subfolder of the linked folder",
+    );
+}
+
 #[test]
 fn poll_mode_follows_changes() {
     let ws = Workspace::empty();

@@ -419,13 +419,16 @@ impl Watcher {
             Mode::Native => (RecursiveMode::NonRecursive, true),
             Mode::Poll(_) => (RecursiveMode::Recursive, false),
         };
-        // The seeds folder itself may be a link (it is canonical only if it existed at start);
-        // the folders events name are checked to be no links before they get here.
+        // The seeds folder itself may be a link (it is canonical only if it existed at start),
+        // so the walk follows where it starts; the folders events name are checked to be no
+        // links before they get here.
         let mut walk = walkdir::WalkDir::new(folder).into_iter();
         while let Some(entry) = walk.next() {
             // A folder whose entries cannot be listed was already tried as an entry itself.
             let Ok(entry) = entry else { continue };
-            if !entry.file_type().is_dir() {
+            // A link is taken as the folder it leads to only where the walk starts.
+            let folder = entry.file_type().is_dir() || entry.depth() == 0 && entry.path().is_dir();
+            if !folder {
                 continue;
             }
             let path = entry.path();
