@@ -134,15 +134,21 @@ fn moved_file_keeps_its_id_and_date_and_is_never_listed_twice() {
     assert_eq!(items(&daemon)["Moving article"], before);
 }
 
-#[test]
-fn missing_seeds_folder_is_waited_for_and_a_recreated_one_is_watched_again() {
-    let ws = Workspace::empty();
+/// The daemon started on `ws` with its seeds folder removed, once it has said so.
+fn serve_without_seeds_folder(ws: &Workspace) -> Daemon {
     std::fs::remove_dir(ws.seeds()).expect("rmdir");
     let daemon = ws.serve_with(&[], &[ALL_ITEMS]);
     daemon.wait_for(
         |d| d.log().contains("does not exist"),
         "the missing folder's log line",
     );
+    daemon
+}
+
+#[test]
+fn missing_seeds_folder_is_waited_for_and_a_recreated_one_is_watched_again() {
+    let ws = Workspace::empty();
+    let daemon = serve_without_seeds_folder(&ws);
     assert!(items(&daemon).is_empty());
 
     std::fs::create_dir(ws.seeds()).expect("mkdir");
@@ -177,12 +183,7 @@ fn missing_seeds_folder_is_waited_for_and_a_recreated_one_is_watched_again() {
 #[test]
 fn a_seeds_folder_that_appears_as_a_link_is_watched_through_it() {
     let ws = Workspace::empty();
-    std::fs::remove_dir(ws.seeds()).expect("rmdir");
-    let daemon = ws.serve_with(&[], &[ALL_ITEMS]);
-    daemon.wait_for(
-        |d| d.log().contains("does not exist"),
-        "the missing folder's log line",
-    );
+    let daemon = serve_without_seeds_folder(&ws);
     let elsewhere = ws.dir.path().join("elsewhere");
     std::fs::create_dir(&elsewhere).expect("mkdir");
     std::fs::write(elsewhere.join("one.txt"), article("Linked folder")).expect("write");
