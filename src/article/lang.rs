@@ -90,7 +90,10 @@ type LangSet = u64;
 /// letter, the languages whose alphabet has it.
 struct LatinProfiles {
     langs: Vec<Lang>,
-    postings: HashMap<Trigram, Vec<(u8, u16)>>,
+    /// Where each trigram's languages and ranks are in `ranks`: one table of a few thousand
+    /// trigrams, and the ranks in one array, so that a lookup touches two cache lines.
+    postings: HashMap<Trigram, (u32, u32)>,
+    ranks: Vec<(u8, u16)>,
     /// Lowercase ASCII letters, by byte.
     ascii_letters: [LangSet; 128],
     /// The other letters.
@@ -98,6 +101,16 @@ struct LatinProfiles {
 }
 
 impl LatinProfiles {
+    /// The languages whose profile has `gram`, each with its rank there.
+    fn postings(&self, gram: Trigram) -> &[(u8, u16)] {
+        let Some(&(start, end)) = self.postings.get(&gram) else {
+            return &[];
+        };
+        self.ranks
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
+    }
+
     fn letter(&self, c: char) -> LangSet {
         match u8::try_from(c) {
             Ok(byte) if byte.is_ascii() => self.ascii_letters[usize::from(byte)],
@@ -112,9 +125,11 @@ fn latin_profiles() -> &'static LatinProfiles {
         let mut profiles = LatinProfiles {
             langs: Vec::new(),
             postings: HashMap::default(),
+            ranks: Vec::new(),
             ascii_letters: [0; 128],
             letters: HashMap::default(),
         };
+        let mut postings: HashMap<Trigram, Vec<(u8, u16)>> = HashMap::default();
         // `code<TAB>alphabet<TAB>trigrams` lines; the file is checked by a test.
         for line in LATIN_PROFILES.lines().filter(|l| !l.starts_with('#')) {
             let mut fields = line.split('\t');
@@ -141,12 +156,13 @@ fn latin_profiles() -> &'static LatinProfiles {
             let chars: Vec<char> = grams.chars().collect();
             for (rank, gram) in (0u16..).zip(chars.chunks_exact(3)) {
                 let packed = trigram(gram[0], gram[1], gram[2]);
-                profiles
-                    .postings
-                    .entry(packed)
-                    .or_default()
-                    .push((at, rank));
+                postings.entry(packed).or_default().push((at, rank));
             }
+        }
+        for (gram, ranks) in postings {
+            let start = profiles.ranks.len() as u32;
+            profiles.ranks.extend(ranks);
+            (profiles.postings).insert(gram, (start, profiles.ranks.len() as u32));
         }
         profiles
     })
@@ -198,14 +214,29 @@ fn latin_guess(sample: &str, allowed: Option<&[Lang]>) -> Option<(Lang, f64)> {
     let lower = sample.to_lowercase();
 
     // Alphabet method: each letter of the sample counts 1 for the languages whose alphabet
-    // has it and -1 for the others (the score is at least 0), over the letters counted.
+    // has it and -1 for the others (the score is at least 0), over the letters counted. Each
+    // distinct letter is scored once, with its count: most are in every alphabet.
     let mut letters = 0u32;
-    let mut in_alphabet = vec![0u32; profiles.langs.len()];
+    let mut ascii = [0u32; 128];
+    let mut others: Vec<(char, u32)> = Vec::new();
     for c in lower.chars().filter(|c| !is_stop_char(*c)) {
         letters += 1;
-        let mut set = profiles.letter(c);
+        match u8::try_from(c) {
+            Ok(byte) if byte.is_ascii() => ascii[usize::from(byte)] += 1,
+            _ => match others.iter_mut().find(|(other, _)| *other == c) {
+                Some((_, count)) => *count += 1,
+                None => others.push((c, 1)),
+            },
+        }
+    }
+    let ascii_counts = (0u8..).zip(ascii).filter(|(_, count)| *count > 0);
+    let mut in_alphabet = vec![0u32; profiles.langs.len()];
+    for (mut set, count) in ascii_counts
+        .map(|(byte, count)| (profiles.letter(char::from(byte)), count))
+        .chain(others.iter().map(|&(c, count)| (profiles.letter(c), count)))
+    {
         while set != 0 {
-            in_alphabet[set.trailing_zeros() as usize] += 2;
+            in_alphabet[set.trailing_zeros() as usize] += 2 * count;
             set &= set - 1;
         }
     }
@@ -217,7 +248,7 @@ fn latin_guess(sample: &str, allowed: Option<&[Lang]>) -> Option<(Lang, f64)> {
     let grams = sample_trigrams(&lower);
     let mut closeness = vec![0i64; profiles.langs.len()];
     for (at, gram) in (0u32..).zip(&grams) {
-        for &(lang, rank) in profiles.postings.get(gram).into_iter().flatten() {
+        for &(lang, rank) in profiles.postings(*gram) {
             closeness[usize::from(lang)] += PROFILE_TRIGRAMS - i64::from(at.abs_diff(rank.into()));
         }
     }
@@ -410,7 +441,7 @@ mod tests {
         latin.sort_by_key(|l| l.code());
         assert_eq!(langs, latin);
         for (at, lang) in profiles.langs.iter().enumerate() {
-            let ranks = (profiles.postings.values().flatten())
+            let ranks = (profiles.ranks.iter())
                 .filter(|(l, _)| usize::from(*l) == at)
                 .count();
             assert_eq!(ranks, PROFILE_TRIGRAMS as usize, "{lang:?}");
