@@ -78,12 +78,21 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, SkipReason> {
         },
     };
     let text = clean_text(&text);
-    let nfc = text.is_ascii() || is_nfc_quick(text.chars()) == IsNormalized::Yes;
+    let nfc = below_combining_marks(&text) || is_nfc_quick(text.chars()) == IsNormalized::Yes;
     let text = if nfc { text } else { text.nfc().collect() };
     Ok(Decoded {
         text,
         encoding: encoding.name(),
     })
+}
+
+/// True when every character of `text` is below U+0300, where the combining marks start: such
+/// text is NFC (none of those characters decomposes or combines), so the per-character
+/// normalization check can be skipped for ASCII and most Western European text. In UTF-8
+/// those characters are single bytes and two-byte sequences led by 0xC2 to 0xCB; a lead byte
+/// from 0xCC up starts a later character.
+fn below_combining_marks(text: &str) -> bool {
+    text.bytes().all(|b| b < 0xCC)
 }
 
 /// True when Western European bytes are Latin-9 (ISO-8859-15) rather than Windows-1252: no
@@ -256,6 +265,22 @@ mod tests {
             decoded.text,
             "Le café coûte 2 € à l'été, déclare le gérant du café.\n"
         );
+    }
+
+    #[test]
+    fn text_below_the_combining_marks_is_nfc() {
+        for c in '\0'..='\u{2FF}' {
+            let text = c.to_string();
+            assert!(below_combining_marks(&text), "{c:?}");
+            assert_eq!(is_nfc_quick(text.chars()), IsNormalized::Yes, "{c:?}");
+        }
+        let mut utf8 = [0; 4];
+        for c in '\u{300}'..=char::MAX {
+            assert!(!below_combining_marks(c.encode_utf8(&mut utf8)), "{c:?}");
+        }
+        assert!(below_combining_marks("Beyoncé à Zürich, ĳ ǅ ʻ"));
+        assert!(!below_combining_marks("e\u{301}"));
+        assert!(!below_combining_marks("Ω €"));
     }
 
     #[test]
