@@ -726,7 +726,7 @@ mod tests {
     #[test]
     fn every_lexicon_file_is_in_the_parser_fingerprint() {
         // A data file left out of `LEXICONS` could change what the parser reads while cached
-        // articles are kept: `latin_trigrams.txt`, the first copy of `latin_profiles.txt`, once was.
+        // articles are kept: `latin_trigrams.txt` (now `latin_profiles.txt`) once was.
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/article/lexicon");
         let mut checked = 0;
         for entry in std::fs::read_dir(&dir).expect("lexicon folder") {
