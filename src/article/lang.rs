@@ -22,8 +22,8 @@ pub(crate) const DETECT_SAMPLE_BYTES: usize = 200;
 #[derive(Debug, Clone)]
 pub(crate) struct Detector {
     full: whatlang::Detector,
-    /// The languages allowed; `None`: every language whatlang knows.
-    allowed: Option<Vec<Lang>>,
+    /// The Latin-script languages allowed, as a set (asked for each of them in every parse).
+    latin: LangSet,
 }
 
 /// A detector choosing among the languages `tags` (BCP 47, as [`detect`] reports them), or
@@ -37,8 +37,8 @@ pub(crate) fn detector(tags: &[String]) -> Result<Detector, String> {
         allowed.push(lang_of(tag).ok_or_else(|| tag.clone())?);
     }
     Ok(Detector {
-        full: whatlang::Detector::with_allowlist(allowed.clone()),
-        allowed: Some(allowed),
+        latin: latin_set(Some(&allowed)),
+        full: whatlang::Detector::with_allowlist(allowed),
     })
 }
 
@@ -46,7 +46,7 @@ pub(crate) fn detector(tags: &[String]) -> Result<Detector, String> {
 pub(crate) fn every_language() -> Detector {
     Detector {
         full: whatlang::Detector::new(),
-        allowed: None,
+        latin: latin_set(None),
     }
 }
 
@@ -168,6 +168,16 @@ fn latin_profiles() -> &'static LatinProfiles {
     })
 }
 
+/// The Latin-script languages among `allowed` (all when `None`), as a set.
+fn latin_set(allowed: Option<&[Lang]>) -> LangSet {
+    (0..)
+        .zip(&latin_profiles().langs)
+        .fold(0, |set, (at, lang)| {
+            let wanted = allowed.is_none_or(|a| a.contains(lang));
+            set | LangSet::from(wanted) << at
+        })
+}
+
 /// whatlang's `is_stop_char`: ASCII digits, punctuation, symbols and control characters.
 fn is_stop_char(c: char) -> bool {
     matches!(c, '\0'..='@' | '['..='`' | '{'..='~')
@@ -206,10 +216,10 @@ fn sample_trigrams(lower: &str) -> Vec<Trigram> {
         .collect()
 }
 
-/// whatlang's guess for a Latin-script `sample` among the `allowed` languages (all when
-/// `None`), with its confidence: its combined method, the same arithmetic in the same order,
-/// so the same floating-point scores.
-fn latin_guess(sample: &str, allowed: Option<&[Lang]>) -> Option<(Lang, f64)> {
+/// whatlang's guess for a Latin-script `sample` among the `allowed` languages, with its
+/// confidence: its combined method, the same arithmetic in the same order, so the same
+/// floating-point scores.
+fn latin_guess(sample: &str, allowed: LangSet) -> Option<(Lang, f64)> {
     let profiles = latin_profiles();
     let lower = sample.to_lowercase();
 
@@ -263,7 +273,7 @@ fn latin_guess(sample: &str, allowed: Option<&[Lang]>) -> Option<(Lang, f64)> {
     let trigram_weight = 1.0 - alphabet_weight;
     let mut best: [(f64, Option<Lang>); 2] = [(f64::NEG_INFINITY, None); 2];
     for (i, &lang) in profiles.langs.iter().enumerate() {
-        if allowed.is_some_and(|a| !a.contains(&lang)) {
+        if allowed & (1 << i) == 0 {
             continue;
         }
         let alphabet = f64::from(in_alphabet[i].saturating_sub(letters)) / f64::from(letters);
@@ -328,7 +338,7 @@ pub(crate) fn detect(detector: &Detector, text: &str) -> Option<&'static str> {
     }
     let sample = &text[..end];
     let (lang, confidence, script) = if script(sample) == Some(Script::Latin) {
-        let (lang, confidence) = latin_guess(sample, detector.allowed.as_deref())?;
+        let (lang, confidence) = latin_guess(sample, detector.latin)?;
         (lang, confidence, Script::Latin)
     } else {
         let info = detector.full.detect(sample)?;
@@ -516,7 +526,7 @@ mod tests {
                 continue;
             }
             let theirs = whatlang.detect(sample).map(|i| (i.lang(), i.confidence()));
-            let ours = latin_guess(sample, allowed.as_deref());
+            let ours = latin_guess(sample, latin_set(allowed.as_deref()));
             // On a tie whatlang's order is its sort's; the confidence is 0 then, either way.
             let tie = theirs.is_some_and(|(_, c)| c == 0.0);
             if tie {
@@ -541,9 +551,9 @@ mod tests {
         assert!(many_trigrams > 30, "{many_trigrams}");
         assert!(compare_with_whatlang(&short, None) > 300);
         assert!(compare_with_whatlang(&long, None) > 60);
-        let allowed = detector(&crate::config::Settings::default().feed.detect_languages)
-            .expect("the default languages")
-            .allowed;
+        let tags = crate::config::Settings::default().feed.detect_languages;
+        let allowed = tags.iter().map(|tag| lang_of(tag).expect("a known tag"));
+        let allowed = Some(allowed.collect());
         assert!(compare_with_whatlang(&short, allowed.clone()) > 300);
         assert!(compare_with_whatlang(&long, allowed) > 60);
         // Mixed and odd samples.
