@@ -34,7 +34,8 @@
 //!
 //! Beside the stages: `text` (character and language-tag rules every stage shares), `cache`
 //! (the map bounded by entries and bytes behind the body and view caches), `systemd`
-//! (readiness, watchdog, socket activation) and `reload` (configuration reload on `SIGHUP`).
+//! (readiness, watchdog, socket activation), `reload` (configuration reload on `SIGHUP`) and
+//! `memory` (freed pages given back to the system after bulk work).
 //! `export` ([`build`]) and `inspect` ([`inspect_all`]) reuse the stages for `seedfeed build`
 //! and `seedfeed inspect`.
 //!
@@ -53,6 +54,7 @@ mod export;
 pub mod feed;
 pub mod http;
 mod inspect;
+mod memory;
 mod metrics;
 pub mod model;
 pub mod related;

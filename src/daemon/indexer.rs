@@ -195,6 +195,7 @@ async fn first_index(
     let (ctx, cell, hooks) = (Arc::clone(ctx), Arc::clone(cell), hooks.clone());
     let store = tokio::task::spawn_blocking(move || {
         publish(&store, &ctx, &cell, &hooks);
+        crate::memory::release_freed();
         store
     })
     .await
@@ -370,6 +371,7 @@ async fn index_step(
     tokio::task::spawn_blocking(move || {
         store.set_busy(&busy);
         let always = matches!(step, Step::Reconfigure(_) | Step::SigningDone);
+        let signed_all = matches!(step, Step::SigningDone);
         let chunk = matches!(step, Step::ReparseNext);
         let changes = match step {
             Step::Work(Work::Rescan) => store.reconcile_all(),
@@ -402,6 +404,10 @@ async fn index_step(
         };
         if due || cell.load().is_none() {
             publish(&store, &ctx, &cell, &hooks);
+        }
+        // The end of bulk work: the related-stories signatures, or the last reparse chunk.
+        if signed_all || (chunk && !store.reparsing()) {
+            crate::memory::release_freed();
         }
         (store, changes)
     })
