@@ -99,7 +99,7 @@ impl Catalog {
 
     /// Number of published entries.
     pub(crate) fn len(&self) -> usize {
-        self.published.size()
+        self.published.len()
     }
 
     /// True when the scope has published articles.

@@ -72,7 +72,7 @@ impl Newest {
 
 /// The published entries in feed order, newest first: a persistent tree whose clones share
 /// their nodes, so each snapshot keeps the order of its moment for the cost of a pointer.
-pub(crate) type Published = rpds::RedBlackTreeSetSync<Newest>;
+pub(crate) type Published = imbl::OrdSet<Newest>;
 
 /// `published` in feed order, newest first.
 pub(crate) fn newest_first(published: &Published) -> impl Iterator<Item = &Arc<Entry>> {
@@ -123,7 +123,7 @@ impl Index {
     pub fn new(fold_duplicates: bool) -> Self {
         Self {
             entries: BTreeMap::new(),
-            newest: Published::new_sync(),
+            newest: Published::new(),
             groups: HashMap::new(),
             duplicates: BTreeMap::new(),
             fold_duplicates,
@@ -141,7 +141,7 @@ impl Index {
     /// Empties the index, switching duplicate folding on or off.
     pub(crate) fn clear(&mut self, fold_duplicates: bool) {
         self.entries.clear();
-        self.newest = Published::new_sync();
+        self.newest = Published::new();
         self.groups.clear();
         self.duplicates.clear();
         self.fold_duplicates = fold_duplicates;
@@ -187,7 +187,7 @@ impl Index {
     /// Number of published entries.
     pub(crate) fn published_len(&self) -> usize {
         debug_assert!(self.bulk.is_none(), "feed order read while loading in bulk");
-        self.newest.size()
+        self.newest.len()
     }
 
     /// Published entries per source folder and per tag.
@@ -285,11 +285,7 @@ impl Index {
                 let newest = Newest::of(&entry);
                 !self.newest.contains(&newest) && bulk.insert(bulk_key(&entry), newest).is_none()
             }
-            None => {
-                let before = self.newest.size();
-                self.newest.insert_mut(Newest::of(&entry));
-                self.newest.size() > before
-            }
+            None => self.newest.insert(Newest::of(&entry)).is_none(),
         };
         if new {
             self.count_facets(&entry, true);
@@ -315,7 +311,7 @@ impl Index {
         let mut newest: Vec<Newest> = bulk.into_values().collect();
         newest.sort_unstable();
         for entry in newest {
-            self.newest.insert_mut(entry);
+            self.newest.insert(entry);
         }
     }
 
@@ -328,7 +324,7 @@ impl Index {
             .bulk
             .as_mut()
             .is_some_and(|bulk| bulk.remove(&bulk_key(entry)).is_some());
-        if set_aside || self.newest.remove_mut(&Newest::of(entry)) {
+        if set_aside || self.newest.remove(&Newest::of(entry)).is_some() {
             self.count_facets(entry, false);
         }
     }
