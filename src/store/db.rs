@@ -294,9 +294,9 @@ mod tests {
             source: None,
             tags: vec!["tag".into()],
             language: "en".into(),
-            signature: crate::related::SignatureCell::with(crate::related::Signature(vec![
+            signature: crate::related::SignatureCell::with(crate::related::Signature(Box::new([
                 1, 2, 3,
-            ])),
+            ]))),
         })
         .expect("encodes")
     }
@@ -340,7 +340,7 @@ mod tests {
         assert_eq!((a.title.as_str(), a.tags.len()), ("A title", 1));
         assert_eq!(
             a.signature.get(),
-            Some(&crate::related::Signature(vec![1, 2, 3]))
+            Some(&crate::related::Signature(Box::new([1, 2, 3])))
         );
     }
 

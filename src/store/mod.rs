@@ -379,9 +379,10 @@ impl Store {
 /// Version of what the metadata cache holds; bumped when [`ArticleMeta`] changes shape or the
 /// parser reads the same file differently (5: invisible characters leave titles and metadata,
 /// more metadata words and month names, Latin-9 told from Windows-1252; 6: the structural
-/// reader; 7: a missing signature means "not computed yet", an empty one "too short").
+/// reader; 7: a missing signature means "not computed yet", an empty one "too short"; 8:
+/// signatures of 24-bit values).
 /// Edits to the lexicons need no bump: their text is part of the fingerprint.
-const CACHE_SCHEMA: u32 = 7;
+const CACHE_SCHEMA: u32 = 8;
 
 /// Identifies the parser and the settings that shape its output: cached articles made under
 /// another fingerprint are parsed again.

@@ -130,7 +130,7 @@ impl Store {
             };
             // A copy made here: the signing thread's parses leave its allocator's pages
             // fragmented, and signatures kept there would keep those pages resident.
-            let signature = Signature(signature.0.as_slice().to_vec());
+            let signature = Signature(Box::from(&*signature.0));
             if entry.record.hash != Some(hash) || !entry.meta.signature.set(signature) {
                 continue;
             }
