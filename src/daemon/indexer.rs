@@ -91,14 +91,18 @@ pub(super) async fn index_loop(
                     signing = None;
                     continue;
                 };
-                let step = match signed {
-                    Signed::Batch(batch) => Step::Signatures(batch),
+                let (step, done) = match signed {
+                    Signed::Batch(batch) => (Step::Signatures(batch), false),
                     Signed::Done => {
                         signing = None;
-                        Step::SigningDone
+                        (Step::SigningDone, true)
                     }
                 };
                 (store, _) = index_step(store, step, Vec::new(), &ctx, &cell, &control.hooks).await?;
+                if done {
+                    // Said once pages list them: published, and the signing's memory given back.
+                    info!(articles = store.entries().len(), "related stories ready");
+                }
                 continue;
             }
             // Last: a chunk of the files parsed again after a reload runs only when nothing

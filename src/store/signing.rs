@@ -59,7 +59,7 @@ pub(crate) fn spawn(unsigned: Vec<Unsigned>, bodies: Arc<Bodies>) -> mpsc::Recei
         info!(
             articles = count,
             elapsed_ms = started.elapsed().as_millis() as u64,
-            "related stories ready"
+            "related-stories signatures computed"
         );
         let _ = tx.blocking_send(Signed::Done);
     };
