@@ -127,10 +127,10 @@ fn inspect(path: &Path, settings: &Settings, options: &ParseOptions, filter: &Fi
             report.list_items = a.list_items().map(str::to_string).collect();
             report.title = Some(a.meta.title);
             report.author = a.meta.author;
-            report.language = Some(a.meta.language);
+            report.language = Some(a.meta.language.into());
             report.encoding = Some(a.encoding);
             report.source = a.meta.source;
-            report.tags = a.meta.tags;
+            report.tags = a.meta.tags.into();
             report.stripped = a.stripped;
             report.explained = a.explained;
         }

@@ -288,9 +288,9 @@ pub struct ArticleMeta {
     /// `Source:` metadata.
     pub source: Option<String>,
     /// `Tags:` metadata.
-    pub tags: Vec<String>,
+    pub tags: Box<[String]>,
     /// BCP 47 language tag: detected, or the configured fallback.
-    pub language: String,
+    pub language: Box<str>,
     /// MinHash of the title's and body's words, to find related articles: `None` while not
     /// computed yet, empty for a text too short to compare.
     #[serde(default)]
@@ -439,7 +439,9 @@ pub fn parse(
         return Err(SkipReason::NoBody);
     }
     article.encoding = decoded.encoding.to_string();
-    article.meta.language = language.unwrap_or_else(|| options.default_language.clone());
+    article.meta.language = language
+        .unwrap_or_else(|| options.default_language.clone())
+        .into();
     let rules = options.date_rules(&article.meta.language);
     article.meta.date = found.and_then(|(d, source)| Some((d.to_utc(&rules)?, source)));
     if options.signatures {
@@ -532,8 +534,8 @@ fn article(title: String, mut blocks: Vec<Block>) -> ParsedArticle {
             date: None,
             author: None,
             source: None,
-            tags: Vec::new(),
-            language: String::new(),
+            tags: Box::default(),
+            language: Box::default(),
             signature: crate::related::SignatureCell::default(),
         },
         encoding: String::new(),
@@ -561,7 +563,7 @@ fn parse_markdown(text: &str, options: &ParseOptions) -> Result<Read, SkipReason
         .ok_or(SkipReason::Empty)?;
     let mut article = article(title, md.blocks);
     article.meta.author = md.front.author;
-    article.meta.tags = md.front.tags;
+    article.meta.tags = md.front.tags.into();
     article.summary = md.front.summary;
     article.html = Some(md.html);
     let language = detect_language(
@@ -716,7 +718,7 @@ mod tests {
         let text = "A title\nFuente: Agencia EFE\nEtiquetas: economía, Mali\n\nBody text here.\n";
         let a = parse(text.as_bytes(), Markup::Text, &ParseOptions::default()).expect("parses");
         assert_eq!(a.meta.source.as_deref(), Some("Agencia EFE"));
-        assert_eq!(a.meta.tags, ["economía", "Mali"]);
+        assert_eq!(*a.meta.tags, ["economía", "Mali"]);
         // A sentence that starts with a byline word is body text.
         let text = "A title\n\nVon der Leyen said on Tuesday that talks would resume.\n";
         let a = parse(text.as_bytes(), Markup::Text, &ParseOptions::default()).expect("parses");
@@ -774,7 +776,7 @@ mod tests {
         );
         assert_eq!(a.meta.title, "Title here");
         assert_eq!(a.meta.author.as_deref(), Some("Jane Doe"));
-        assert_eq!(a.meta.tags, ["one", "two"]);
+        assert_eq!(*a.meta.tags, ["one", "two"]);
         assert_eq!(a.meta.source.as_deref(), Some("Wire"));
         let (date, source) = a.meta.date.expect("date");
         assert_eq!(date.to_rfc3339(), "2024-02-29T00:00:00+00:00");
@@ -871,7 +873,7 @@ mod tests {
     #[test]
     fn undetectable_language_falls_back() {
         let a = parse_str("T\nhm\n");
-        assert_eq!(a.meta.language, "en");
+        assert_eq!(&*a.meta.language, "en");
     }
 
     const FRENCH_BODY: &str = "Le conseil municipal a voté mardi soir le budget de la ville pour \
@@ -884,12 +886,12 @@ mod tests {
     #[test]
     fn slashed_dates_follow_the_article_language() {
         let french = parse_str(&format!("Le budget\n03/04/2025\n\n{FRENCH_BODY}"));
-        assert_eq!(french.meta.language, "fr");
+        assert_eq!(&*french.meta.language, "fr");
         let (date, _) = french.meta.date.expect("date");
         assert_eq!(date.to_rfc3339(), "2025-04-03T00:00:00+00:00");
 
         let english = parse_str(&format!("The budget\n03/04/2025\n\n{ENGLISH_BODY}"));
-        assert_eq!(english.meta.language, "en");
+        assert_eq!(&*english.meta.language, "en");
         let (date, _) = english.meta.date.expect("date");
         assert_eq!(date.to_rfc3339(), "2025-03-04T00:00:00+00:00");
 
@@ -911,7 +913,7 @@ mod tests {
             Die Opposition verlangte, dass die Arbeiten am Bahnhof verschoben werden.\n\n\
             Weiterlesen\n\nNeue Radwege in der Innenstadt\n";
         let a = parse_str(german);
-        assert_eq!(a.meta.language, "de");
+        assert_eq!(&*a.meta.language, "de");
         assert_eq!(
             a.stripped,
             ["Weiterlesen", "Neue Radwege in der Innenstadt"]
@@ -920,7 +922,7 @@ mod tests {
         // The German marker is a short line like any other in an English article.
         let english = format!("The budget\n\n{ENGLISH_BODY}\nWeiterlesen\n");
         let a = parse_str(&english);
-        assert_eq!(a.meta.language, "en");
+        assert_eq!(&*a.meta.language, "en");
         assert!(a.stripped.is_empty(), "{:?}", a.stripped);
     }
 

@@ -110,7 +110,7 @@ pub(super) fn parse_text(text: &str, options: &ParseOptions) -> Result<Read, Ski
     let mut article = article(head.title, classify_blocks(&raw[start..end]));
     article.meta.author = meta.author;
     article.meta.source = meta.source;
-    article.meta.tags = meta.tags;
+    article.meta.tags = meta.tags.into();
     article.stripped = stripped;
     article.explained = notes.lines;
     let found = meta.date.map(|d| (d, DateSource::Metadata));

@@ -82,7 +82,7 @@ fn mark_archive(mut text: String) -> String {
 
 fn entry(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> AtomEntry {
     let meta = &entry.meta;
-    let lang = Some(meta.language.clone());
+    let lang = Some(meta.language.to_string());
     AtomEntry {
         title: Text {
             lang: lang.clone(),

@@ -89,7 +89,7 @@ fn item(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> Item {
             .collect(),
         dublin_core_ext: Some(DublinCoreExtension {
             creators: vec![ctx.author_of(entry).to_string()],
-            languages: vec![meta.language.clone()],
+            languages: vec![meta.language.to_string()],
             ..DublinCoreExtension::default()
         }),
         ..Item::default()

@@ -292,7 +292,7 @@ mod tests {
             date: None,
             author: Some("A. Writer".into()),
             source: None,
-            tags: vec!["tag".into()],
+            tags: Box::new(["tag".into()]),
             language: "en".into(),
             signature: crate::related::SignatureCell::with(crate::related::Signature(Box::new([
                 1, 2, 3,

@@ -438,7 +438,7 @@ mod tests {
                 }),
                 author: None,
                 source: None,
-                tags: Vec::new(),
+                tags: Box::default(),
                 language: "en".into(),
                 signature: crate::related::SignatureCell::default(),
             }),
