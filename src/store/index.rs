@@ -5,7 +5,7 @@
 
 use std::borrow::Borrow;
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, hash_map};
 
 use foldhash::{HashMap, HashMapExt};
 use std::sync::{Arc, RwLock};
@@ -246,11 +246,11 @@ impl Index {
         match entry.record.hash.filter(|_| self.fold_duplicates) {
             Some(hash) => {
                 match self.by_hash.entry(hash) {
-                    std::collections::hash_map::Entry::Vacant(first) => {
+                    hash_map::Entry::Vacant(first) => {
                         first.insert(entry);
                     }
-                    std::collections::hash_map::Entry::Occupied(_) => {
-                        self.copies.entry(hash).or_default().push(entry);
+                    hash_map::Entry::Occupied(_) => {
+                        self.copies.entry(hash).or_default().push(entry)
                     }
                 }
                 self.settle(hash, &mut ids);
@@ -279,20 +279,14 @@ impl Index {
         self.unpublish(&entry, ids);
         self.duplicates.remove(key);
         if let Some(hash) = entry.record.hash.filter(|_| self.fold_duplicates) {
-            let first_is_gone = self.by_hash.get(&hash).is_some_and(|e| e.key == key);
-            let copies = self.copies.get_mut(&hash);
-            match copies {
-                // Another copy takes the place of the one gone.
-                Some(copies) if first_is_gone => {
-                    if let Some(next) = copies.pop() {
-                        self.by_hash.insert(hash, next);
-                    }
-                }
-                Some(copies) => copies.retain(|e| e.key != key),
-                None if first_is_gone => {
-                    self.by_hash.remove(&hash);
-                }
-                None => {}
+            if self.by_hash.get(&hash).is_some_and(|e| e.key == key) {
+                // Another copy, if any, takes the place of the one gone.
+                match self.copies.get_mut(&hash).and_then(Vec::pop) {
+                    Some(next) => self.by_hash.insert(hash, next),
+                    None => self.by_hash.remove(&hash),
+                };
+            } else if let Some(copies) = self.copies.get_mut(&hash) {
+                copies.retain(|e| e.key != key);
             }
             if self.copies.get(&hash).is_some_and(Vec::is_empty) {
                 self.copies.remove(&hash);
