@@ -107,7 +107,17 @@ pub fn article_id(key: &str) -> ArticleId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ArticleId(Uuid);
 
+/// Path prefix of article pages.
+pub(crate) const PAGE_PREFIX: &str = "/articles/";
+/// Path suffix of article pages.
+pub(crate) const PAGE_SUFFIX: &str = ".html";
+
 impl ArticleId {
+    /// Path of the article's HTML page.
+    pub(crate) fn page_path(&self) -> String {
+        format!("{PAGE_PREFIX}{self}{PAGE_SUFFIX}")
+    }
+
     /// The id written as `text`, in the one form ids are written in (lowercase, hyphenated);
     /// `None` for any other text, so that each article has one page URL.
     pub fn parse(text: &str) -> Option<Self> {

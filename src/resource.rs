@@ -12,10 +12,16 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use hyper::header::HeaderValue;
 
+use crate::store::documents::DocumentDates;
+
 /// `Content-Type` of the OPML list.
 pub(crate) const OPML_CONTENT_TYPE: &str = "text/x-opml; charset=utf-8";
 /// `Content-Type` of HTML pages.
 pub(crate) const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
+/// `Content-Type` of the style sheet.
+pub(crate) const CSS_CONTENT_TYPE: &str = "text/css; charset=utf-8";
+/// `Content-Type` of the feeds' XSLT style sheet.
+pub(crate) const XSLT_CONTENT_TYPE: &str = "application/xslt+xml; charset=utf-8";
 /// `Content-Type` of `/status`.
 pub(crate) const JSON_CONTENT_TYPE: &str = "application/json";
 /// Compression of the feeds and the index, redone on every change after the identity bytes
@@ -83,25 +89,39 @@ impl Resource {
     /// Prepares `body` for serving (hashes it, compresses it at `level` unless that is `None`,
     /// formats its headers), but keeps `previous` (and its `Last-Modified`) when the bytes
     /// are the same, so unchanged documents keep validating; changed bytes always get a later
-    /// `Last-Modified` than `previous`.
+    /// `Last-Modified` than `previous`. With no `previous` at hand (the first render after a
+    /// start, or one evicted from a cache), `dated` (the document dates and this document's
+    /// path) gives the date these bytes had, and records the date of new ones.
     pub(crate) fn reuse_or_new(
         previous: Option<&Arc<Resource>>,
         content_type: &'static str,
         body: String,
         produced: SystemTime,
         level: Option<Compression>,
+        dated: Option<(&DocumentDates, &str)>,
     ) -> Arc<Resource> {
         let hash = xxhash_rust::xxh3::xxh3_64(body.as_bytes());
-        match previous {
-            Some(p) if p.hash == hash && p.body.len() == body.len() => Arc::clone(p),
-            // New bytes must get a later Last-Modified than the old ones even within the same
-            // second, or a client validating with If-Modified-Since would keep the old copy.
-            Some(p) => {
-                let produced = produced.max(p.last_modified + Duration::from_secs(1));
-                Arc::new(Resource::hashed(content_type, body, hash, produced, level))
-            }
-            None => Arc::new(Resource::hashed(content_type, body, hash, produced, level)),
+        let earlier = match previous {
+            Some(p) if p.hash == hash && p.body.len() == body.len() => return Arc::clone(p),
+            Some(p) => Some(p.last_modified),
+            None => match dated {
+                Some((dates, path)) => match dates.since(path, hash) {
+                    Some(since) => {
+                        return Arc::new(Resource::hashed(content_type, body, hash, since, level));
+                    }
+                    None => dates.last(path),
+                },
+                None => None,
+            },
+        };
+        // New bytes must get a later Last-Modified than the old ones even within the same
+        // second, or a client validating with If-Modified-Since would keep the old copy.
+        let produced = earlier.map_or(produced, |e| produced.max(e + Duration::from_secs(1)));
+        let resource = Resource::hashed(content_type, body, hash, produced, level);
+        if let Some((dates, path)) = dated {
+            dates.note(path, hash, resource.last_modified);
         }
+        Arc::new(resource)
     }
 }
 
@@ -179,7 +199,7 @@ mod tests {
     fn compressing_later_keeps_the_validators_and_compresses_once() {
         let body = "<feed>".to_string() + &"entry ".repeat(500) + "</feed>";
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
-        let plain = Resource::reuse_or_new(None, OPML_CONTENT_TYPE, body, t0, None);
+        let plain = Resource::reuse_or_new(None, OPML_CONTENT_TYPE, body, t0, None, None);
         assert!(plain.gzip.is_none());
         let gzipped = plain.compressed(FEED_GZIP).expect("compression pays");
         assert!(gzipped.gzip.is_some());
@@ -188,7 +208,7 @@ mod tests {
             (&plain.etag, &plain.gzip_etag, plain.last_modified)
         );
         assert!(gzipped.compressed(FEED_GZIP).is_none());
-        let tiny = Resource::reuse_or_new(None, OPML_CONTENT_TYPE, "tiny".into(), t0, None);
+        let tiny = Resource::reuse_or_new(None, OPML_CONTENT_TYPE, "tiny".into(), t0, None, None);
         assert!(tiny.compressed(FEED_GZIP).is_none());
     }
 
@@ -209,6 +229,7 @@ mod tests {
             "same".into(),
             t1,
             Some(FEED_GZIP),
+            None,
         );
         assert!(Arc::ptr_eq(&first, &again));
         let changed = Resource::reuse_or_new(
@@ -217,6 +238,7 @@ mod tests {
             "other".into(),
             t1,
             Some(FEED_GZIP),
+            None,
         );
         assert_eq!(changed.last_modified, t1);
         assert_ne!(changed.etag, first.etag);
@@ -228,9 +250,17 @@ mod tests {
     fn changed_bytes_within_the_same_second_get_a_later_last_modified() {
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
         let first = Arc::new(Resource::new(OPML_CONTENT_TYPE, "v1".into(), t0));
-        let second = Resource::reuse_or_new(Some(&first), OPML_CONTENT_TYPE, "v2".into(), t0, None);
+        let second =
+            Resource::reuse_or_new(Some(&first), OPML_CONTENT_TYPE, "v2".into(), t0, None, None);
         assert!(second.last_modified > first.last_modified);
-        let third = Resource::reuse_or_new(Some(&second), OPML_CONTENT_TYPE, "v3".into(), t0, None);
+        let third = Resource::reuse_or_new(
+            Some(&second),
+            OPML_CONTENT_TYPE,
+            "v3".into(),
+            t0,
+            None,
+            None,
+        );
         assert!(third.last_modified > second.last_modified);
     }
 }

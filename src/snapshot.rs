@@ -8,9 +8,10 @@ use std::time::SystemTime;
 use arc_swap::ArcSwapOption;
 
 use crate::feed::status::STATUS_PATH;
-use crate::feed::{FeedContext, INDEX_PATH, OPML_PATH, Rendered};
+use crate::feed::{FEED_XSL_PATH, FeedContext, INDEX_PATH, OPML_PATH, Rendered, STYLESHEET_PATH};
 use crate::resource::{
-    FEED_GZIP, HTML_CONTENT_TYPE, JSON_CONTENT_TYPE, OPML_CONTENT_TYPE, Resource,
+    CSS_CONTENT_TYPE, FEED_GZIP, HTML_CONTENT_TYPE, JSON_CONTENT_TYPE, OPML_CONTENT_TYPE, Resource,
+    XSLT_CONTENT_TYPE,
 };
 use crate::views::{Catalog, Views};
 
@@ -21,7 +22,7 @@ pub(crate) const MAX_COMPRESS_THREADS: usize = 4;
 #[derive(Debug)]
 pub(crate) struct Snapshot {
     /// Documents rendered on every change, by path (`/feed.rss`, `/feed.atom`, `/feed.json`,
-    /// `/opml.xml`, `/`, `/status`).
+    /// `/opml.xml`, `/`, `/status`, and the style sheets `/style.css` and `/feed.xsl`).
     pub resources: HashMap<String, Arc<Resource>>,
     /// Counts up with every snapshot published: documents rendered on request are cached for
     /// one generation.
@@ -49,6 +50,7 @@ impl Snapshot {
         skipped: usize,
         produced: SystemTime,
     ) -> Self {
+        let dates = views.dates();
         let old = |path: &str| previous.and_then(|p| p.resources.get(path));
         let mut documents: Vec<(String, &'static str, String)> = rendered
             .feeds
@@ -58,11 +60,24 @@ impl Snapshot {
         documents.push((OPML_PATH.into(), OPML_CONTENT_TYPE, rendered.opml));
         documents.push((INDEX_PATH.into(), HTML_CONTENT_TYPE, rendered.index));
         documents.push((STATUS_PATH.into(), JSON_CONTENT_TYPE, status));
+        documents.push((
+            STYLESHEET_PATH.into(),
+            CSS_CONTENT_TYPE,
+            rendered.stylesheet.into(),
+        ));
+        documents.push((FEED_XSL_PATH.into(), XSLT_CONTENT_TYPE, rendered.feed_xsl));
         let mut resources = HashMap::with_capacity(documents.len());
         let mut uncompressed = Vec::new();
         for (path, content_type, body) in documents {
             let previous = old(&path);
-            let resource = Resource::reuse_or_new(previous, content_type, body, produced, None);
+            let resource = Resource::reuse_or_new(
+                previous,
+                content_type,
+                body,
+                produced,
+                None,
+                Some((dates, &path)),
+            );
             if previous.is_none_or(|p| !Arc::ptr_eq(p, &resource)) {
                 uncompressed.push(path.clone());
             }

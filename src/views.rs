@@ -15,10 +15,11 @@ use crate::cache::BoundedCache;
 use crate::feed::filter::{FilterError, Filters};
 use crate::feed::target::{Page, Scope, Target};
 use crate::feed::{self, FeedContext, FeedDoc, RenderError, html};
-use crate::model::{ArticleId, Entry, Facets};
+use crate::model::{ArticleId, Entry, Facets, PAGE_PREFIX, PAGE_SUFFIX};
 use crate::related;
 use crate::resource::{FEED_GZIP, HTML_CONTENT_TYPE, PAGE_GZIP, Resource};
 use crate::store::bodies::Bodies;
+use crate::store::documents::DocumentDates;
 use crate::store::index::{Published, PublishedIds, newest_first};
 use crate::store::{Store, items_with_bodies};
 
@@ -28,10 +29,6 @@ pub(crate) const VIEW_CACHE_ENTRIES: usize = 1024;
 /// Most bytes of documents kept at once (identity and gzip bodies): filtered feeds of long
 /// articles can be megabytes each, and each distinct query is one more document.
 pub(crate) const VIEW_CACHE_BYTES: usize = 32 * 1024 * 1024;
-/// Path prefix of article pages.
-pub(crate) const PAGE_PREFIX: &str = "/articles/";
-/// Path suffix of article pages.
-pub(crate) const PAGE_SUFFIX: &str = ".html";
 /// Most articles whose files a `?q=` search reads, newest first, after the other filters;
 /// older ones are not searched (a search must not read a whole 100,000-file folder).
 pub(crate) const MAX_SEARCHED_ARTICLES: usize = 5000;
@@ -131,17 +128,30 @@ pub(crate) struct Views {
     bodies: Arc<Bodies>,
     ctx: Arc<FeedContext>,
     cache: Mutex<BoundedCache<String, Cached>>,
+    /// When each document's bytes last changed, across restarts and evictions.
+    dates: Arc<DocumentDates>,
 }
 
 impl Views {
     /// Documents of the entries in `ids`, with bodies from `bodies`, linking as `ctx` says.
-    pub(crate) fn new(ids: Arc<PublishedIds>, bodies: Arc<Bodies>, ctx: Arc<FeedContext>) -> Self {
+    pub(crate) fn new(
+        ids: Arc<PublishedIds>,
+        bodies: Arc<Bodies>,
+        ctx: Arc<FeedContext>,
+        dates: Arc<DocumentDates>,
+    ) -> Self {
         Self {
             ids,
             bodies,
             ctx,
             cache: Mutex::new(BoundedCache::new(VIEW_CACHE_ENTRIES, VIEW_CACHE_BYTES)),
+            dates,
         }
+    }
+
+    /// When each document's bytes last changed (the snapshot's documents' too).
+    pub(crate) fn dates(&self) -> &DocumentDates {
+        &self.dates
     }
 
     /// The feed context these documents link with.
@@ -252,7 +262,7 @@ impl Views {
             if found.len() == limit || searched == MAX_SEARCHED_ARTICLES {
                 break;
             }
-            if !filters.matches_meta(entry, self.ctx.author_of(entry)) {
+            if !filters.matches_meta(entry) {
                 continue;
             }
             let title = &entry.meta.title;
@@ -283,8 +293,14 @@ impl Views {
         level: flate2::Compression,
     ) -> Arc<Resource> {
         let previous = self.lock_cache().get(key).map(|(_, r)| Arc::clone(r));
-        let resource =
-            Resource::reuse_or_new(previous.as_ref(), content_type, body, produced, Some(level));
+        let resource = Resource::reuse_or_new(
+            previous.as_ref(),
+            content_type,
+            body,
+            produced,
+            Some(level),
+            Some((&self.dates, key)),
+        );
         let bytes = resource.body.len() + resource.gzip.as_ref().map_or(0, |g| g.len());
         self.lock_cache()
             .insert(key.to_string(), (generation, Arc::clone(&resource)), bytes);

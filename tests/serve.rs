@@ -74,15 +74,16 @@ fn sample_seeds_appear_in_rss_with_every_field() {
     assert_eq!(child_text(mali, None, "title"), Some(MALI_TITLE));
     assert_eq!(child_text(lavrov, None, "title"), Some(LAVROV_TITLE));
     for (item, date, author) in [
-        (lavrov, "2025-04-03T00:00:00Z", "Pierre"),
-        (mali, "2025-04-04T00:00:00Z", "seedfeed"),
+        (lavrov, "2025-04-03T00:00:00Z", Some("Pierre")),
+        // The Mali article names no author: none is invented for it.
+        (mali, "2025-04-04T00:00:00Z", None),
     ] {
         let pub_date = child_text(item, None, "pubDate").expect("pubDate");
         assert_eq!(
             DateTime::parse_from_rfc2822(pub_date).expect("RFC 822 pubDate"),
             DateTime::parse_from_rfc3339(date).expect("date")
         );
-        assert_eq!(child_text(item, Some(DC), "creator"), Some(author));
+        assert_eq!(child_text(item, Some(DC), "creator"), author);
         let guid = item
             .children()
             .find(|c| c.has_tag_name("guid"))
@@ -179,7 +180,12 @@ fn sample_seeds_appear_in_atom_with_every_field() {
     let lavrov = &feed.entries[1];
     assert!(lavrov.id.starts_with("urn:uuid:"));
     assert_eq!(lavrov.authors[0].name, "Pierre");
-    assert_eq!(feed.entries[0].authors[0].name, "seedfeed");
+    // No author of its own: the entry has no <author>, and RFC 4287 gives it the feed's.
+    assert!(feed.entries[0].authors.is_empty());
+    let mali_entry = res.text();
+    let mali_entry = &mali_entry[mali_entry.find("<entry>").expect("first entry")..];
+    let mali_entry = &mali_entry[..mali_entry.find("</entry>").expect("its end")];
+    assert!(!mali_entry.contains("<author>"), "{mali_entry}");
     assert_eq!(
         lavrov.published.map(|d| d.to_rfc3339()),
         Some("2025-04-03T00:00:00+00:00".into())
@@ -211,6 +217,40 @@ fn sample_seeds_appear_in_atom_with_every_field() {
     let rss = daemon.get("/feed.rss").text();
     let atom_ids: Vec<String> = feed.entries.iter().map(|e| e.id.clone()).collect();
     assert_eq!(rss_guids(&rss), atom_ids);
+}
+
+// Issue 18: an article that names no author is published without one (feed readers showed
+// "seedfeed" as its writer); the feed-level author stays.
+#[test]
+fn an_article_without_an_author_names_none_in_json_feed_or_on_its_page() {
+    let ws = Workspace::with_samples();
+    let daemon = ws.serve(&["--base-url", "http://feeds.example.test"]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&daemon.get("/feed.json").body).expect("JSON Feed");
+    assert_eq!(
+        json["authors"][0]["name"], "seedfeed",
+        "the feed's own author"
+    );
+    let items = json["items"].as_array().expect("items");
+    let by_title = |title: &str| {
+        items
+            .iter()
+            .find(|i| i["title"] == title)
+            .unwrap_or_else(|| panic!("{title} in {json}"))
+    };
+    let (mali, lavrov) = (by_title(MALI_TITLE), by_title(LAVROV_TITLE));
+    assert!(mali.get("authors").is_none(), "{mali}");
+    assert_eq!(lavrov["authors"][0]["name"], "Pierre");
+    for (item, author) in [(mali, None), (lavrov, Some("Pierre"))] {
+        let url = item["url"].as_str().expect("url");
+        let page = daemon.get(&site_path(url)).text();
+        let meta = &page[page.find("<time").expect("dateline")..];
+        let meta = &meta[..meta.find("</p>").expect("end of the dateline")];
+        match author {
+            Some(name) => assert!(meta.contains(&format!(" · <bdi>{name}</bdi>")), "{meta}"),
+            None => assert!(!meta.contains('·') && !meta.contains("seedfeed"), "{meta}"),
+        }
+    }
 }
 
 #[test]
@@ -369,7 +409,8 @@ fn conditional_get_head_gzip_and_methods() {
 
     let gz = daemon.request("GET", "/feed.atom", &[("Accept-Encoding", "gzip, br")]);
     assert_eq!(gz.header("content-encoding"), Some("gzip"));
-    assert_eq!(gz.header("vary"), Some("Accept-Encoding"));
+    // Browsers get the same bytes as application/xml (the preview): the type varies too.
+    assert_eq!(gz.header("vary"), Some("Accept, Accept-Encoding"));
     // Decoded by the system's gzip, not by the library that encoded it.
     let mut gunzip = std::process::Command::new("gzip")
         .arg("-dc")
@@ -462,6 +503,29 @@ fn ids_and_first_seen_dates_survive_restart_and_touch() {
     let feed = feed_rs(&first.body);
     let (id, published) = (feed.entries[0].id.clone(), feed.entries[0].published);
     assert!(published.is_some());
+    let page = site_path(&feed.entries[0].links[0].href);
+    // Issue 18: the same bytes keep their validators, Last-Modified included, across a
+    // restart: the main feeds, the index, the style sheets and a page rendered on request.
+    let documents = [
+        "/feed.atom",
+        "/feed.rss",
+        "/feed.json",
+        "/",
+        "/feed.xsl",
+        &page,
+    ];
+    let validators = |daemon: &Daemon| -> Vec<(String, Option<String>, Option<String>)> {
+        documents
+            .iter()
+            .map(|path| {
+                let res = daemon.get(path);
+                assert_eq!(res.status, 200, "{path}");
+                let header = |name| res.header(name).map(str::to_string);
+                (path.to_string(), header("etag"), header("last-modified"))
+            })
+            .collect()
+    };
+    let before = validators(&daemon);
     assert_eq!(daemon.terminate().code(), Some(0), "SIGTERM exits cleanly");
 
     std::thread::sleep(std::time::Duration::from_millis(1100));
@@ -479,6 +543,48 @@ fn ids_and_first_seen_dates_survive_restart_and_touch() {
     assert_eq!(feed.entries[0].id, id);
     assert_eq!(feed.entries[0].published, published);
     assert_eq!(again.text(), first.text(), "same articles, same bytes");
+    assert_eq!(
+        validators(&daemon),
+        before,
+        "same bytes, same ETag and Last-Modified"
+    );
+}
+
+// Issue 18: files copied in at once, or unpacked with one modification time, were all dated
+// by the batch that read them (W3C's validator warns of entries sharing atom:updated). An
+// undated file is dated by its modification time when that is past, each one apart.
+#[test]
+fn undated_files_are_dated_by_their_modification_time_each_apart() {
+    let ws = Workspace::empty();
+    let past = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+    for n in 0..5 {
+        let path = ws.seeds().join(format!("undated-{n}.txt"));
+        std::fs::write(
+            &path,
+            format!("Undated article number {n}\nIts only line.\n"),
+        )
+        .expect("write");
+        std::fs::File::options()
+            .append(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(past))
+            .expect("set mtime");
+    }
+    let daemon = ws.serve(&[]);
+    let feed = feed_rs(&daemon.get("/feed.atom").body);
+    let mut updated: Vec<i64> = feed
+        .entries
+        .iter()
+        .map(|e| e.updated.expect("updated").timestamp_millis())
+        .collect();
+    assert_eq!(updated.len(), 5);
+    updated.sort_unstable();
+    // The shared modification time, then the next free milliseconds.
+    let first = 1_700_000_000_000;
+    assert_eq!(updated, (first..first + 5).collect::<Vec<_>>());
+    for entry in &feed.entries {
+        assert_eq!(entry.published, entry.updated, "published at first sight");
+    }
 }
 
 #[test]

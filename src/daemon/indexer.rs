@@ -74,6 +74,11 @@ pub(super) async fn index_loop(
                 Work::Rescan
             }
             _ = root_check.tick() => {
+                // The dates of documents rendered on request since the last publish.
+                let dates = store.document_dates();
+                if dates.has_pending() {
+                    tokio::task::spawn_blocking(move || dates.flush());
+                }
                 if !events.folder.ensure_armed() {
                     continue;
                 }
@@ -145,6 +150,10 @@ pub(super) async fn index_loop(
         }
         control.status(&cell);
     }
+    let dates = store.document_dates();
+    tokio::task::spawn_blocking(move || dates.flush())
+        .await
+        .context("writing the documents' dates")?;
     Ok(())
 }
 

@@ -82,6 +82,7 @@ pub(crate) fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell
                 store.published_ids(),
                 store.bodies(),
                 Arc::clone(ctx),
+                store.document_dates(),
             ))
         });
     let catalog = Catalog::of(store);
@@ -129,6 +130,8 @@ pub(crate) fn publish(store: &Store, ctx: &Arc<FeedContext>, cell: &SnapshotCell
         elapsed_us = compressing.elapsed().as_micros() as u64,
         "feeds compressed"
     );
+    // After serving: the dates of the documents whose bytes changed, for the next start.
+    store.document_dates().flush();
 }
 
 /// The feed URLs a hub should hear about after `previous` is replaced by `next`: the main

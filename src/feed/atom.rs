@@ -91,7 +91,8 @@ fn entry(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> AtomEntry
         id: format!("urn:uuid:{}", entry.record.id),
         updated: entry.updated().fixed_offset(),
         published: Some(entry.published().0.fixed_offset()),
-        authors: vec![person(ctx.author_of(entry))],
+        // An article that names no author gets none: RFC 4287 gives the entry the feed's.
+        authors: meta.author.as_deref().map(person).into_iter().collect(),
         links: vec![link(
             "alternate",
             ctx.url(&article_path(&entry.record.id)),

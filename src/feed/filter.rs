@@ -106,9 +106,9 @@ impl Filters {
         query.finish()
     }
 
-    /// True when the entry passes the filters that need no body (all but `q`); `author` is
-    /// the name shown for it.
-    pub(crate) fn matches_meta(&self, entry: &Entry, author: &str) -> bool {
+    /// True when the entry passes the filters that need no body (all but `q`). An article
+    /// that names no author matches no `author` filter.
+    pub(crate) fn matches_meta(&self, entry: &Entry) -> bool {
         let meta = &entry.meta;
         self.lang.as_ref().is_none_or(|lang| {
             let language = meta.language.to_ascii_lowercase();
@@ -116,11 +116,11 @@ impl Filters {
                 || language
                     .strip_prefix(lang.as_str())
                     .is_some_and(|rest| rest.starts_with('-'))
-        }) && self
-            .author
-            .as_ref()
-            .is_none_or(|wanted| normalize_author(author) == *wanted)
-            && self.since.is_none_or(|since| entry.published().0 >= since)
+        }) && self.author.as_ref().is_none_or(|wanted| {
+            meta.author
+                .as_deref()
+                .is_some_and(|author| normalize_author(author) == *wanted)
+        }) && self.since.is_none_or(|since| entry.published().0 >= since)
     }
 
     /// True when every `q` word is among `title`'s or `body`'s words.

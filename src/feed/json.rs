@@ -48,7 +48,8 @@ struct Item<'a> {
     summary: String,
     date_published: String,
     date_modified: String,
-    authors: [Author<'a>; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authors: Option<[Author<'a>; 1]>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     tags: &'a [String],
     language: &'a str,
@@ -94,9 +95,7 @@ fn item<'a>(entry: &'a Entry, article: &ParsedArticle, ctx: &'a FeedContext) -> 
         summary: article.summary_text(),
         date_published: entry.published().0.to_rfc3339(),
         date_modified: entry.updated().to_rfc3339(),
-        authors: [Author {
-            name: ctx.author_of(entry),
-        }],
+        authors: meta.author.as_deref().map(|name| [Author { name }]),
         tags: &meta.tags,
         language: &meta.language,
     }

@@ -29,6 +29,15 @@ use target::{Format, Page, Scope, Target};
 pub(crate) const OPML_PATH: &str = "/opml.xml";
 /// Path of the HTML index.
 pub(crate) const INDEX_PATH: &str = "/";
+/// Path of the style sheet of the pages and of the feeds' browser preview.
+pub(crate) const STYLESHEET_PATH: &str = "/style.css";
+/// Path of the XSLT style sheet that browsers apply to the RSS and Atom feeds.
+pub(crate) const FEED_XSL_PATH: &str = "/feed.xsl";
+/// The pages' style sheet (a data file: no inline style, which the pages' CSP refuses).
+const STYLESHEET: &str = include_str!("style.css");
+/// The feeds' browser preview: XSLT 1.0 for RSS 2.0 and Atom 1.0 alike; feed readers ignore
+/// it. `@BASE_PATH@` stands for [`FeedContext::base_path`].
+const FEED_XSL: &str = include_str!("feed.xsl");
 /// Generator name written into feeds.
 pub(crate) const GENERATOR: &str = "seedfeed";
 /// Namespace of RFC 5005's `fh:archive` element.
@@ -36,7 +45,7 @@ pub(crate) const FEED_HISTORY_NS: &str = "http://purl.org/syndication/history/1.
 
 /// Path of an article's HTML page.
 pub(crate) fn article_path(id: &ArticleId) -> String {
-    format!("/articles/{id}.html")
+    id.page_path()
 }
 
 /// Everything the renderers need besides the articles.
@@ -44,13 +53,18 @@ pub(crate) fn article_path(id: &ArticleId) -> String {
 pub struct FeedContext {
     /// Public base URL, no trailing slash.
     pub base_url: String,
+    /// Its path (`/feeds` of `https://example.org/feeds`, empty at the root): what the pages'
+    /// and feeds' own style sheets are linked by, so that they load from the origin the
+    /// browser used (the Content-Security-Policy allows only that one).
+    pub base_path: String,
     /// Feed title.
     pub title: String,
     /// Feed description.
     pub description: String,
     /// Feed language.
     pub language: String,
-    /// Author of articles that name none.
+    /// The feeds' author (Atom's feed-level `<author>`); never given to an article that names
+    /// none.
     pub author: String,
     /// Items per feed (and per archive page).
     pub items: usize,
@@ -75,6 +89,7 @@ impl FeedContext {
     /// The context for `settings` served at `base_url`.
     pub fn new(settings: &Settings, base_url: String) -> Self {
         Self {
+            base_path: url_path(&base_url),
             base_url,
             title: settings.feed.title.clone(),
             description: settings.feed.description.clone(),
@@ -90,14 +105,14 @@ impl FeedContext {
         }
     }
 
+    /// A site path as linked from the site itself (same origin, under the base URL's path).
+    pub(crate) fn local(&self, path: &str) -> String {
+        format!("{}{path}", self.base_path)
+    }
+
     /// Absolute URL of a site path.
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
-    }
-
-    /// The author shown for an entry.
-    pub(crate) fn author_of<'a>(&'a self, entry: &'a Entry) -> &'a str {
-        entry.meta.author.as_deref().unwrap_or(&self.author)
     }
 
     /// The title of a scope's feeds.
@@ -255,6 +270,10 @@ pub struct Rendered {
     pub opml: String,
     /// `/`.
     pub index: String,
+    /// `/style.css`.
+    pub stylesheet: &'static str,
+    /// `/feed.xsl`, linking [`FeedContext::base_path`].
+    pub feed_xsl: String,
 }
 
 /// A document that could not be written, or was written wrong; the last good one stays in
@@ -266,6 +285,37 @@ pub struct RenderError {
     pub format: &'static str,
     /// What the writer or the validator said.
     pub message: String,
+}
+
+/// The path part of `url` (after the scheme and host), without a trailing `/`.
+fn url_path(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    after_scheme
+        .find('/')
+        .map_or("", |at| &after_scheme[at..])
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// `text`, an RSS or Atom document, with the processing instruction that has browsers show
+/// it through [`FEED_XSL`] right after its XML declaration.
+fn with_preview(mut text: String, ctx: &FeedContext) -> String {
+    let instruction = format!(
+        "<?xml-stylesheet type=\"text/xsl\" href=\"{}\"?>\n",
+        ctx.local(FEED_XSL_PATH)
+    );
+    let at = if text.starts_with("<?xml ") {
+        text.find("?>").map_or(0, |end| end + 2)
+    } else {
+        0
+    };
+    let at = if text[at..].starts_with('\n') {
+        at + 1
+    } else {
+        at
+    };
+    text.insert_str(at, &instruction);
+    text
 }
 
 /// Turns a feed writer's output into the document text.
@@ -282,12 +332,12 @@ fn document<E: std::fmt::Display>(
 pub(crate) fn render_doc(doc: &FeedDoc<'_>, ctx: &FeedContext) -> Result<String, RenderError> {
     let (text, checked) = match doc.target.format {
         Format::Rss => {
-            let text = rss::render(doc, ctx)?;
+            let text = with_preview(rss::render(doc, ctx)?, ctx);
             let checked = validate::rss(&text);
             (text, checked)
         }
         Format::Atom => {
-            let text = atom::render(doc, ctx)?;
+            let text = with_preview(atom::render(doc, ctx)?, ctx);
             let checked = validate::atom(&text);
             (text, checked)
         }
@@ -328,6 +378,8 @@ pub fn render(
         feeds,
         opml: opml::render(facets, ctx),
         index: html::index_page(newest, items, published, facets, ctx),
+        stylesheet: STYLESHEET,
+        feed_xsl: FEED_XSL.replace("@BASE_PATH@", &ctx.base_path),
     })
 }
 

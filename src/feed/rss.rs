@@ -88,7 +88,7 @@ fn item(entry: &Entry, article: &ParsedArticle, ctx: &FeedContext) -> Item {
             })
             .collect(),
         dublin_core_ext: Some(DublinCoreExtension {
-            creators: vec![ctx.author_of(entry).to_string()],
+            creators: meta.author.iter().cloned().collect(),
             languages: vec![meta.language.to_string()],
             ..DublinCoreExtension::default()
         }),

@@ -8,8 +8,10 @@ pub mod host;
 pub(crate) mod limits;
 pub(crate) mod links;
 pub(crate) mod metrics;
+pub(crate) mod preview;
 pub(crate) mod response;
 pub(crate) mod router;
+pub(crate) mod security;
 pub(crate) mod slots;
 
 use std::convert::Infallible;

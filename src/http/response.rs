@@ -33,7 +33,16 @@ pub(crate) struct Delivery<'a> {
     pub cache_control: &'a HeaderValue,
     /// `Link` header (feed discovery), if any.
     pub link: Option<HeaderValue>,
+    /// The client is a browser (see [`super::preview`]).
+    pub preview: bool,
 }
+
+/// `Vary` of documents whose encoding is negotiated.
+const VARY_ENCODING: HeaderValue = HeaderValue::from_static("Accept-Encoding");
+/// `Vary` of RSS and Atom feeds, whose type is negotiated too (browsers get the preview).
+const VARY_FEED: HeaderValue = HeaderValue::from_static("Accept, Accept-Encoding");
+/// `Content-Type` of a feed sent to a browser.
+const PREVIEW_TYPE: HeaderValue = HeaderValue::from_static(super::preview::PREVIEW_CONTENT_TYPE);
 
 /// A document (or its 304 or 412), with validators, caching and encoding headers.
 pub(crate) fn document(d: Delivery<'_>) -> HttpResponse {
@@ -48,18 +57,27 @@ pub(crate) fn document(d: Delivery<'_>) -> HttpResponse {
         Condition::NotModified => (StatusCode::NOT_MODIFIED, false),
         Condition::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, false),
     };
+    let xml_feed = super::preview::is_xml_feed(&r.content_type);
     let mut builder = Response::builder()
         .status(status)
         .header(ETAG, etag)
         .header(LAST_MODIFIED, &r.last_modified_header)
         .header(CACHE_CONTROL, d.cache_control)
-        .header(VARY, "Accept-Encoding");
+        .header(VARY, if xml_feed { VARY_FEED } else { VARY_ENCODING });
     if let Some(link) = d.link {
         builder = builder.header(LINK, link);
     }
+    if let Some(headers) = builder.headers_mut() {
+        super::security::add_headers(headers, &r.content_type);
+    }
     if sends_body {
+        let content_type = if xml_feed && d.preview {
+            &PREVIEW_TYPE
+        } else {
+            &r.content_type
+        };
         builder = builder
-            .header(CONTENT_TYPE, &r.content_type)
+            .header(CONTENT_TYPE, content_type)
             .header(CONTENT_LENGTH, body.len());
         if gzipped {
             builder = builder.header(CONTENT_ENCODING, "gzip");
@@ -77,24 +95,25 @@ pub(crate) fn document(d: Delivery<'_>) -> HttpResponse {
 
 /// A short `text/plain` answer.
 pub(crate) fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
-    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    text_response(status, Bytes::from_static(text.as_bytes()))
+}
+
+/// A `text/plain` answer with the security headers.
+fn text_response(status: StatusCode, text: Bytes) -> HttpResponse {
+    let mut response = Response::new(Full::new(text));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    let content_type = HeaderValue::from_static("text/plain; charset=utf-8");
+    super::security::add_headers(response.headers_mut(), &content_type);
+    response.headers_mut().insert(CONTENT_TYPE, content_type);
     response
 }
 
 /// `400 Bad Request` saying why.
 pub(crate) fn bad_request(reason: &str) -> HttpResponse {
-    let mut response = Response::new(Full::new(Bytes::from(format!("bad request: {reason}\n"))));
-    *response.status_mut() = StatusCode::BAD_REQUEST;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
+    text_response(
+        StatusCode::BAD_REQUEST,
+        Bytes::from(format!("bad request: {reason}\n")),
+    )
 }
 
 /// `405 Method Not Allowed` with `Allow`.

@@ -113,6 +113,8 @@ async fn answer(req: &Request<Incoming>, state: &AppState) -> (&'static str, Htt
             head,
             cache_control,
             link,
+            preview: super::preview::is_xml_feed(&resource.content_type)
+                && super::preview::wants_preview(headers),
         })
     };
     let cache_control = state.cache_control.load_full();
@@ -158,7 +160,8 @@ async fn answer(req: &Request<Incoming>, state: &AppState) -> (&'static str, Htt
         let route = match path {
             "/" => "index",
             "/opml.xml" => "opml",
-            _ => "status",
+            STATUS_PATH => "status",
+            _ => "stylesheet",
         };
         return (route, send(resource, None, &cache_control));
     }

@@ -91,7 +91,7 @@ impl Store {
         }
         let mut record = previous.clone().unwrap_or_else(|| FileRecord {
             id: self.new_id(key),
-            first_seen_ms: now_ms,
+            first_seen_ms: self.new_first_seen(now_ms, mtime_ns),
             changed_ms: None,
             hash: Some(hash),
             size,
@@ -167,12 +167,12 @@ impl Store {
         }
         self.skipped.insert(key.to_string(), reason);
         if !self.records.contains_key(key) {
-            let now_ms = Utc::now().timestamp_millis();
+            let first_seen_ms = self.new_first_seen(Utc::now().timestamp_millis(), 0);
             self.set_record(
                 key,
                 FileRecord {
                     id: self.new_id(key),
-                    first_seen_ms: now_ms,
+                    first_seen_ms,
                     changed_ms: None,
                     hash: None,
                     size: 0,

@@ -93,6 +93,8 @@ pub(crate) enum DbOp {
     DeleteMeta(String),
     /// Forget a path.
     Delete(String),
+    /// Forget the date of a served document (the page of an article gone).
+    ForgetDocument(String),
 }
 
 /// `meta` as the state database keeps it; `None` if it cannot be encoded (it is then not
@@ -103,7 +105,7 @@ pub(crate) fn encode_meta(meta: &ArticleMeta) -> Option<Vec<u8>> {
 
 /// The open state database.
 pub(crate) struct StateDb {
-    db: Database,
+    db: Arc<Database>,
     path: PathBuf,
 }
 
@@ -121,7 +123,10 @@ impl StateDb {
             .set_cache_size(STATE_DB_CACHE_BYTES)
             .create(&path)
             .map_err(open_err)?;
-        let state = Self { db, path };
+        let state = Self {
+            db: Arc::new(db),
+            path,
+        };
         state.upgrade()?;
         // Create the table so that reads of a fresh database find it.
         state.apply(&[])?;
@@ -168,6 +173,11 @@ impl StateDb {
             key: key.to_string(),
             reason: reason.to_string(),
         }
+    }
+
+    /// The served documents' dates, in this database.
+    pub(crate) fn document_dates(&self) -> super::documents::DocumentDates {
+        super::documents::DocumentDates::new(Arc::clone(&self.db), self.path.clone())
     }
 
     /// Every stored record, decoded as it is read (no copy of the raw rows is held).
@@ -241,6 +251,9 @@ impl StateDb {
         {
             let mut table = txn.open_table(FILES).map_err(|e| self.io(e))?;
             let mut articles = txn.open_table(ARTICLE_META).map_err(|e| self.io(e))?;
+            let mut documents = txn
+                .open_table(super::documents::DOCUMENTS)
+                .map_err(|e| self.io(e))?;
             txn.open_table(META).map_err(|e| self.io(e))?;
             for op in ops {
                 match op {
@@ -262,6 +275,9 @@ impl StateDb {
                     DbOp::Delete(key) => {
                         table.remove(key.as_str()).map_err(|e| self.io(e))?;
                         articles.remove(key.as_str()).map_err(|e| self.io(e))?;
+                    }
+                    DbOp::ForgetDocument(path) => {
+                        documents.remove(path.as_str()).map_err(|e| self.io(e))?;
                     }
                 }
             }

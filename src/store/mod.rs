@@ -8,6 +8,8 @@
 mod apply;
 pub(crate) mod bodies;
 pub(crate) mod db;
+pub(crate) mod documents;
+mod first_seen;
 pub mod index;
 mod prepare;
 mod reconcile;
@@ -34,6 +36,7 @@ use crate::config::Settings;
 use crate::model::{ArticleId, Entry, FeedItem, FileRecord, article_id};
 use bodies::{BODY_CACHE_EXTRA, Bodies};
 use db::{DbOp, StateDb};
+use first_seen::FirstSeenTimes;
 use index::{Index, PublishedIds};
 use scan::Filter;
 use tombstones::Tombstone;
@@ -121,7 +124,11 @@ pub(crate) struct Store {
     bulk_options: Arc<ParseOptions>,
     max_file_bytes: u64,
     db: StateDb,
+    /// The served documents' dates, in `db` (shared with the renderers).
+    document_dates: Arc<documents::DocumentDates>,
     records: HashMap<String, FileRecord>,
+    /// The records' first-seen times, for a new file's (see [`first_seen`]).
+    first_seen: FirstSeenTimes,
     index: Index,
     skipped: BTreeMap<String, SkipReason>,
     /// What walks could not take in (an unreadable folder, one too deep, a link not
@@ -189,8 +196,10 @@ impl Store {
             bulk_options: Arc::new(parse_options.without_signatures()),
             parse_options: Arc::new(parse_options),
             max_file_bytes: settings.seeds.max_file_bytes,
+            document_dates: Arc::new(db.document_dates()),
             db,
             records,
+            first_seen: FirstSeenTimes::default(),
             index: Index::new(settings.seeds.fold_duplicates),
             skipped: BTreeMap::new(),
             left_out: BTreeMap::new(),
@@ -351,6 +360,11 @@ impl Store {
         self.busy = busy.iter().cloned().collect();
     }
 
+    /// The served documents' dates, kept in the state database.
+    pub(crate) fn document_dates(&self) -> Arc<documents::DocumentDates> {
+        Arc::clone(&self.document_dates)
+    }
+
     fn set_record(&mut self, key: &str, record: FileRecord) {
         self.pending
             .push(DbOp::Put(key.to_string(), record.clone()));
@@ -359,7 +373,16 @@ impl Store {
             entry.record = record.clone();
             self.index.insert(entry);
         }
-        self.records.insert(key.to_string(), record);
+        let replaced = self.records.insert(key.to_string(), record);
+        if let Some(record) = self.records.get(key) {
+            self.first_seen.add(record, replaced.as_ref());
+        }
+    }
+
+    /// The first-seen time of a file seen for the first time now, modified at `mtime_ns`.
+    fn new_first_seen(&mut self, now_ms: i64, mtime_ns: i64) -> i64 {
+        self.first_seen
+            .pick(now_ms, mtime_ns, self.records.values())
     }
 
     /// Writes the batch's record changes in one transaction. On failure the changes stay

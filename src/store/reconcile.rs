@@ -384,7 +384,10 @@ impl Store {
             changes.skips += 1;
         }
         if let Some(record) = self.records.remove(key) {
+            self.first_seen.remove(&record);
             self.pending.push(DbOp::Delete(key.to_string()));
+            self.pending
+                .push(DbOp::ForgetDocument(record.id.page_path()));
             if record.hash.is_some() && !self.rename_window.is_zero() {
                 if self.tombstones.len() >= MAX_TOMBSTONES {
                     self.tombstones.pop_front();
