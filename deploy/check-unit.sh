@@ -3,20 +3,23 @@
 #
 #   deploy/check-unit.sh [BINARY]
 #
-# 1. systemd-analyze verify on seedfeed.service and seedfeed.socket: any error or warning
-#    fails. verify insists that ExecStart= is executable, so the units are checked from a
-#    temporary copy whose ExecStart= names BINARY instead of /usr/local/bin/seedfeed
-#    (default: target/release/seedfeed, else target/debug/seedfeed).
+# 1. systemd-analyze verify on seedfeed.service and seedfeed.socket (from UNIT_DIR, default
+#    deploy/; a package's installed units, say): any error or warning fails. verify insists
+#    that ExecStart= is executable, so the units are checked from a temporary copy whose
+#    ExecStart= names BINARY instead of /usr/bin/seedfeed (default: target/release/seedfeed,
+#    else target/debug/seedfeed).
 # 2. systemd-analyze security --offline=true on the service: prints the overall exposure
-#    level and fails above MAX_EXPOSURE (default 2.0; 0.0 is best, 10.0 worst).
-# 3. BINARY loads deploy/seedfeed.toml (seedfeed rejects unknown keys).
+#    level and fails above MAX_EXPOSURE (default 1.5; 0.0 is best, 10.0 worst).
+# 3. BINARY loads CONFIG (default deploy/seedfeed.toml; seedfeed rejects unknown keys).
 # Also checks that a few lines the daemon relies on are present (DynamicUser=yes ...).
 # Exits 0 when all pass, 1 otherwise. Needs systemd >= 250 (for --offline and --threshold).
 set -eu
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 repo=$(dirname -- "$here")
-max=${MAX_EXPOSURE:-2.0}
+max=${MAX_EXPOSURE:-1.5}
+units=${UNIT_DIR:-$here}
+config=${CONFIG:-$here/seedfeed.toml}
 
 fail() {
     printf 'check-unit: FAIL: %s\n' "$*" >&2
@@ -47,16 +50,19 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 
 # Same file names (the socket activates the service of the same name), real binary.
-cp "$here/seedfeed.service" "$here/seedfeed.socket" "$tmp/"
-sed "s|^ExecStart=/usr/local/bin/seedfeed |ExecStart=$bin |" "$here/seedfeed.service" >"$tmp/seedfeed.service"
+for unit in seedfeed.service seedfeed.socket; do
+    [ -f "$units/$unit" ] || fail "no $units/$unit"
+done
+cp "$units/seedfeed.socket" "$tmp/"
+sed "s|^ExecStart=/usr/bin/seedfeed |ExecStart=$bin |" "$units/seedfeed.service" >"$tmp/seedfeed.service"
 grep -q "^ExecStart=$bin " "$tmp/seedfeed.service" ||
-    fail "seedfeed.service: ExecStart= does not start with /usr/local/bin/seedfeed"
+    fail "seedfeed.service: ExecStart= does not start with /usr/bin/seedfeed"
 
 echo "systemd: $(systemd-analyze --version | head -n 1)"
 
 # 0. Lines the daemon's behaviour depends on (the exposure score alone would not notice
 #    e.g. DynamicUser= going away: PrivateUsers= keeps it low).
-for line in Type=notify NotifyAccess=main DynamicUser=yes StateDirectory=seedfeed \
+for line in Type=notify NotifyAccess=main DynamicUser=yes StateDirectory=seedfeed/state \
     ConfigurationDirectory=seedfeed NoNewPrivileges=yes CapabilityBoundingSet=; do
     grep -qx "$line" "$tmp/seedfeed.service" || fail "seedfeed.service: missing line $line"
 done
@@ -91,11 +97,11 @@ if [ "$status" -ne 0 ] || awk -v l="$level" -v m="$max" 'BEGIN { exit !(l > m) }
     fail "exposure level $level is above $max (systemd-analyze exit status $status)"
 fi
 
-# 3. the example configuration loads.
-echo "+ $bin config --config $here/seedfeed.toml"
-out=$("$bin" config --config "$here/seedfeed.toml" 2>&1) || {
+# 3. the configuration loads.
+echo "+ $bin config --config $config"
+out=$("$bin" config --config "$config" 2>&1) || {
     printf '%s\n' "$out" >&2
-    fail "deploy/seedfeed.toml does not load"
+    fail "$config does not load"
 }
 echo "config: ok"
 echo "check-unit: all passed"

@@ -1,14 +1,20 @@
 #!/bin/sh
-# Install seedfeed as a systemd service. Run as root from a clone of the repository:
+# Install seedfeed as a systemd service on a system without the Debian package (on Debian
+# and Ubuntu: cargo deb && apt install ./target/debian/seedfeed_*.deb). Run as root from a
+# clone of the repository:
 #
 #   sh deploy/install.sh [BINARY]
 #
 # BINARY defaults to target/release/seedfeed (cargo build --release). Installs:
 #   /usr/local/bin/seedfeed
 #   /etc/systemd/system/seedfeed.service, /etc/systemd/system/seedfeed.socket
+#                                        (the package's units, with /usr/local paths)
 #   /etc/seedfeed/seedfeed.toml          (never overwrites a changed one)
 #   /usr/local/share/doc/seedfeed/       (README.md, deploy.md)
-#   /srv/seedfeed/seeds/                 (the articles folder, mode 0755)
+#   /usr/local/share/man/man1/, completions (when target/release/assets/ is there)
+#   /var/lib/seedfeed/seeds/             (the articles folder, mode 0755)
+# The state database is in /var/lib/seedfeed/state (systemd makes it). Versions before 0.2
+# kept it in /var/lib/seedfeed itself: it is moved there, with the service stopped.
 # DESTDIR=/some/dir installs below that folder instead of / (no root needed, no
 # systemctl), e.g. to inspect or package the result.
 set -eu
@@ -41,9 +47,25 @@ done
 install -d -m 0755 "$destdir/usr/local/bin" "$destdir/etc/systemd/system" \
     "$destdir/usr/local/share/doc/seedfeed"
 install -m 0755 "$bin" "$destdir/usr/local/bin/seedfeed"
-install -m 0644 "$here/seedfeed.service" "$here/seedfeed.socket" "$destdir/etc/systemd/system/"
+sed -e 's|/usr/bin/seedfeed|/usr/local/bin/seedfeed|' -e 's|/usr/share/doc/|/usr/local/share/doc/|g' \
+    "$here/seedfeed.service" >"$destdir/etc/systemd/system/seedfeed.service"
+sed -e 's|/usr/share/doc/|/usr/local/share/doc/|g' \
+    "$here/seedfeed.socket" >"$destdir/etc/systemd/system/seedfeed.socket"
+chmod 0644 "$destdir/etc/systemd/system/seedfeed.service" "$destdir/etc/systemd/system/seedfeed.socket"
 install -m 0644 "$repo/README.md" "$destdir/usr/local/share/doc/seedfeed/README.md"
 install -m 0644 "$here/README.md" "$destdir/usr/local/share/doc/seedfeed/deploy.md"
+# Man pages and completion scripts, which the build writes beside the binary (build.rs).
+assets=$(dirname -- "$bin")/assets
+if [ -d "$assets" ]; then
+    install -d -m 0755 "$destdir/usr/local/share/man/man1" \
+        "$destdir/usr/local/share/bash-completion/completions" \
+        "$destdir/usr/local/share/zsh/site-functions" "$destdir/usr/local/share/fish/vendor_completions.d"
+    install -m 0644 "$assets"/*.1.gz "$destdir/usr/local/share/man/man1/"
+    install -m 0644 "$assets/seedfeed.bash" "$destdir/usr/local/share/bash-completion/completions/seedfeed"
+    install -m 0644 "$assets/_seedfeed" "$destdir/usr/local/share/zsh/site-functions/"
+    install -m 0644 "$assets/seedfeed.fish" "$destdir/usr/local/share/fish/vendor_completions.d/"
+    echo "installed the man pages (man seedfeed) and bash, zsh and fish completions"
+fi
 echo "installed $destdir/usr/local/bin/seedfeed"
 echo "installed $destdir/etc/systemd/system/seedfeed.service and seedfeed.socket"
 
@@ -61,9 +83,26 @@ else
     echo "  compare: diff -u $conf $here/seedfeed.toml"
 fi
 
+# State of versions before 0.2: StateDirectory=seedfeed made /var/lib/seedfeed a link to
+# /var/lib/private/seedfeed, which held state.redb. It becomes /var/lib/private/seedfeed/state
+# (StateDirectory=seedfeed/state), so that /var/lib/seedfeed is a plain folder again.
+old_link=$destdir/var/lib/seedfeed
+private=$destdir/var/lib/private/seedfeed
+if [ -L "$old_link" ] && [ -d "$private" ] && [ ! -e "$private/state" ]; then
+    if [ -z "$destdir" ] && [ -d /run/systemd/system ] && systemctl is-active --quiet seedfeed.service; then
+        systemctl stop seedfeed.service
+        echo "stopped seedfeed.service to move its state (start it again below)"
+    fi
+    mv "$private" "$private.moving"
+    install -d -m 0755 "$private"
+    mv "$private.moving" "$private/state"
+    rm "$old_link"
+    echo "moved the state database to $private/state (ids and first-seen dates kept)"
+fi
+
 # Articles folder: readable by everyone, writable by root (or whoever you chown it to).
-install -d -m 0755 "$destdir/srv/seedfeed" "$destdir/srv/seedfeed/seeds"
-echo "created $destdir/srv/seedfeed/seeds (put world-readable .txt/.md files here)"
+install -d -m 0755 "$destdir/var/lib/seedfeed" "$destdir/var/lib/seedfeed/seeds"
+echo "created $destdir/var/lib/seedfeed/seeds (put world-readable .txt/.md files here)"
 
 if [ -n "$destdir" ]; then
     echo "DESTDIR set: systemctl not run."

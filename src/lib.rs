@@ -20,7 +20,8 @@
 //!    the folder walked while the database is read; files read and parsed in batches on
 //!    every core while the batch before is applied;
 //!    the related-stories signatures the bulk passes leave out, computed on a thread of
-//!    their own once the feeds are served (`store::signing`).
+//!    their own once the feeds are served (`store::signing`); the time each served
+//!    document's bytes last changed (`store::documents`).
 //! 6. [`feed`]: the articles rendered to RSS, Atom, JSON Feed, OPML and HTML, each feed checked
 //!    against its format's rules before it is used.
 //! 7. `resource`: a rendered document as bytes, pre-compressed, with its validators; then
@@ -28,7 +29,8 @@
 //!    (article pages with related stories, per-source, per-tag, filtered and archive feeds),
 //!    and `snapshot`, the documents rendered on every change behind an atomic swap (served
 //!    as soon as rendered, gzipped right after).
-//! 8. [`http`]: hyper handlers that only read the current snapshot and the view cache.
+//! 8. [`http`]: hyper handlers that only read the current snapshot and the view cache, with
+//!    the feeds' browser preview and the security headers.
 //! 9. `daemon` ([`run`]): the wiring of the stages, and shutdown; it tells the WebSub hub
 //!    (`websub`) about changed feeds and keeps the metrics (`metrics`).
 //!

@@ -1,72 +1,16 @@
 //! The `seedfeed` command: parses the CLI, loads settings, sets up logging, calls the library.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{CommandFactory, Parser};
 use seedfeed::config::{Overrides, Settings};
+
+use cli::{Cli, Command, ConfigArgs};
+
+mod cli;
 use seedfeed::{LogLevelSetter, Trigger};
 use tracing_subscriber::EnvFilter;
-
-/// Watches a folder of plain-text articles and serves it as RSS and Atom feeds.
-#[derive(Parser)]
-#[command(version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the daemon: index the seeds folder, watch it, serve the feeds over HTTP.
-    Serve(ConfigArgs),
-    /// Index the seeds folder once and write the feeds and pages into a folder.
-    Build {
-        /// Output folder (created if needed).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        #[command(flatten)]
-        config: ConfigArgs,
-    },
-    /// Show what the parser understands from article files; exits 1 if any would be skipped.
-    Inspect {
-        /// Print JSON: one object for one file, an array for several.
-        #[arg(long)]
-        json: bool,
-        /// Show each line's role in the head and tail of the article (title, byline, date,
-        /// chrome, paragraph) and the signal that decided it.
-        #[arg(long)]
-        explain: bool,
-        /// Article files.
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
-        #[command(flatten)]
-        config: ConfigArgs,
-    },
-    /// Print the effective configuration (all layers merged) as TOML.
-    Config(ConfigArgs),
-}
-
-/// Options that override the configuration file and environment.
-#[derive(Args)]
-struct ConfigArgs {
-    /// Configuration file [default: config/default.toml if present]
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Folder of articles (seeds.dir).
-    #[arg(long, value_name = "DIR")]
-    seeds: Option<PathBuf>,
-    /// Address to listen on, e.g. 127.0.0.1:8080 (server.listen).
-    #[arg(long, value_name = "ADDR")]
-    listen: Option<String>,
-    /// Folder of the state database (state.dir).
-    #[arg(long, value_name = "DIR")]
-    state_dir: Option<PathBuf>,
-    /// Public base URL for absolute links (server.base_url).
-    #[arg(long, value_name = "URL")]
-    base_url: Option<String>,
-}
 
 impl ConfigArgs {
     fn load(&self) -> anyhow::Result<Settings> {
@@ -151,6 +95,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Config(args) => {
             print!("{}", args.load()?.to_toml());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "seedfeed",
+                &mut std::io::stdout(),
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
