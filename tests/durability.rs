@@ -157,6 +157,13 @@ fn missing_seeds_folder_is_waited_for_and_a_recreated_one_is_watched_again() {
         |d| items(d).contains_key("First folder"),
         "the new folder's article",
     );
+    // The comparison right after the first index can find the new folder before the watcher
+    // is armed on it (at the next check, within a second): the loss of a folder never watched
+    // is not reported, so wait for the watch.
+    daemon.wait_for(
+        |d| d.log().contains("watching the seeds folder"),
+        "the watch on the new folder",
+    );
 
     // Deleted: the last known articles stay (an unmounted disk must not empty the feeds).
     std::fs::remove_dir_all(ws.seeds()).expect("rm -r");
