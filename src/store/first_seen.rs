@@ -12,10 +12,23 @@ use foldhash::{HashMap, HashMapExt};
 
 use crate::model::FileRecord;
 
-/// How many records have each first-seen time (Unix milliseconds); `None` until a new file
-/// needs a time, so that a restart that finds no new file never builds it.
+/// The first-seen times records have (Unix milliseconds), each with how many records have it
+/// and how far past it the next free time may be; `None` until a new file needs a time, so
+/// that a restart that finds no new file never builds it.
+///
+/// The skips make a run of taken times cost one step, not one per time: 100,000 files written
+/// within a few seconds share their milliseconds in long runs, and walking each run one
+/// millisecond at a time made a first start of 100,000 files 8 s slower.
 #[derive(Debug, Default)]
-pub(super) struct FirstSeenTimes(Option<HashMap<i64, u32>>);
+pub(super) struct FirstSeenTimes(Option<HashMap<i64, Taken>>);
+
+/// One taken time: by how many records, and the distance (at least 1) to a later time worth
+/// looking at for a free one (every time in between was taken when it was set).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Taken {
+    count: u32,
+    skip: u32,
+}
 
 impl FirstSeenTimes {
     /// The first-seen time of a file first seen at `now_ms` whose modification time is
@@ -30,7 +43,7 @@ impl FirstSeenTimes {
         records: impl Iterator<Item = &'a FileRecord>,
     ) -> i64 {
         let mtime_ms = mtime_ns.div_euclid(1_000_000);
-        let mut at = if mtime_ms > 0 && mtime_ms <= now_ms {
+        let start = if mtime_ms > 0 && mtime_ms <= now_ms {
             mtime_ms
         } else {
             now_ms
@@ -38,12 +51,22 @@ impl FirstSeenTimes {
         let taken = self.0.get_or_insert_with(|| {
             let mut taken = HashMap::new();
             for record in records {
-                *taken.entry(record.first_seen_ms).or_insert(0) += 1;
+                count(&mut taken, record.first_seen_ms);
             }
             taken
         });
-        while taken.contains_key(&at) {
-            at += 1;
+        // Follow the skips to a free time, then point every time passed at it (the caller
+        // takes it, so the next walk from any of them starts there).
+        let mut at = start;
+        let mut passed = Vec::new();
+        while let Some(t) = taken.get(&at) {
+            passed.push(at);
+            at = at.saturating_add(i64::from(t.skip));
+        }
+        for time in passed {
+            if let Some(t) = taken.get_mut(&time) {
+                t.skip = u32::try_from(at - time).unwrap_or(u32::MAX).max(1);
+            }
         }
         at
     }
@@ -57,22 +80,30 @@ impl FirstSeenTimes {
             self.remove(old);
         }
         if let Some(taken) = &mut self.0 {
-            *taken.entry(record.first_seen_ms).or_insert(0) += 1;
+            count(taken, record.first_seen_ms);
         }
     }
 
-    /// Uncounts `record`'s time (it was forgotten).
+    /// Uncounts `record`'s time (it was forgotten). A time no record has any more is free
+    /// again; skips that pass over it only make a later time be picked.
     pub(super) fn remove(&mut self, record: &FileRecord) {
         let Some(taken) = &mut self.0 else {
             return;
         };
-        if let Some(count) = taken.get_mut(&record.first_seen_ms) {
-            *count -= 1;
-            if *count == 0 {
+        if let Some(t) = taken.get_mut(&record.first_seen_ms) {
+            t.count -= 1;
+            if t.count == 0 {
                 taken.remove(&record.first_seen_ms);
             }
         }
     }
+}
+
+fn count(taken: &mut HashMap<i64, Taken>, time: i64) {
+    taken
+        .entry(time)
+        .or_insert(Taken { count: 0, skip: 1 })
+        .count += 1;
 }
 
 #[cfg(test)]
@@ -125,5 +156,29 @@ mod tests {
         // A record replaced by itself with the same time changes nothing.
         times.add(&record(NOW - 8), Some(&record(NOW - 8)));
         assert_eq!(times.pick(NOW, (NOW - 8) * 1_000_000, none()), NOW - 7);
+    }
+
+    // 100,000 files with one modification time: each gets the next millisecond, in a step
+    // or two each (walking the run one by one, 5 billion steps, would not finish here).
+    #[test]
+    fn a_long_run_of_one_modification_time_is_spaced_in_linear_time() {
+        let mut times = FirstSeenTimes::default();
+        let mtime = (NOW - 3_600_000) * 1_000_000;
+        for n in 0..100_000 {
+            let at = times.pick(NOW, mtime, std::iter::empty());
+            assert_eq!(at, NOW - 3_600_000 + n);
+            times.add(&record(at), None);
+        }
+        // A time freed in the run is not reused by a walk that skips over it, only by one
+        // that starts there; no time is ever given twice.
+        times.remove(&record(NOW - 3_600_000 + 10));
+        assert_eq!(
+            times.pick(NOW, mtime, std::iter::empty()),
+            NOW - 3_600_000 + 100_000
+        );
+        assert_eq!(
+            times.pick(NOW, (NOW - 3_600_000 + 10) * 1_000_000, std::iter::empty()),
+            NOW - 3_600_000 + 10
+        );
     }
 }
