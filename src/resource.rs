@@ -104,13 +104,12 @@ impl Resource {
         let earlier = match previous {
             Some(p) if p.hash == hash && p.body.len() == body.len() => return Arc::clone(p),
             Some(p) => Some(p.last_modified),
-            None => match dated {
-                Some((dates, path)) => match dates.since(path, hash) {
-                    Some(since) => {
-                        return Arc::new(Resource::hashed(content_type, body, hash, since, level));
-                    }
-                    None => dates.last(path),
-                },
+            None => match dated.and_then(|(dates, path)| dates.recorded(path)) {
+                // The same bytes as when last noted: the same date.
+                Some((recorded, since)) if recorded == hash => {
+                    return Arc::new(Resource::hashed(content_type, body, hash, since, level));
+                }
+                Some((_, since)) => Some(since),
                 None => None,
             },
         };

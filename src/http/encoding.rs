@@ -7,24 +7,11 @@ use hyper::header::{ACCEPT_ENCODING, HeaderMap};
 pub(crate) fn accepts_gzip(headers: &HeaderMap) -> bool {
     let mut gzip = None;
     let mut star = None;
-    for value in headers.get_all(ACCEPT_ENCODING) {
-        let Ok(value) = value.to_str() else { continue };
-        for item in value.split(',') {
-            let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-            let quality = parts
-                .filter_map(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .or_else(|| p.trim().strip_prefix("Q="))
-                })
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            match coding.as_str() {
-                "gzip" | "x-gzip" => gzip = Some(quality > 0.0),
-                "*" => star = Some(quality > 0.0),
-                _ => {}
-            }
+    for (coding, quality) in super::accept::weighted(headers, &ACCEPT_ENCODING) {
+        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(quality > 0.0);
+        } else if coding == "*" {
+            star = Some(quality > 0.0);
         }
     }
     gzip.or(star).unwrap_or(false)

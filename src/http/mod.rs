@@ -2,6 +2,7 @@
 //! timeouts and graceful shutdown. Handlers only read the current snapshot (and render an
 //! article page on its first request).
 
+pub(crate) mod accept;
 pub mod conditional;
 pub(crate) mod encoding;
 pub mod host;

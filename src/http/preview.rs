@@ -18,22 +18,14 @@ pub(crate) fn is_xml_feed(content_type: &HeaderValue) -> bool {
 /// non-zero quality) and names no feed type. Feed readers send feed types, XML or `*/*`.
 pub(crate) fn wants_preview(headers: &HeaderMap) -> bool {
     let mut html = false;
-    for value in headers.get_all(ACCEPT) {
-        let Ok(value) = value.to_str() else { continue };
-        for item in value.split(',') {
-            let mut parts = item.split(';');
-            let range = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-            let refused = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            match range.as_str() {
-                "application/atom+xml" | "application/rss+xml" => return false,
-                "text/html" if !refused => html = true,
-                _ => {}
-            }
+    for (range, quality) in super::accept::weighted(headers, &ACCEPT) {
+        if range.eq_ignore_ascii_case("application/atom+xml")
+            || range.eq_ignore_ascii_case("application/rss+xml")
+        {
+            return false;
+        }
+        if range.eq_ignore_ascii_case("text/html") && quality > 0.0 {
+            html = true;
         }
     }
     html

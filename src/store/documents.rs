@@ -3,7 +3,7 @@
 //! rendered again with the same bytes keeps the date it had (REDbot and clients revalidating
 //! by date saw every feed as changed at each restart).
 //!
-//! Renderers ask [`DocumentDates::since`] when they have no earlier rendering at hand, and
+//! Renderers ask [`DocumentDates::recorded`] when they have no earlier rendering at hand, and
 //! [`DocumentDates::note`] the date of new bytes; the notes are written by
 //! [`DocumentDates::flush`], which the indexer calls after each publish, once a second while
 //! there are notes, and at shutdown. A note lost in a crash costs that document one new
@@ -46,22 +46,18 @@ impl DocumentDates {
         }
     }
 
-    /// The `Last-Modified` recorded for `path` when its bytes hashed to `hash` then; `None`
-    /// when other bytes (or none) were recorded, or the database cannot be read.
-    pub(crate) fn since(&self, path: &str, hash: u64) -> Option<SystemTime> {
-        if let Some(&(_, h, secs)) = self.lock().iter().rev().find(|(p, ..)| p == path) {
-            return (h == hash).then(|| at(secs));
-        }
-        let row = self.read(path)?;
-        (row.0 == hash).then(|| at(row.1))
-    }
-
-    /// The `Last-Modified` recorded for `path` with any bytes, to keep a new date after it.
-    pub(crate) fn last(&self, path: &str) -> Option<SystemTime> {
-        if let Some(&(_, _, secs)) = self.lock().iter().rev().find(|(p, ..)| p == path) {
-            return Some(at(secs));
-        }
-        self.read(path).map(|(_, secs)| at(secs))
+    /// The hash of `path`'s bytes and their `Last-Modified` as last noted (written or not);
+    /// `None` when none was, or the database cannot be read.
+    pub(crate) fn recorded(&self, path: &str) -> Option<(u64, SystemTime)> {
+        let noted = self
+            .lock()
+            .iter()
+            .rev()
+            .find(|(p, ..)| p == path)
+            .map(|&(_, hash, secs)| (hash, secs));
+        noted
+            .or_else(|| self.read(path))
+            .map(|(hash, secs)| (hash, at(secs)))
     }
 
     fn read(&self, path: &str) -> Option<(u64, i64)> {
@@ -156,24 +152,20 @@ mod tests {
         let t1 = at(1_800_000_000);
         {
             let dates = dates(dir.path());
-            assert_eq!(dates.since("/feed.atom", 7), None);
+            assert_eq!(dates.recorded("/feed.atom"), None);
             dates.note("/feed.atom", 7, t1);
             // Seen before it is written, too.
-            assert_eq!(dates.since("/feed.atom", 7), Some(t1));
-            assert_eq!(dates.since("/feed.atom", 8), None);
+            assert_eq!(dates.recorded("/feed.atom"), Some((7, t1)));
             assert!(dates.has_pending());
             dates.flush();
             assert!(!dates.has_pending());
         }
         let dates = dates(dir.path());
-        assert_eq!(dates.since("/feed.atom", 7), Some(t1));
-        assert_eq!(dates.since("/feed.atom", 8), None, "other bytes");
-        assert_eq!(dates.last("/feed.atom"), Some(t1));
-        assert_eq!(dates.since("/feed.rss", 7), None, "another document");
+        assert_eq!(dates.recorded("/feed.atom"), Some((7, t1)));
+        assert_eq!(dates.recorded("/feed.rss"), None, "another document");
         dates.note("/feed.atom", 8, at(1_800_000_100));
         dates.flush();
-        assert_eq!(dates.since("/feed.atom", 7), None);
-        assert_eq!(dates.since("/feed.atom", 8), Some(at(1_800_000_100)));
+        assert_eq!(dates.recorded("/feed.atom"), Some((8, at(1_800_000_100))));
     }
 
     #[test]
@@ -188,7 +180,7 @@ mod tests {
         assert_eq!(dates.lock().len(), MAX_PENDING_DOCUMENT_DATES);
         dates.flush();
         let last = format!("/articles/{MAX_PENDING_DOCUMENT_DATES}.html");
-        assert_eq!(dates.since(&last, 1), None);
-        assert_eq!(dates.since("/articles/0.html", 1), Some(at(5)));
+        assert_eq!(dates.recorded(&last), None);
+        assert_eq!(dates.recorded("/articles/0.html"), Some((1, at(5))));
     }
 }
