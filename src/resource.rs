@@ -34,11 +34,40 @@ pub(crate) const PAGE_GZIP: Compression = Compression::fast();
 /// Bodies smaller than this are not compressed: gzip's header would eat the gain.
 pub(crate) const MIN_GZIP_BYTES: usize = 512;
 
+/// What a document is to a browser, which decides its security headers and whether a
+/// browser gets the feed preview: classified once, when it is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// An HTML page.
+    Page,
+    /// An RSS or Atom feed (shown through `/feed.xsl` in a browser).
+    XmlFeed,
+    /// Anything else: JSON Feed, OPML, style sheets, `/status`, plain text.
+    Data,
+}
+
+impl Kind {
+    /// The kind of a document sent as `content_type`.
+    pub(crate) fn of(content_type: &str) -> Self {
+        if content_type.starts_with("text/html") {
+            Kind::Page
+        } else if content_type.starts_with("application/rss+xml")
+            || content_type.starts_with("application/atom+xml")
+        {
+            Kind::XmlFeed
+        } else {
+            Kind::Data
+        }
+    }
+}
+
 /// One document ready to serve.
 #[derive(Debug)]
 pub(crate) struct Resource {
     /// `Content-Type` header value.
     pub content_type: HeaderValue,
+    /// What it is to a browser.
+    pub kind: Kind,
     /// Identity body.
     pub body: Bytes,
     /// Gzip body, when compression pays.
@@ -76,6 +105,7 @@ impl Resource {
         let last_modified = whole_seconds(produced);
         Self {
             content_type: HeaderValue::from_static(content_type),
+            kind: Kind::of(content_type),
             etag: etag(hash, ""),
             gzip_etag: etag(hash, "-gz"),
             last_modified_header: header_value(&httpdate::fmt_http_date(last_modified)),
@@ -135,6 +165,7 @@ impl Resource {
         let gzip = compress(&self.body, level)?;
         Some(Resource {
             content_type: self.content_type.clone(),
+            kind: self.kind,
             body: self.body.clone(),
             gzip: Some(gzip),
             etag: self.etag.clone(),
@@ -180,6 +211,31 @@ fn whole_seconds(t: SystemTime) -> SystemTime {
 mod tests {
     use super::*;
     use std::io::Read;
+
+    // The kinds behind the security headers and the browser preview, from the content types
+    // documents are really sent with.
+    #[test]
+    fn documents_are_classified_by_their_content_type() {
+        use crate::feed::target::Format;
+        assert_eq!(Kind::of(HTML_CONTENT_TYPE), Kind::Page);
+        assert_eq!(Kind::of(Format::Rss.content_type()), Kind::XmlFeed);
+        assert_eq!(Kind::of(Format::Atom.content_type()), Kind::XmlFeed);
+        for data in [
+            Format::Json.content_type(),
+            OPML_CONTENT_TYPE,
+            CSS_CONTENT_TYPE,
+            XSLT_CONTENT_TYPE,
+            JSON_CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        ] {
+            assert_eq!(Kind::of(data), Kind::Data, "{data}");
+        }
+        let t0 = SystemTime::UNIX_EPOCH;
+        let feed = Resource::new(Format::Atom.content_type(), "<feed/>".into(), t0);
+        assert_eq!(feed.kind, Kind::XmlFeed);
+        let gzipped = Resource::new(OPML_CONTENT_TYPE, "x".repeat(4096), t0);
+        assert_eq!(gzipped.kind, Kind::Data);
+    }
 
     #[test]
     fn gzip_body_decodes_to_the_identity_body() {

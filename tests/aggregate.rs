@@ -435,23 +435,12 @@ fn the_sample_seeds_are_related_and_an_unrelated_article_is_not() {
     assert!(ecb.contains("<html lang=\"en\">"));
 }
 
-/// The metrics address the daemon got for port 0, from its log.
-fn metrics_address(daemon: &common::Daemon) -> String {
-    daemon
-        .log()
-        .split("serving metrics at http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("metrics address in the log")
-        .to_string()
-}
-
 #[test]
 fn metrics_are_served_on_their_own_address_only() {
     let ws = Workspace::with_samples();
     std::fs::write(ws.seeds().join("empty.txt"), "").expect("write");
     let daemon = ws.serve_with(&[], &[("SEEDFEED__METRICS__LISTEN", "127.0.0.1:0")]);
-    let listen = metrics_address(&daemon);
+    let listen = daemon.metrics_address();
     assert_eq!(
         daemon.get("/metrics").status,
         404,
@@ -459,8 +448,7 @@ fn metrics_are_served_on_their_own_address_only() {
     );
     daemon.get("/feed.rss");
     daemon.get("/feed.rss?limit=0");
-    let addr = listen.parse().expect("addr");
-    let metrics = request(addr, "GET", "/metrics", &[]);
+    let metrics = request(listen, "GET", "/metrics", &[]);
     assert_eq!(metrics.status, 200);
     assert!(
         metrics
@@ -479,7 +467,7 @@ fn metrics_are_served_on_their_own_address_only() {
     }
     assert!(text.contains("seedfeed_renders_total "));
     assert!(text.contains("seedfeed_watcher_events_total "));
-    assert_eq!(request(addr, "GET", "/", &[]).status, 404);
+    assert_eq!(request(listen, "GET", "/", &[]).status, 404);
 }
 
 // Issue 14, finding 8: `/status` names every skipped file, drafts included, on the public
@@ -499,13 +487,13 @@ fn status_can_be_kept_to_the_metrics_address() {
             ("SEEDFEED__SERVER__STATUS", "metrics"),
         ],
     );
-    let listen = metrics_address(&daemon);
+    let listen = daemon.metrics_address();
     assert_eq!(
         daemon.get("/status").status,
         404,
         "not on the feeds' address"
     );
-    let status = request(listen.parse().expect("addr"), "GET", "/status", &[]);
+    let status = request(listen, "GET", "/status", &[]);
     assert_eq!(status.status, 200);
     assert_eq!(status.header("content-type"), Some("application/json"));
     assert!(

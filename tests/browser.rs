@@ -92,16 +92,6 @@ fn stylesheets_served(metrics: std::net::SocketAddr) -> u64 {
         .unwrap_or(0)
 }
 
-fn metrics_address(daemon: &Daemon) -> std::net::SocketAddr {
-    daemon
-        .log()
-        .split("serving metrics at http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|addr| addr.parse().ok())
-        .expect("metrics address in the log")
-}
-
 /// No line of Chromium's log reports a Content-Security-Policy violation.
 fn assert_no_violation(log: &str, url: &str) {
     let violations: Vec<&str> = log
@@ -116,7 +106,7 @@ fn feeds_show_as_a_styled_page_in_a_browser_under_their_csp() {
     let Some(chromium) = chromium() else { return };
     let ws = Workspace::with_samples();
     let daemon = ws.serve_with(&[], &[("SEEDFEED__METRICS__LISTEN", "127.0.0.1:0")]);
-    let metrics = metrics_address(&daemon);
+    let metrics = daemon.metrics_address();
     for path in ["/feed.atom", "/feed.rss"] {
         let url = format!("http://{}{path}", daemon.addr);
         let before = stylesheets_served(metrics);
@@ -152,7 +142,7 @@ fn pages_render_with_their_style_sheet_under_their_csp() {
     let Some(chromium) = chromium() else { return };
     let ws = Workspace::with_samples();
     let daemon = ws.serve_with(&[], &[("SEEDFEED__METRICS__LISTEN", "127.0.0.1:0")]);
-    let metrics = metrics_address(&daemon);
+    let metrics = daemon.metrics_address();
     let index = daemon.get("/");
     assert!(
         index

@@ -3,16 +3,10 @@
 //! browsers render through the feed's `<?xml-stylesheet?>` (`/feed.xsl`); under
 //! `application/atom+xml` or `application/rss+xml` Chromium shows them as plain text.
 
-use hyper::header::{ACCEPT, HeaderMap, HeaderValue};
+use hyper::header::{ACCEPT, HeaderMap};
 
 /// `Content-Type` of a feed sent to a browser.
 pub(crate) const PREVIEW_CONTENT_TYPE: &str = "application/xml; charset=utf-8";
-
-/// True when `content_type` is that of an RSS or Atom feed.
-pub(crate) fn is_xml_feed(content_type: &HeaderValue) -> bool {
-    let t = content_type.as_bytes();
-    t.starts_with(b"application/rss+xml") || t.starts_with(b"application/atom+xml")
-}
 
 /// True when the request comes from a browser: its `Accept` lists `text/html` (with a
 /// non-zero quality) and names no feed type. Feed readers send feed types, XML or `*/*`.
@@ -34,6 +28,7 @@ pub(crate) fn wants_preview(headers: &HeaderMap) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hyper::header::HeaderValue;
 
     fn preview(accept: Option<&str>) -> bool {
         let mut headers = HeaderMap::new();

@@ -9,7 +9,7 @@ use hyper::header::{
 use hyper::{Response, StatusCode};
 
 use super::conditional::Condition;
-use crate::resource::Resource;
+use crate::resource::{Kind, Resource};
 
 /// The response type of every handler.
 pub(crate) type HttpResponse = Response<Full<Bytes>>;
@@ -57,7 +57,7 @@ pub(crate) fn document(d: Delivery<'_>) -> HttpResponse {
         Condition::NotModified => (StatusCode::NOT_MODIFIED, false),
         Condition::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, false),
     };
-    let xml_feed = super::preview::is_xml_feed(&r.content_type);
+    let xml_feed = r.kind == Kind::XmlFeed;
     let mut builder = Response::builder()
         .status(status)
         .header(ETAG, etag)
@@ -68,7 +68,7 @@ pub(crate) fn document(d: Delivery<'_>) -> HttpResponse {
         builder = builder.header(LINK, link);
     }
     if let Some(headers) = builder.headers_mut() {
-        super::security::add_headers(headers, &r.content_type);
+        super::security::add_headers(headers, r.kind);
     }
     if sends_body {
         let content_type = if xml_feed && d.preview {
@@ -102,9 +102,11 @@ pub(crate) fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
 fn text_response(status: StatusCode, text: Bytes) -> HttpResponse {
     let mut response = Response::new(Full::new(text));
     *response.status_mut() = status;
-    let content_type = HeaderValue::from_static("text/plain; charset=utf-8");
-    super::security::add_headers(response.headers_mut(), &content_type);
-    response.headers_mut().insert(CONTENT_TYPE, content_type);
+    super::security::add_headers(response.headers_mut(), Kind::Data);
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     response
 }
 

@@ -17,7 +17,7 @@ use crate::feed::filter::Filters;
 use crate::feed::status::STATUS_PATH;
 use crate::feed::target::{Page, Scope, Target};
 use crate::metrics::Metrics;
-use crate::resource::Resource;
+use crate::resource::{Kind, Resource};
 use crate::snapshot::{Snapshot, SnapshotCell};
 use crate::views::{self, ViewError};
 
@@ -113,8 +113,7 @@ async fn answer(req: &Request<Incoming>, state: &AppState) -> (&'static str, Htt
             head,
             cache_control,
             link,
-            preview: super::preview::is_xml_feed(&resource.content_type)
-                && super::preview::wants_preview(headers),
+            preview: resource.kind == Kind::XmlFeed && super::preview::wants_preview(headers),
         })
     };
     let cache_control = state.cache_control.load_full();

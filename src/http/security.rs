@@ -7,6 +7,8 @@ use hyper::header::{
     X_FRAME_OPTIONS,
 };
 
+use crate::resource::Kind;
+
 /// The pages: their style sheet from this origin, images from the web (Markdown articles may
 /// show them), nothing else; no script at all.
 pub(crate) const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; \
@@ -24,14 +26,12 @@ pub(crate) const DATA_POLICY: &str = "default-src 'none'; frame-ancestors 'none'
 /// `Referrer-Policy`: links out of the pages tell the other site nothing about the reader.
 pub(crate) const REFERRER: &str = "no-referrer";
 
-/// Adds the security headers for a document of `content_type` to `headers`.
-pub(crate) fn add_headers(headers: &mut HeaderMap, content_type: &HeaderValue) {
-    let policy = match content_type.as_bytes() {
-        t if t.starts_with(b"text/html") => PAGE_POLICY,
-        t if t.starts_with(b"application/rss+xml") || t.starts_with(b"application/atom+xml") => {
-            FEED_POLICY
-        }
-        _ => DATA_POLICY,
+/// Adds the security headers for a document of `kind` to `headers`.
+pub(crate) fn add_headers(headers: &mut HeaderMap, kind: Kind) {
+    let policy = match kind {
+        Kind::Page => PAGE_POLICY,
+        Kind::XmlFeed => FEED_POLICY,
+        Kind::Data => DATA_POLICY,
     };
     headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -46,7 +46,7 @@ mod tests {
 
     fn policy(content_type: &'static str) -> String {
         let mut headers = HeaderMap::new();
-        add_headers(&mut headers, &HeaderValue::from_static(content_type));
+        add_headers(&mut headers, Kind::of(content_type));
         assert_eq!(headers[X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert_eq!(headers[X_FRAME_OPTIONS], "DENY");
         assert_eq!(headers[REFERRER_POLICY], "no-referrer");

@@ -33,7 +33,7 @@ pub(crate) struct DocumentDates {
 
 /// Whether a document at `path` has its date kept: not a filtered feed (`?q=` and the like,
 /// without end), whose dates would grow the table with every distinct query.
-pub(crate) fn kept(path: &str) -> bool {
+fn kept(path: &str) -> bool {
     !path.contains('?')
 }
 

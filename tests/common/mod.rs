@@ -205,6 +205,17 @@ impl Daemon {
         self.log.lock().expect("log").join("\n")
     }
 
+    /// The address the metrics listener got (started with `metrics.listen` on port 0), from
+    /// the log.
+    pub(crate) fn metrics_address(&self) -> SocketAddr {
+        self.log()
+            .split("serving metrics at http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|addr| addr.parse().ok())
+            .expect("metrics address in the log")
+    }
+
     pub(crate) fn get(&self, path: &str) -> Response {
         request(self.addr, "GET", path, &[])
     }
